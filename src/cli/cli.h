@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef BW_CLI_H
+#define BW_CLI_H
+
+#include <stdio.h>
+
+#include "bulwark/core.h"
+#include "bulwark/image.h"
+
+/* Exit codes (documented in README.md). */
+enum {
+	EXIT_OK = 0,
+	EXIT_ERROR = 1,	   /* internal error, out of memory, cannot write output */
+	EXIT_USAGE = 2,	   /* bad command line */
+	EXIT_INPUT = 3,	   /* the image or input is missing, malformed, corrupt or unsupported */
+	EXIT_NETWORK = 4,  /* registry: unreachable, TLS, authentication, timeout, server errors */
+};
+
+struct cli {
+	bool quiet;
+	bool debug;
+	bool color; /* stdout */
+	bool color_err;
+	const char *prog;
+};
+
+extern struct cli cli;
+
+/* Prints "bulwark: error: <msg>" once, and returns the exit code the error
+ * maps to. */
+int cli_fail(struct bw_error *err);
+int cli_usage_error(const char *cmd, const char *fmt, ...) BW_PRINTF(2, 3);
+int cli_exit_code(int code);
+
+/* Options every command that reads an image takes. */
+struct image_args {
+	struct bw_image_opts opts;
+	const char *format; /* "table" or "json" */
+	const char *output; /* file, or NULL for stdout */
+};
+
+/* Handles one image option (getopt_long's return c and optarg); returns 1
+ * when it was one, 0 when not, <0 on a bad value. */
+int image_args_parse(struct image_args *a, int c, const char *arg, const char *cmd);
+#define IMAGE_LONG_OPTIONS                                                                \
+	{ "format", required_argument, NULL, 'f' }, { "output", required_argument, NULL, 'o' }, \
+		{ "platform", required_argument, NULL, 1001 },                             \
+		{ "insecure", no_argument, NULL, 1002 },                                   \
+		{ "username", required_argument, NULL, 1003 },                             \
+		{ "password", required_argument, NULL, 1004 },                             \
+		{ "timeout", required_argument, NULL, 1005 },                              \
+		{ "threads", required_argument, NULL, 1006 },                              \
+		{ "quiet", no_argument, NULL, 'q' }, { "debug", no_argument, NULL, 'd' },  \
+	{                                                                                 \
+		"help", no_argument, NULL, 'h'                                            \
+	}
+#define IMAGE_OPTIONS_HELP                                                                          \
+	"  -f, --format FORMAT    table (default) or json\n"                                        \
+	"  -o, --output FILE      write the report to FILE instead of stdout\n"                       \
+	"      --platform OS/ARCH[/VARIANT]  pick this platform from a multi-platform image\n"       \
+	"                         (default: this machine's, e.g. linux/amd64)\n"                     \
+	"      --insecure         allow plain HTTP and unverified TLS for registries\n"              \
+	"      --username USER    registry user (default: from ~/.docker/config.json or\n"          \
+	"      --password PASS    $XDG_RUNTIME_DIR/containers/auth.json)\n"                          \
+	"      --timeout SECONDS  fail a registry request that stalls this long (default 60)\n"     \
+	"      --threads N        layers read at once (default: number of CPUs)\n"                  \
+	"  -q, --quiet            print only errors\n"                                              \
+	"  -d, --debug            print debug messages\n"                                           \
+	"  -h, --help             show this help\n"
+
+/* Opens the output named by a (stdout when none). */
+FILE *output_open(const struct image_args *a, struct bw_error **err);
+int output_close(FILE *f, const struct image_args *a, struct bw_error **err);
+
+/* Writes s as a JSON string literal (with quotes). */
+void json_put_string(FILE *f, const char *s);
+
+void cli_setup_logging(void);
+
+/* Commands. */
+int cmd_image(int argc, char **argv);
+int cmd_image_inspect(int argc, char **argv);
+int cmd_image_files(int argc, char **argv);
+
+#endif

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <isa-l/igzip_lib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "image/internal.h"
+#include "image/tar.h"
+
+#define OUT_CHUNK (256u << 10)
+/* zstd frames may ask for a window this large and no larger: enough for
+ * every encoder setting image tools use, and it bounds our memory. */
+#define ZSTD_WINDOW_LOG_MAX 27
+
+enum gz_state { GZ_MEMBER, GZ_BETWEEN, GZ_TRAILING_ZEROS };
+
+struct layer_stream {
+	struct tar_reader *tar;
+	int64_t expected;
+	uint64_t raw_bytes;
+	uint64_t out_bytes;
+	enum compression comp;
+	uint8_t magic[4];
+	size_t magic_len;
+	struct bw_sha256 *raw_hash;
+	struct bw_sha256 *diff_hash;
+	struct inflate_state *gz;
+	enum gz_state gz_state;
+	ZSTD_DCtx *zs;
+	size_t zs_last; /* last ZSTD_decompressStream() result: 0 at a frame end */
+	uint8_t *out;
+};
+
+struct layer_stream *layer_stream_new(struct tar_reader *tar, int64_t expected_size,
+				      bool hash_uncompressed)
+{
+	struct layer_stream *ls = calloc(1, sizeof(*ls));
+
+	if (!ls)
+		return NULL;
+	ls->tar = tar;
+	ls->expected = expected_size;
+	ls->raw_hash = bw_sha256_new();
+	ls->out = malloc(OUT_CHUNK);
+	if (hash_uncompressed)
+		ls->diff_hash = bw_sha256_new();
+	if (!ls->raw_hash || !ls->out || (hash_uncompressed && !ls->diff_hash))
+		return layer_stream_free(ls);
+	return ls;
+}
+
+struct layer_stream *layer_stream_free(struct layer_stream *ls)
+{
+	if (!ls)
+		return NULL;
+	bw_sha256_free(ls->raw_hash);
+	bw_sha256_free(ls->diff_hash);
+	free(ls->gz);
+	ZSTD_freeDCtx(ls->zs);
+	free(ls->out);
+	free(ls);
+	return NULL;
+}
+
+uint64_t layer_stream_raw_bytes(const struct layer_stream *ls)
+{
+	return ls->raw_bytes;
+}
+
+uint64_t layer_stream_tar_bytes(const struct layer_stream *ls)
+{
+	return ls->out_bytes;
+}
+
+enum compression layer_stream_compression(const struct layer_stream *ls)
+{
+	return ls->comp;
+}
+
+/* Hands decompressed bytes to the tar reader, enforcing the size caps. */
+static int emit(struct layer_stream *ls, const void *p, size_t n, struct bw_error **err)
+{
+	if (n == 0)
+		return 0;
+	ls->out_bytes += n;
+	if (ls->out_bytes > BW_MAX_LAYER_UNCOMPRESSED)
+		return bw_error_set(err, -EFBIG, "layer decompresses to more than %llu bytes (a bomb?)",
+				    (unsigned long long)BW_MAX_LAYER_UNCOMPRESSED);
+	if (ls->comp != COMP_NONE && ls->out_bytes > BW_BOMB_MIN_BYTES &&
+	    ls->out_bytes / BW_MAX_COMPRESSION_RATIO > ls->raw_bytes)
+		return bw_error_set(err, -EFBIG,
+				    "layer expands more than %llux (%llu bytes from %llu): a decompression bomb",
+				    (unsigned long long)BW_MAX_COMPRESSION_RATIO,
+				    (unsigned long long)ls->out_bytes, (unsigned long long)ls->raw_bytes);
+	if (ls->diff_hash && ls->comp != COMP_NONE)
+		bw_sha256_update(ls->diff_hash, p, n);
+	return tar_feed(ls->tar, p, n, err);
+}
+
+static int gzip_feed(struct layer_stream *ls, const uint8_t *p, size_t n, struct bw_error **err)
+{
+	struct inflate_state *st = ls->gz;
+	int r;
+
+	while (n > 0) {
+		if (ls->gz_state != GZ_MEMBER) {
+			/* Between members: another member, or zero padding. */
+			if (p[0] == 0) {
+				ls->gz_state = GZ_TRAILING_ZEROS;
+				p++;
+				n--;
+				continue;
+			}
+			if (ls->gz_state == GZ_TRAILING_ZEROS || p[0] != 0x1f)
+				return bw_error_set(err, -EINVAL, "garbage after the end of the gzip stream");
+			isal_inflate_reset(st);
+			st->crc_flag = ISAL_GZIP;
+			ls->gz_state = GZ_MEMBER;
+		}
+		st->next_in = (uint8_t *)p;
+		st->avail_in = (uint32_t)(n > UINT32_MAX ? UINT32_MAX : n);
+		size_t given = st->avail_in;
+		do {
+			st->next_out = ls->out;
+			st->avail_out = OUT_CHUNK;
+			r = isal_inflate(st);
+			if (r < 0) {
+				const char *why = r == ISAL_INCORRECT_CHECKSUM ? "checksum mismatch"
+						  : r == ISAL_INVALID_WRAPPER	? "bad gzip header"
+										: "invalid deflate data";
+				return bw_error_set(err, -EINVAL,
+						    "corrupt gzip stream at compressed byte %llu: %s",
+						    (unsigned long long)(ls->raw_bytes - n + (given - st->avail_in)),
+						    why);
+			}
+			r = emit(ls, ls->out, OUT_CHUNK - st->avail_out, err);
+			if (r < 0)
+				return r;
+		} while (st->avail_out == 0 && st->block_state != ISAL_BLOCK_FINISH);
+		size_t used = given - st->avail_in;
+		p += used;
+		n -= used;
+		if (st->block_state == ISAL_BLOCK_FINISH)
+			ls->gz_state = GZ_BETWEEN;
+		else if (used == 0 && st->avail_in > 0)
+			return bw_error_set(err, -EINVAL, "corrupt gzip stream: decoder made no progress");
+	}
+	return 0;
+}
+
+static int zstd_feed(struct layer_stream *ls, const uint8_t *p, size_t n, struct bw_error **err)
+{
+	ZSTD_inBuffer in = { p, n, 0 };
+	int r;
+
+	while (in.pos < in.size) {
+		ZSTD_outBuffer out = { ls->out, OUT_CHUNK, 0 };
+		size_t z = ZSTD_decompressStream(ls->zs, &out, &in);
+		if (ZSTD_isError(z))
+			return bw_error_set(err, -EINVAL, "corrupt zstd stream: %s", ZSTD_getErrorName(z));
+		ls->zs_last = z;
+		r = emit(ls, ls->out, out.pos, err);
+		if (r < 0)
+			return r;
+	}
+	/* Drain what the decoder still holds for this input. */
+	for (;;) {
+		ZSTD_outBuffer out = { ls->out, OUT_CHUNK, 0 };
+		size_t z = ZSTD_decompressStream(ls->zs, &out, &in);
+		if (ZSTD_isError(z))
+			return bw_error_set(err, -EINVAL, "corrupt zstd stream: %s", ZSTD_getErrorName(z));
+		/* With no input left, a call right after a frame's end reports a
+		 * new frame's hint; only a call that flushed data tells state. */
+		if (out.pos > 0)
+			ls->zs_last = z;
+		r = emit(ls, ls->out, out.pos, err);
+		if (r < 0)
+			return r;
+		if (out.pos < out.size)
+			break;
+	}
+	return 0;
+}
+
+static int start(struct layer_stream *ls, struct bw_error **err)
+{
+	static const uint8_t zmagic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+
+	if (ls->magic_len >= 2 && ls->magic[0] == 0x1f && ls->magic[1] == 0x8b) {
+		ls->comp = COMP_GZIP;
+		ls->gz = calloc(1, sizeof(*ls->gz));
+		if (!ls->gz)
+			return bw_error_set(err, -ENOMEM, "out of memory");
+		isal_inflate_init(ls->gz);
+		ls->gz->crc_flag = ISAL_GZIP;
+		ls->gz_state = GZ_MEMBER;
+	} else if (ls->magic_len == 4 && memcmp(ls->magic, zmagic, 4) == 0) {
+		ls->comp = COMP_ZSTD;
+		ls->zs = ZSTD_createDCtx();
+		if (!ls->zs)
+			return bw_error_set(err, -ENOMEM, "out of memory");
+		ZSTD_DCtx_setParameter(ls->zs, ZSTD_d_windowLogMax, ZSTD_WINDOW_LOG_MAX);
+	} else {
+		ls->comp = COMP_NONE;
+	}
+	return 0;
+}
+
+static int feed(struct layer_stream *ls, const uint8_t *p, size_t n, struct bw_error **err)
+{
+	switch (ls->comp) {
+	case COMP_GZIP:
+		return gzip_feed(ls, p, n, err);
+	case COMP_ZSTD:
+		return zstd_feed(ls, p, n, err);
+	default:
+		return emit(ls, p, n, err);
+	}
+}
+
+int layer_stream_write(void *ud, const void *buf, size_t n, struct bw_error **err)
+{
+	struct layer_stream *ls = ud;
+	const uint8_t *p = buf;
+	int r;
+
+	if (ls->expected >= 0 && ls->raw_bytes + n > (uint64_t)ls->expected)
+		return bw_error_set(err, -EFBIG, "blob is larger than the %lld bytes its descriptor declares",
+				    (long long)ls->expected);
+	ls->raw_bytes += n;
+	bw_sha256_update(ls->raw_hash, p, n);
+
+	/* Hold the first bytes until the magic can be recognised. */
+	if (ls->comp == COMP_UNKNOWN) {
+		size_t k = sizeof(ls->magic) - ls->magic_len;
+		if (k > n)
+			k = n;
+		memcpy(ls->magic + ls->magic_len, p, k);
+		ls->magic_len += k;
+		p += k;
+		n -= k;
+		if (ls->magic_len < sizeof(ls->magic))
+			return 0;
+		r = start(ls, err);
+		if (r < 0)
+			return r;
+		r = feed(ls, ls->magic, ls->magic_len, err);
+		if (r < 0)
+			return r;
+	}
+	return n ? feed(ls, p, n, err) : 0;
+}
+
+int layer_stream_finish(struct layer_stream *ls, char ret_raw_digest[72], char ret_diff_digest[72],
+			struct bw_error **err)
+{
+	int r;
+
+	if (ls->comp == COMP_UNKNOWN) {
+		/* Fewer than four bytes in all. */
+		r = start(ls, err);
+		if (r < 0)
+			return r;
+		r = feed(ls, ls->magic, ls->magic_len, err);
+		if (r < 0)
+			return r;
+	}
+	if (ls->comp == COMP_GZIP && ls->gz_state == GZ_MEMBER)
+		return bw_error_set(err, -EPIPE, "truncated gzip stream after %llu bytes",
+				    (unsigned long long)ls->raw_bytes);
+	if (ls->comp == COMP_ZSTD && ls->zs_last != 0)
+		return bw_error_set(err, -EPIPE, "truncated zstd stream after %llu bytes",
+				    (unsigned long long)ls->raw_bytes);
+	if (ls->expected >= 0 && ls->raw_bytes != (uint64_t)ls->expected)
+		return bw_error_set(err, -EPIPE, "blob has %llu bytes, its descriptor declares %lld",
+				    (unsigned long long)ls->raw_bytes, (long long)ls->expected);
+	r = tar_finish(ls->tar, err);
+	if (r < 0)
+		return r;
+	bw_sha256_final_digest(ls->raw_hash, ret_raw_digest);
+	if (ls->comp == COMP_NONE)
+		memcpy(ret_diff_digest, ret_raw_digest, 72);
+	else if (ls->diff_hash)
+		bw_sha256_final_digest(ls->diff_hash, ret_diff_digest);
+	else
+		ret_diff_digest[0] = 0;
+	return 0;
+}

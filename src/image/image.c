@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "image/internal.h"
+#include "image/tar.h"
+
+/* ---------------------------------------------------------------- open */
+
+int bw_image_open(const char *refstr, const struct bw_image_opts *opts, struct bw_image **ret,
+		  struct bw_error **err)
+{
+	struct bw_image *img;
+	int r;
+
+	img = calloc(1, sizeof(*img));
+	if (!img)
+		return bw_error_set(err, -ENOMEM, "out of memory");
+	if (opts) {
+		size_t n = opts->sz && opts->sz < sizeof(img->opts) ? opts->sz : sizeof(img->opts);
+		memcpy(&img->opts, opts, n);
+	}
+	img->opts.sz = sizeof(img->opts);
+	r = bw_ref_parse(refstr, &img->ref, err);
+	if (r < 0) {
+		bw_image_free(img);
+		return r;
+	}
+	switch (img->ref.transport) {
+	case BW_TRANSPORT_REGISTRY:
+		r = registry_open(img, err);
+		break;
+	case BW_TRANSPORT_OCI_LAYOUT:
+		r = layout_open(img, err);
+		break;
+	case BW_TRANSPORT_DOCKER_ARCHIVE:
+	case BW_TRANSPORT_OCI_ARCHIVE:
+		r = archive_open(img, err);
+		break;
+	case BW_TRANSPORT_DIR:
+		r = 0;
+		break;
+	}
+	if (r < 0) {
+		bw_image_free(img);
+		return r;
+	}
+	*ret = img;
+	return 0;
+}
+
+struct bw_image *bw_image_free(struct bw_image *img)
+{
+	if (!img)
+		return NULL;
+	if (img->ops && img->ops->done)
+		img->ops->done(img);
+	for (size_t i = 0; img->layers && i < img->n_layers; i++) {
+		free(img->layers[i].digest);
+		free(img->layers[i].media_type);
+		free(img->layers[i].diff_id);
+	}
+	free(img->layers);
+	free(img->verify);
+	free(img->index_digest);
+	free(img->manifest_digest);
+	free(img->manifest_media_type);
+	free(img->manifest_json);
+	free(img->config_digest);
+	free(img->config_json);
+	free(img->platform);
+	bw_ref_done(&img->ref);
+	free(img);
+	return NULL;
+}
+
+const struct bw_ref *bw_image_ref(const struct bw_image *img)
+{
+	return &img->ref;
+}
+const char *bw_image_index_digest(const struct bw_image *img)
+{
+	return img->index_digest;
+}
+const char *bw_image_manifest_digest(const struct bw_image *img)
+{
+	return img->manifest_digest;
+}
+const char *bw_image_manifest_media_type(const struct bw_image *img)
+{
+	return img->manifest_media_type;
+}
+const char *bw_image_manifest_json(const struct bw_image *img)
+{
+	return img->manifest_json;
+}
+const char *bw_image_config_digest(const struct bw_image *img)
+{
+	return img->config_digest;
+}
+const char *bw_image_config_json(const struct bw_image *img)
+{
+	return img->config_json;
+}
+const char *bw_image_platform(const struct bw_image *img)
+{
+	return img->platform;
+}
+size_t bw_image_layer_count(const struct bw_image *img)
+{
+	return img->n_layers;
+}
+const struct bw_layer_desc *bw_image_layer(const struct bw_image *img, size_t i)
+{
+	return i < img->n_layers ? &img->layers[i] : NULL;
+}
+
+/* ---------------------------------------------------------------- layers */
+
+enum lstate { L_PENDING = 0, L_DONE, L_FAILED };
+
+struct reader {
+	struct bw_image *img;
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	size_t next;
+	enum lstate *state;
+	struct layer_index **index;
+	struct bw_error *first_err;
+	size_t first_err_layer;
+	atomic_bool abort;
+};
+
+struct one_layer {
+	struct reader *rd;
+	struct layer_stream *ls;
+	struct layer_index *li;
+};
+
+static int on_entry(void *ud, const struct tar_entry *e, struct bw_error **err)
+{
+	struct one_layer *ol = ud;
+
+	return layer_index_add(ol->li, e, err);
+}
+
+static int on_bytes(void *ud, const void *p, size_t n, struct bw_error **err)
+{
+	struct one_layer *ol = ud;
+
+	if (atomic_load_explicit(&ol->rd->abort, memory_order_relaxed))
+		return bw_error_set(err, -ECANCELED, "cancelled");
+	return layer_stream_write(ol->ls, p, n, err);
+}
+
+static int read_layer(struct reader *rd, size_t i, struct layer_index **ret, struct bw_error **err)
+{
+	struct bw_image *img = rd->img;
+	const struct bw_layer_desc *l = &img->layers[i];
+	struct one_layer ol = { .rd = rd };
+	struct tar_reader *tar = NULL;
+	char raw[72], diff[72];
+	int r;
+
+	ol.li = layer_index_new();
+	tar = tar_reader_new(on_entry, NULL, &ol);
+	if (ol.li && tar)
+		ol.ls = layer_stream_new(tar, l->size, img->verify[i] == VERIFY_DIFF_ID);
+	if (!ol.li || !tar || !ol.ls) {
+		r = bw_error_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	r = img->ops->stream_blob(img, l, on_bytes, &ol, err);
+	if (r < 0)
+		goto out;
+	r = layer_stream_finish(ol.ls, raw, diff, err);
+	if (r < 0)
+		goto out;
+	if (img->verify[i] == VERIFY_BLOB && strcmp(raw, l->digest)) {
+		r = bw_error_set(err, -EBADMSG, "content has digest %s (corrupt or tampered blob)", raw);
+		goto out;
+	}
+	if (img->verify[i] == VERIFY_DIFF_ID && (!l->diff_id || strcmp(diff, l->diff_id))) {
+		r = bw_error_set(err, -EBADMSG, "uncompressed content has digest %s, the config says %s", diff,
+				 l->diff_id ? l->diff_id : "nothing");
+		goto out;
+	}
+	bw_log(BW_LOG_DEBUG, "layer %zu %s: %llu bytes stored, %llu bytes of tar, %zu entries", i + 1, l->digest,
+	       (unsigned long long)layer_stream_raw_bytes(ol.ls),
+	       (unsigned long long)layer_stream_tar_bytes(ol.ls), layer_index_count(ol.li));
+	*ret = TAKE_PTR(ol.li);
+out:
+	layer_stream_free(ol.ls);
+	tar_reader_free(tar);
+	layer_index_free(ol.li);
+	return r;
+}
+
+static void *worker(void *arg)
+{
+	struct reader *rd = arg;
+
+	for (;;) {
+		struct layer_index *li = NULL;
+		struct bw_error *err = NULL;
+		size_t i;
+		int r;
+
+		pthread_mutex_lock(&rd->mu);
+		i = rd->next++;
+		pthread_mutex_unlock(&rd->mu);
+		if (i >= rd->img->n_layers || atomic_load(&rd->abort))
+			break;
+		r = read_layer(rd, i, &li, &err);
+		pthread_mutex_lock(&rd->mu);
+		if (r < 0) {
+			rd->state[i] = L_FAILED;
+			/* Keep the error of the earliest real failure, not the
+			 * cancellations it caused in other layers. */
+			if (r != -ECANCELED && (!rd->first_err || i < rd->first_err_layer)) {
+				bw_error_wrap(&err, "layer %zu (%s)", i + 1, rd->img->layers[i].digest);
+				bw_error_free(rd->first_err);
+				rd->first_err = err;
+				rd->first_err_layer = i;
+				err = NULL;
+			}
+			atomic_store(&rd->abort, true);
+		} else {
+			rd->state[i] = L_DONE;
+			rd->index[i] = li;
+		}
+		pthread_cond_broadcast(&rd->cond);
+		pthread_mutex_unlock(&rd->mu);
+		bw_error_free(err);
+	}
+	return NULL;
+}
+
+static unsigned thread_count(const struct bw_image *img)
+{
+	long n = img->opts.threads ? (long)img->opts.threads : sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		n = 1;
+	if ((size_t)n > img->n_layers)
+		n = (long)img->n_layers;
+	return n < 1 ? 1 : (unsigned)n;
+}
+
+int bw_image_read_fs(struct bw_image *img, struct bw_fs **ret, struct bw_error **err)
+{
+	struct bw_fs *fs = fs_new();
+	struct reader rd = { .img = img };
+	pthread_t th[64];
+	unsigned nth, started = 0;
+	int r = 0;
+
+	if (!fs)
+		return bw_error_set(err, -ENOMEM, "out of memory");
+	if (img->ref.transport == BW_TRANSPORT_DIR) {
+		r = dir_read_fs(img->ref.path, fs, err);
+		if (r < 0) {
+			bw_fs_free(fs);
+			return r;
+		}
+		*ret = fs;
+		return 0;
+	}
+	if (img->n_layers == 0) {
+		*ret = fs;
+		return 0;
+	}
+	rd.state = calloc(img->n_layers, sizeof(*rd.state));
+	rd.index = calloc(img->n_layers, sizeof(*rd.index));
+	if (!rd.state || !rd.index) {
+		r = bw_error_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	pthread_mutex_init(&rd.mu, NULL);
+	pthread_cond_init(&rd.cond, NULL);
+	nth = thread_count(img);
+	if (nth > BW_ARRAY_SIZE(th))
+		nth = BW_ARRAY_SIZE(th);
+	for (unsigned t = 0; t < nth; t++) {
+		if (pthread_create(&th[t], NULL, worker, &rd) != 0)
+			break;
+		started++;
+	}
+	if (started == 0) {
+		r = bw_error_set(err, -EAGAIN, "cannot start a thread");
+		goto join;
+	}
+
+	/* Merge layers in order as they finish, freeing each index once merged
+	 * so memory holds at most the layers still in flight. */
+	for (size_t i = 0; i < img->n_layers; i++) {
+		struct layer_index *li;
+
+		pthread_mutex_lock(&rd.mu);
+		while (rd.state[i] == L_PENDING && !atomic_load(&rd.abort))
+			pthread_cond_wait(&rd.cond, &rd.mu);
+		li = rd.state[i] == L_DONE ? rd.index[i] : NULL;
+		rd.index[i] = NULL;
+		pthread_mutex_unlock(&rd.mu);
+		if (!li)
+			break;
+		r = fs_apply_layer(fs, li, (int)i, true, err);
+		layer_index_free(li);
+		if (r < 0) {
+			bw_error_wrap(err, "layer %zu (%s)", i + 1, img->layers[i].digest);
+			atomic_store(&rd.abort, true);
+			break;
+		}
+	}
+join:
+	for (unsigned t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+	if (r == 0 && rd.first_err) {
+		r = rd.first_err->code;
+		if (err && !*err)
+			*err = TAKE_PTR(rd.first_err);
+	}
+	bw_error_free(rd.first_err);
+	for (size_t i = 0; i < img->n_layers; i++)
+		layer_index_free(rd.index[i]);
+	pthread_mutex_destroy(&rd.mu);
+	pthread_cond_destroy(&rd.cond);
+out:
+	free(rd.state);
+	free(rd.index);
+	if (r < 0) {
+		bw_fs_free(fs);
+		return r;
+	}
+	*ret = fs;
+	return 0;
+}

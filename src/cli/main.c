@@ -70,15 +70,26 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-static const char usage[] =
+/*
+ * The commands. A capability adds its line here and its cmd_* function in
+ * its own file under src/cli/ (declared in cli.h).
+ */
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "image", cmd_image, "image inspect REF | image files REF [PATH...]: read an image" },
+};
+
+static const char usage_head[] =
 	"Usage: bulwark [OPTIONS] COMMAND [ARGS...]\n"
 	"\n"
-	"Container security in one binary: read images from any source, and more as\n"
-	"each capability lands.\n"
+	"Container security in one binary.\n"
 	"\n"
-	"Commands:\n"
-	"  image inspect REF      show an image's digest, platform, layers, config and history\n"
-	"  image files REF [PATH...]  list the merged file system as a container sees it\n"
+	"Commands:\n";
+
+static const char usage_tail[] =
 	"\n"
 	"Image references:\n"
 	"  docker-archive:PATH[:REF]   a `docker save` tarball\n"
@@ -100,6 +111,14 @@ static const char usage[] =
 	"4 registry or network failure.\n"
 	"Run `bulwark COMMAND --help` for a command's options.\n";
 
+static void print_usage(FILE *f)
+{
+	fputs(usage_head, f);
+	for (size_t i = 0; i < BW_ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fputs(usage_tail, f);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -118,7 +137,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+hvqd", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-			fputs(usage, stdout);
+			print_usage(stdout);
 			return EXIT_OK;
 		case 'v':
 			printf("bulwark %s\n", BW_VERSION);
@@ -134,7 +153,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		fputs(usage, stderr);
+		print_usage(stderr);
 		return EXIT_USAGE;
 	}
 	const char *cmd = argv[optind];
@@ -142,16 +161,18 @@ int main(int argc, char **argv)
 	argv += optind;
 	optind = 0; /* full reset for the subcommand's getopt */
 
-	if (!strcmp(cmd, "image"))
-		r = cmd_image(argc, argv);
-	else if (!strcmp(cmd, "version")) {
+	for (size_t i = 0; i < BW_ARRAY_SIZE(commands); i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].fn(argc, argv);
+	if (!strcmp(cmd, "version")) {
 		printf("bulwark %s\n", BW_VERSION);
 		r = EXIT_OK;
 	} else if (!strcmp(cmd, "help")) {
-		fputs(usage, stdout);
+		print_usage(stdout);
 		r = EXIT_OK;
-	} else
+	} else {
 		r = cli_usage_error(NULL, "unknown command `%s`", cmd);
+	}
 	return r;
 }
 

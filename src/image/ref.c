@@ -151,6 +151,10 @@ static int parse_registry(const char *s, struct bw_ref *ref, struct bw_error **e
 	}
 	if (!ref->registry || !ref->repository)
 		return bw_error_set(err, -ENOMEM, "out of memory");
+	const char *port = strrchr(ref->registry, ':');
+	if (port && (!port[1] || strspn(port + 1, "0123456789") != strlen(port + 1)))
+		return bw_error_set(err, -EINVAL, "invalid reference `%s`: bad registry port in `%s`", s,
+				    ref->registry);
 	if (!valid_repo(ref->repository)) {
 		bool upper = false;
 		for (const char *p = ref->repository; *p; p++)

@@ -871,16 +871,33 @@ static int load_creds(struct registry *reg, struct bw_error **err)
 	return 0;
 }
 
-/* The error for a registry that keeps refusing us; caller holds auth_lock. */
-static int auth_refused(struct req *rq, struct bw_error **err)
+/*
+ * The error for a registry that keeps refusing us; the caller holds
+ * auth_lock. A token server that refuses our credentials has rejected them;
+ * a registry that refuses a token we got with them may instead be saying the
+ * repository does not exist (Docker Hub answers 401 for those).
+ */
+static int auth_refused(struct req *rq, bool token_server, struct bw_error **err)
 {
 	struct registry *reg = rq->reg;
+	char remote[MAX_REMOTE_MSG + 8];
 
-	/* The registry's own words add nothing here ("authentication
-	 * required", "unauthorized"): ours say which credentials. */
 	if (!reg->user)
 		return bw_error_set(err, -EACCES, "registry %s: authentication required for `%s`: %s",
 				    reg->name, reg->repo, NO_CREDS_HINT);
+	if (token_server)
+		return bw_error_set(err, -EACCES,
+				    "registry %s: %s rejected the credentials of user `%s` (%ld)",
+				    reg->name, rq->what, reg->user, rq->status);
+	if (!strncasecmp(rq->challenge, "bearer", 6)) {
+		remote_message(rq, remote, sizeof(remote));
+		return bw_error_set(err, -EACCES,
+				    "registry %s: access to `%s` refused: the credentials of user `%s` "
+				    "were rejected or do not grant access to it (%ld)%s",
+				    reg->name, reg->repo, reg->user, rq->status, remote);
+	}
+	/* The registry's own words add nothing here ("authentication
+	 * required"): ours say whose credentials. */
 	return bw_error_set(err, -EACCES,
 			    "registry %s: access to `%s` refused: the credentials of user `%s` were "
 			    "rejected (%ld)",
@@ -938,7 +955,7 @@ static int fetch_token(struct registry *reg, const char *realm, const char *serv
 	if (r < 0)
 		goto out;
 	if (rq.status == 401 || rq.status == 403) {
-		r = auth_refused(&rq, err);
+		r = auth_refused(&rq, true, err);
 		goto out;
 	}
 	if (rq.status != 200) {
@@ -1002,7 +1019,7 @@ static int reg_authenticate(struct req *rq, unsigned used_gen, unsigned rounds,
 	if (r < 0)
 		goto out;
 	if (rounds >= 2) {
-		r = auth_refused(rq, err);
+		r = auth_refused(rq, false, err);
 		goto out;
 	}
 	if (!rq->challenge[0]) {
@@ -1030,7 +1047,7 @@ static int reg_authenticate(struct req *rq, unsigned used_gen, unsigned rounds,
 		_cleanup_secret_ char *pair = NULL, *b64 = NULL;
 
 		if (!reg->user) {
-			r = auth_refused(rq, err);
+			r = auth_refused(rq, false, err);
 			goto out;
 		}
 		if (asprintf(&pair, "%s:%s", reg->user, reg->pass ? reg->pass : "") < 0)
@@ -1089,6 +1106,8 @@ static int reg_get_manifest(struct bw_image *img, const char *tag_or_digest, cha
 
 	pthread_mutex_lock(&reg->meta_lock);
 	r = req_run(&rq, reg->meta, err);
+	/* Keeps the connection, drops the pointers into rq. */
+	curl_easy_reset(reg->meta);
 	pthread_mutex_unlock(&reg->meta_lock);
 	if (r >= 0 && (rq.status < 200 || rq.status > 299))
 		r = req_status_error(&rq, err);
@@ -1149,6 +1168,8 @@ static int reg_get_blob(struct bw_image *img, const char *digest, size_t cap, ch
 
 	pthread_mutex_lock(&reg->meta_lock);
 	r = req_run(&rq, reg->meta, err);
+	/* Keeps the connection, drops the pointers into rq. */
+	curl_easy_reset(reg->meta);
 	pthread_mutex_unlock(&reg->meta_lock);
 	if (r >= 0 && (rq.status < 200 || rq.status > 299))
 		r = req_status_error(&rq, err);
@@ -1458,7 +1479,7 @@ static int creds_from_file(const char *path, const char *host, char **ret_user, 
 	_cleanup_error_ struct bw_error *e = NULL;
 	_cleanup_json_ json_t *j = NULL;
 	json_error_t jerr;
-	json_t *auths, *entry = NULL, *v;
+	json_t *auths, *entry = NULL, *v, *hv;
 	const char *key, *auth, *helper = NULL;
 	size_t len, dlen;
 	char *colon, *user, *pass;
@@ -1494,9 +1515,9 @@ static int creds_from_file(const char *path, const char *host, char **ret_user, 
 
 	v = json_object_get(j, "credHelpers");
 	if (json_is_object(v)) {
-		json_object_foreach(v, key, auths) {
-			if (json_is_string(auths) && auth_key_matches(key, host)) {
-				helper = json_string_value(auths);
+		json_object_foreach(v, key, hv) {
+			if (json_is_string(hv) && auth_key_matches(key, host)) {
+				helper = json_string_value(hv);
 				break;
 			}
 		}

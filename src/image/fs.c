@@ -772,7 +772,8 @@ static int walk_rec(struct bw_fs *fs, uint32_t dir, struct bw_buf *path, bw_fs_w
 		}
 		kids[nk++] = c;
 	}
-	qsort_r(kids, nk, sizeof(*kids), cmp_names, fs);
+	if (nk > 1)
+		qsort_r(kids, nk, sizeof(*kids), cmp_names, fs);
 	size_t base = path->len;
 	for (size_t i = 0; i < nk && r == 0; i++) {
 		struct bw_file f;

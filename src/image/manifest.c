@@ -160,9 +160,10 @@ int index_select(const char *json, size_t len, const char *what, const char *tag
 	m = json_array_get(mans, chosen);
 	const char *d = json_str(m, "digest"), *mt = json_str(m, "mediaType");
 	if (!bw_digest_valid(d)) {
+		r = bw_error_set(err, -EINVAL, "%s: unsupported or malformed digest `%s`", what, d);
 		json_decref(root);
 		bw_buf_done(&avail);
-		return bw_error_set(err, -EINVAL, "%s: unsupported or malformed digest `%s`", what, d);
+		return r;
 	}
 	*ret_digest = strdup(d);
 	*ret_media_type = mt ? strdup(mt) : NULL;

@@ -42,8 +42,8 @@ static bool is_layout_dir(const char *p)
  * Splits "PATH[:SUFFIX]" for archive and layout transports. A path that
  * exists as a whole wins, so paths with colons keep working.
  */
-static int split_path(const char *s, bool allow_digest, char **path, char **tag, char **digest,
-		      struct bw_error **err)
+static int split_path(const char *s, bool allow_digest, bool allow_colon_ref, char **path, char **tag,
+		      char **digest, struct bw_error **err)
 {
 	bool d;
 	const char *at = allow_digest ? strstr(s, "@sha256:") : NULL;
@@ -58,8 +58,19 @@ static int split_path(const char *s, bool allow_digest, char **path, char **tag,
 			return bw_error_set(err, -EINVAL, "bad digest `%s`", *digest);
 		return 0;
 	}
-	colon = strrchr(s, ':');
-	if (!colon || path_exists(s, &d) || strchr(colon, '/')) {
+	/* The first prefix that exists on disk is the path: the rest may
+	 * itself hold colons (docker-archive:a.tar:repo:tag). */
+	colon = NULL;
+	for (const char *c = strchr(s, ':'); c; c = strchr(c + 1, ':')) {
+		_cleanup_free_ char *prefix = strndup(s, (size_t)(c - s));
+		if (prefix && path_exists(prefix, &d)) {
+			colon = c;
+			break;
+		}
+	}
+	if (!colon)
+		colon = strrchr(s, ':');
+	if (!colon || path_exists(s, &d) || (strchr(colon, '/') && !allow_colon_ref)) {
 		*path = strdup(s);
 		return *path ? 0 : bw_error_set(err, -ENOMEM, "out of memory");
 	}
@@ -221,17 +232,17 @@ int bw_ref_parse(const char *s, struct bw_ref *ret, struct bw_error **err)
 		return bw_error_set(err, -EINVAL, "empty image reference");
 	if (bw_startswith(s, "docker-archive:")) {
 		ref.transport = BW_TRANSPORT_DOCKER_ARCHIVE;
-		r = split_path(s + 15, false, &ref.path, &ref.tag, &ref.digest, err);
+		r = split_path(s + 15, false, true, &ref.path, &ref.tag, &ref.digest, err);
 		if (r == 0)
 			r = finish_local(&ref, "docker-archive");
 	} else if (bw_startswith(s, "oci-archive:")) {
 		ref.transport = BW_TRANSPORT_OCI_ARCHIVE;
-		r = split_path(s + 12, false, &ref.path, &ref.tag, &ref.digest, err);
+		r = split_path(s + 12, false, false, &ref.path, &ref.tag, &ref.digest, err);
 		if (r == 0)
 			r = finish_local(&ref, "oci-archive");
 	} else if (bw_startswith(s, "oci:")) {
 		ref.transport = BW_TRANSPORT_OCI_LAYOUT;
-		r = split_path(s + 4, true, &ref.path, &ref.tag, &ref.digest, err);
+		r = split_path(s + 4, true, false, &ref.path, &ref.tag, &ref.digest, err);
 		if (r == 0)
 			r = finish_local(&ref, "oci");
 	} else if (bw_startswith(s, "dir:")) {

@@ -6,7 +6,7 @@
 #include "image/internal.h"
 #include "image/tar.h"
 
-#define OUT_CHUNK (256u << 10)
+#define OUT_CHUNK (1u << 20)
 /* zstd frames may ask for a window this large and no larger: enough for
  * every encoder setting image tools use, and it bounds our memory. */
 #define ZSTD_WINDOW_LOG_MAX 27

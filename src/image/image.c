@@ -125,6 +125,7 @@ struct reader {
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
 	size_t next;
+	size_t *order; /* layers by size, largest first */
 	enum lstate *state;
 	struct layer_index **index;
 	struct bw_error *first_err;
@@ -212,6 +213,7 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&rd->mu);
 		if (i >= rd->img->n_layers || atomic_load(&rd->abort))
 			break;
+		i = rd->order[i];
 		r = read_layer(rd, i, &li, &err);
 		pthread_mutex_lock(&rd->mu);
 		if (r < 0) {
@@ -235,6 +237,14 @@ static void *worker(void *arg)
 		bw_error_free(err);
 	}
 	return NULL;
+}
+
+static int by_size_desc(const void *a, const void *b, void *ud)
+{
+	const struct bw_layer_desc *l = ud;
+	int64_t x = l[*(const size_t *)a].size, y = l[*(const size_t *)b].size;
+
+	return x < y ? 1 : x > y ? -1 : 0;
 }
 
 static unsigned thread_count(const struct bw_image *img)
@@ -273,10 +283,17 @@ int bw_image_read_fs(struct bw_image *img, struct bw_fs **ret, struct bw_error *
 	}
 	rd.state = calloc(img->n_layers, sizeof(*rd.state));
 	rd.index = calloc(img->n_layers, sizeof(*rd.index));
-	if (!rd.state || !rd.index) {
+	rd.order = calloc(img->n_layers, sizeof(*rd.order));
+	if (!rd.state || !rd.index || !rd.order) {
 		r = bw_error_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
+	/* Largest layers first: the longest layer then starts at once instead
+	 * of last, which shortens the whole read when layers outnumber cores.
+	 * (Layers are still merged in order as they become available.) */
+	for (size_t i = 0; i < img->n_layers; i++)
+		rd.order[i] = i;
+	qsort_r(rd.order, img->n_layers, sizeof(*rd.order), by_size_desc, img->layers);
 	pthread_mutex_init(&rd.mu, NULL);
 	pthread_cond_init(&rd.cond, NULL);
 	nth = thread_count(img);
@@ -327,6 +344,7 @@ join:
 	pthread_mutex_destroy(&rd.mu);
 	pthread_cond_destroy(&rd.cond);
 out:
+	free(rd.order);
 	free(rd.state);
 	free(rd.index);
 	if (r < 0) {

@@ -409,13 +409,14 @@ int archive_open(struct bw_image *img, struct bw_error **err)
 	/* oci-archive: an OCI layout inside a tar. */
 	_cleanup_free_ char *index = NULL, *digest = NULL, *mt = NULL;
 	size_t len;
+	int64_t size = -1;
 	if (!find(a, "oci-layout"))
 		return bw_error_set(err, -EINVAL, "`%s` is not an oci-archive: no oci-layout member", img->ref.path);
 	r = read_member(img, "index.json", BW_MAX_INDEX_SIZE, &index, &len, err);
 	if (r < 0)
 		return r;
-	r = index_select(index, len, "index.json", img->ref.tag, img->opts.platform, &digest, &mt, err);
+	r = index_select(index, len, "index.json", img->ref.tag, img->opts.platform, &digest, &mt, &size, err);
 	if (r < 0)
 		return r;
-	return image_resolve(img, digest, err);
+	return image_resolve(img, digest, size, err);
 }

@@ -52,6 +52,7 @@ struct bw_image {
 	char *manifest_media_type;
 	char *manifest_json;
 	char *config_digest;
+	int64_t config_size;
 	char *config_json;
 	char *platform;
 	struct bw_layer_desc *layers;
@@ -67,8 +68,10 @@ struct bw_image {
  * the requested platform (and an index inside it, to BW_MAX_INDEX_DEPTH),
  * every fetched document is checked against the digest that named it, then
  * the manifest's config is fetched, verified and parsed. Fills img's
- * manifest, config, platform and layers. */
-int image_resolve(struct bw_image *img, const char *tag_or_digest, struct bw_error **err);
+ * manifest, config, platform and layers. size is what the descriptor that
+ * named tag_or_digest declares (-1 when unknown): every document must have
+ * exactly the size its descriptor declares. */
+int image_resolve(struct bw_image *img, const char *tag_or_digest, int64_t size, struct bw_error **err);
 
 /* Parses a manifest (OCI or Docker v2 schema 2) into img. */
 int image_parse_manifest(struct bw_image *img, const char *json, size_t len, struct bw_error **err);
@@ -79,7 +82,7 @@ int image_parse_config(struct bw_image *img, struct bw_error **err);
  * for this host's). If tag is not NULL, only entries annotated
  * org.opencontainers.image.ref.name == tag qualify (OCI layouts). */
 int index_select(const char *json, size_t len, const char *what, const char *tag,
-		 const char *platform, char **ret_digest, char **ret_media_type,
+		 const char *platform, char **ret_digest, char **ret_media_type, int64_t *ret_size,
 		 struct bw_error **err);
 
 /* This host's platform as "linux/amd64" etc. */

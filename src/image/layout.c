@@ -140,6 +140,7 @@ int layout_open(struct bw_image *img, struct bw_error **err)
 	struct layout *l = calloc(1, sizeof(*l));
 	_cleanup_free_ char *index = NULL, *digest = NULL, *mt = NULL, *marker = NULL;
 	size_t len;
+	int64_t size = -1;
 	int r;
 
 	if (!l)
@@ -156,9 +157,9 @@ int layout_open(struct bw_image *img, struct bw_error **err)
 	if (r < 0)
 		return r;
 	if (img->ref.digest)
-		return image_resolve(img, img->ref.digest, err);
-	r = index_select(index, len, "index.json", img->ref.tag, img->opts.platform, &digest, &mt, err);
+		return image_resolve(img, img->ref.digest, -1, err);
+	r = index_select(index, len, "index.json", img->ref.tag, img->opts.platform, &digest, &mt, &size, err);
 	if (r < 0)
 		return r;
-	return image_resolve(img, digest, err);
+	return image_resolve(img, digest, size, err);
 }

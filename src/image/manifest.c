@@ -87,7 +87,7 @@ static bool is_index_type(const char *mt)
 }
 
 int index_select(const char *json, size_t len, const char *what, const char *tag, const char *platform,
-		 char **ret_digest, char **ret_media_type, struct bw_error **err)
+		 char **ret_digest, char **ret_media_type, int64_t *ret_size, struct bw_error **err)
 {
 	json_t *root, *mans, *m;
 	json_error_t je;
@@ -165,6 +165,8 @@ int index_select(const char *json, size_t len, const char *what, const char *tag
 		bw_buf_done(&avail);
 		return r;
 	}
+	json_t *sz = json_object_get(m, "size");
+	*ret_size = json_is_integer(sz) && json_integer_value(sz) >= 0 ? json_integer_value(sz) : -1;
 	*ret_digest = strdup(d);
 	*ret_media_type = mt ? strdup(mt) : NULL;
 	json_decref(root);
@@ -250,6 +252,7 @@ int image_parse_manifest(struct bw_image *img, const char *json, size_t len, str
 	}
 	free(img->config_digest);
 	img->config_digest = strdup(dig);
+	img->config_size = size;
 	layers = json_object_get(root, "layers");
 	if (!json_is_array(layers)) {
 		r = bw_error_set(err, -EINVAL, "manifest has no `layers` array");
@@ -362,7 +365,7 @@ static const char *doc_media_type(json_t *root, const char *transport_mt)
 	return MT_OCI_MANIFEST;
 }
 
-int image_resolve(struct bw_image *img, const char *tag_or_digest, struct bw_error **err)
+int image_resolve(struct bw_image *img, const char *tag_or_digest, int64_t size, struct bw_error **err)
 {
 	_cleanup_free_ char *want = NULL;
 	int r;
@@ -389,6 +392,9 @@ int image_resolve(struct bw_image *img, const char *tag_or_digest, struct bw_err
 		if (bw_startswith(want, "sha256:") && strcmp(want, digest))
 			return bw_error_set(err, -EBADMSG, "manifest %s: content has digest %s (corrupt or tampered)",
 					    want, digest);
+		if (size >= 0 && (uint64_t)size != len)
+			return bw_error_set(err, -EBADMSG, "manifest %s has %zu bytes, its descriptor declares %lld",
+					    want, len, (long long)size);
 		root = json_loadb(body, len, 0, &je);
 		if (!root || !json_is_object(root)) {
 			json_decref(root);
@@ -405,7 +411,7 @@ int image_resolve(struct bw_image *img, const char *tag_or_digest, struct bw_err
 			free(dmt_copy);
 			if (!img->index_digest)
 				img->index_digest = strdup(digest);
-			r = index_select(body, len, "index", NULL, img->opts.platform, &child, &child_mt, err);
+			r = index_select(body, len, "index", NULL, img->opts.platform, &child, &child_mt, &size, err);
 			if (r < 0)
 				return bw_error_wrap(err, "index %s", digest);
 			free(want);
@@ -435,6 +441,9 @@ int image_resolve(struct bw_image *img, const char *tag_or_digest, struct bw_err
 		if (strcmp(digest, img->config_digest))
 			return bw_error_set(err, -EBADMSG, "config %s: content has digest %s (corrupt or tampered)",
 					    img->config_digest, digest);
+		if ((uint64_t)img->config_size != len)
+			return bw_error_set(err, -EBADMSG, "config %s has %zu bytes, the manifest declares %lld",
+					    img->config_digest, len, (long long)img->config_size);
 		img->config_json = TAKE_PTR(cfg);
 	}
 	return image_parse_config(img, err);

@@ -266,3 +266,18 @@ def test_millions_of_tiny_entries(bulwark, tmp_path):
     # The index costs about a hundred bytes a file: far below a naive
     # path-per-entry design, and bounded by BW_MAX_LAYER_ENTRIES.
     assert peak_kib < 400 * 1024, peak_kib
+
+
+def test_index_lies_about_manifest_size(bulwark, tmp_path):
+    def lie(parts):
+        parts["index"]["manifests"][0]["size"] += 7
+    fails(bulwark, oci_layout(tmp_path / "img", [tar_bytes(BASE)], tamper=lie), "its descriptor declares")
+
+
+def test_manifest_lies_about_config_size(bulwark, tmp_path):
+    def lie(parts):
+        parts["manifest"]["config"]["size"] += 1
+        mb = json.dumps(parts["manifest"]).encode()
+        parts["manifest_bytes"] = mb
+        parts["index"]["manifests"][0].update(digest=sha(mb), size=len(mb))
+    fails(bulwark, oci_layout(tmp_path / "img", [tar_bytes(BASE)], tamper=lie), "the manifest declares")

@@ -25,13 +25,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 	struct bw_image img = { 0 };
 	struct bw_error *err = NULL;
 	char *d = NULL, *mt = NULL;
+	int64_t sz;
 
-	if (index_select((const char *)buf, len, "index", NULL, "linux/amd64", &d, &mt, &err) == 0) {
+	if (index_select((const char *)buf, len, "index", NULL, "linux/amd64", &d, &mt, &sz, &err) == 0) {
 		free(d);
 		free(mt);
 	}
 	err = bw_error_free(err);
-	if (index_select((const char *)buf, len, "index", "v1", NULL, &d, &mt, &err) == 0) {
+	if (index_select((const char *)buf, len, "index", "v1", NULL, &d, &mt, &sz, &err) == 0) {
 		free(d);
 		free(mt);
 	}

@@ -23,30 +23,31 @@ static const char index_json[] =
 static void test_index_select(void **state)
 {
 	char *d = NULL, *mt = NULL;
+	int64_t sz;
 	struct bw_error *err = NULL;
 	(void)state;
 
-	assert_int_equal(index_select(index_json, strlen(index_json), "index", NULL, "linux/amd64", &d, &mt, &err), 0);
+	assert_int_equal(index_select(index_json, strlen(index_json), "index", NULL, "linux/amd64", &d, &mt, &sz, &err), 0);
 	assert_string_equal(d, D1);
 	free(d);
 	free(mt);
-	assert_int_equal(index_select(index_json, strlen(index_json), "index", NULL, "linux/arm64", &d, &mt, &err), 0);
+	assert_int_equal(index_select(index_json, strlen(index_json), "index", NULL, "linux/arm64", &d, &mt, &sz, &err), 0);
 	assert_string_equal(d, D2);
 	free(d);
 	free(mt);
-	assert_int_equal(index_select(index_json, strlen(index_json), "index", NULL, "linux/aarch64/v8", &d, &mt, &err), 0);
+	assert_int_equal(index_select(index_json, strlen(index_json), "index", NULL, "linux/aarch64/v8", &d, &mt, &sz, &err), 0);
 	assert_string_equal(d, D2);
 	free(d);
 	free(mt);
-	assert_int_equal(index_select(index_json, strlen(index_json), "index", NULL, "linux/s390x", &d, &mt, &err),
+	assert_int_equal(index_select(index_json, strlen(index_json), "index", NULL, "linux/s390x", &d, &mt, &sz, &err),
 			 -ENOENT);
 	assert_non_null(strstr(err->msg, "available: linux/amd64, linux/arm64/v8"));
 	err = bw_error_free(err);
-	assert_int_equal(index_select(index_json, strlen(index_json), "index", NULL, "linux", &d, &mt, &err), -EINVAL);
+	assert_int_equal(index_select(index_json, strlen(index_json), "index", NULL, "linux", &d, &mt, &sz, &err), -EINVAL);
 	err = bw_error_free(err);
-	assert_int_equal(index_select("[1,2]", 5, "index", NULL, NULL, &d, &mt, &err), -EINVAL);
+	assert_int_equal(index_select("[1,2]", 5, "index", NULL, NULL, &d, &mt, &sz, &err), -EINVAL);
 	err = bw_error_free(err);
-	assert_int_equal(index_select("{not json", 9, "index", NULL, NULL, &d, &mt, &err), -EINVAL);
+	assert_int_equal(index_select("{not json", 9, "index", NULL, NULL, &d, &mt, &sz, &err), -EINVAL);
 	assert_non_null(strstr(err->msg, "not valid JSON"));
 	err = bw_error_free(err);
 }
@@ -59,18 +60,19 @@ static void test_layout_tags(void **state)
 			 "{\"mediaType\":\"" MT_OCI_MANIFEST "\",\"digest\":\"" D2 "\",\"size\":1,"
 			 "\"annotations\":{\"org.opencontainers.image.ref.name\":\"v2\"}}]}";
 	char *d = NULL, *mt = NULL;
+	int64_t sz;
 	struct bw_error *err = NULL;
 	(void)state;
 
-	assert_int_equal(index_select(j, strlen(j), "index.json", "v2", NULL, &d, &mt, &err), 0);
+	assert_int_equal(index_select(j, strlen(j), "index.json", "v2", NULL, &d, &mt, &sz, &err), 0);
 	assert_string_equal(d, D2);
 	free(d);
 	free(mt);
-	assert_int_equal(index_select(j, strlen(j), "index.json", "v3", NULL, &d, &mt, &err), -ENOENT);
+	assert_int_equal(index_select(j, strlen(j), "index.json", "v3", NULL, &d, &mt, &sz, &err), -ENOENT);
 	assert_non_null(strstr(err->msg, "no image tagged `v3`"));
 	err = bw_error_free(err);
 	/* Two untagged-by-request images: the user must name one. */
-	assert_int_equal(index_select(j, strlen(j), "index.json", NULL, NULL, &d, &mt, &err), -ENOENT);
+	assert_int_equal(index_select(j, strlen(j), "index.json", NULL, NULL, &d, &mt, &sz, &err), -ENOENT);
 	assert_non_null(strstr(err->msg, ":TAG"));
 	err = bw_error_free(err);
 }

@@ -53,8 +53,8 @@ static const unsigned backoff_ms[] = { 200, 800, 2000 };
 
 #define NO_CREDS_HINT "no credentials found (docker login, or ~/.docker/config.json)"
 
-static const char manifest_accept[] = "Accept: " MT_OCI_MANIFEST ", " MT_OCI_INDEX
-				      ", " MT_DOCKER_MANIFEST ", " MT_DOCKER_LIST;
+static const char manifest_accept[] =
+	"Accept: " MT_OCI_MANIFEST ", " MT_OCI_INDEX ", " MT_DOCKER_MANIFEST ", " MT_DOCKER_LIST;
 
 /* jansson's own json_decrefp() accepts NULL. */
 #define _cleanup_json_ _cleanup_(json_decrefp)
@@ -96,14 +96,14 @@ static void curl_init_once(void)
 
 struct registry {
 	/* Fixed after registry_open(). */
-	char *host;		/* where requests go: registry-1.docker.io for docker.io */
-	const char *name;	/* img->ref.registry: messages, auth files, certs.d */
-	const char *repo;	/* img->ref.repository */
-	long timeout;		/* seconds without progress before a request fails */
+	char *host;	  /* where requests go: registry-1.docker.io for docker.io */
+	const char *name; /* img->ref.registry: messages, auth files, certs.d */
+	const char *repo; /* img->ref.repository */
+	long timeout;	  /* seconds without progress before a request fails */
 	bool insecure;
-	char *ca_file;		/* CURLOPT_CAINFO (SSL_CERT_FILE), or NULL */
-	struct bw_buf ca_blob;	/* CURLOPT_CAINFO_BLOB when certs.d has CAs for us */
-	CURLSH *share;		/* DNS cache and TLS sessions, for every handle */
+	char *ca_file;	       /* CURLOPT_CAINFO (SSL_CERT_FILE), or NULL */
+	struct bw_buf ca_blob; /* CURLOPT_CAINFO_BLOB when certs.d has CAs for us */
+	CURLSH *share;	       /* DNS cache and TLS sessions, for every handle */
 	pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
 	bool share_locks_init;
 
@@ -213,11 +213,11 @@ static bool host_has_port(const char *host)
 /* One logical request, across its retries, redirects and auth rounds. */
 struct req {
 	struct registry *reg;
-	const char *what;	/* "manifest `repo:tag`", for messages */
-	const char *path;	/* below /v2/<repo>/ */
-	const char *url;	/* a full URL instead (token requests) */
-	const char *accept;	/* an Accept header line, or NULL */
-	bool auth;		/* send reg's Authorization and answer 401s */
+	const char *what;		     /* "manifest `repo:tag`", for messages */
+	const char *path;		     /* below /v2/<repo>/ */
+	const char *url;		     /* a full URL instead (token requests) */
+	const char *accept;		     /* an Accept header line, or NULL */
+	bool auth;			     /* send reg's Authorization and answer 401s */
 	const char *basic_user, *basic_pass; /* basic auth for a token request */
 
 	/* Buffered body (manifests, configs, tokens). */
@@ -227,19 +227,19 @@ struct req {
 	bool stream;
 	blob_write_fn write;
 	void *ud;
-	int64_t expect_size;	/* -1 when unknown */
-	uint64_t delivered;	/* bytes handed to write() so far */
+	int64_t expect_size; /* -1 when unknown */
+	uint64_t delivered;  /* bytes handed to write() so far */
 	int write_r;
 	struct bw_error *write_err;
 
-	int abort_r;		/* why a callback stopped the transfer */
+	int abort_r; /* why a callback stopped the transfer */
 	char abort_msg[160];
 
 	/* The response being received; reset at each status line, so that
 	 * redirects and proxies' CONNECT answers each start afresh. */
 	long status;
-	uint64_t got;		/* 2xx body bytes in this attempt */
-	uint64_t skip;		/* bytes of a 200 that answered a range to drop */
+	uint64_t got;  /* 2xx body bytes in this attempt */
+	uint64_t skip; /* bytes of a 200 that answered a range to drop */
 	char content_type[256];
 	char content_range[128];
 	char challenge[BW_MAX_HTTP_HEADER];
@@ -269,11 +269,14 @@ static int req_error(struct req *rq, int code, struct bw_error **err, const char
 			    msg ? msg : "out of memory");
 }
 
+/* Copies a header value, cut to size, with control bytes made '?': these
+ * values end up in messages printed to terminals. */
 static void copy_header_value(char *dst, size_t size, const char *v, size_t n)
 {
 	if (n >= size)
 		n = size - 1;
-	memcpy(dst, v, n);
+	for (size_t i = 0; i < n; i++)
+		dst[i] = ((unsigned char)v[i] < 0x20 || v[i] == 0x7f) ? '?' : v[i];
 	dst[n] = 0;
 }
 
@@ -336,7 +339,8 @@ static size_t header_cb(char *p, size_t size, size_t nmemb, void *ud)
 	while (v < p + n && (*v == ' ' || *v == '\t'))
 		v++;
 	vlen = (size_t)(p + n - v);
-#define IS(name) ((size_t)(colon - p) == sizeof(name) - 1 && !strncasecmp(p, name, sizeof(name) - 1))
+#define IS(name) \
+	((size_t)(colon - p) == sizeof(name) - 1 && !strncasecmp(p, name, sizeof(name) - 1))
 	if (IS("content-type")) {
 		copy_header_value(rq->content_type, sizeof(rq->content_type), v, vlen);
 	} else if (IS("content-range")) {
@@ -375,10 +379,11 @@ static size_t body_cb(char *p, size_t size, size_t nmemb, void *ud)
 
 			bw_human_size(rq->body.cap, cap);
 			rq->abort_r = r == -E2BIG ? -EFBIG : r;
-			snprintf(rq->abort_msg, sizeof(rq->abort_msg), "%s",
-				 r == -E2BIG ? "larger than " : "out of memory");
 			if (r == -E2BIG)
-				strncat(rq->abort_msg, cap, sizeof(rq->abort_msg) - strlen(rq->abort_msg) - 1);
+				snprintf(rq->abort_msg, sizeof(rq->abort_msg), "larger than %s",
+					 cap);
+			else
+				snprintf(rq->abort_msg, sizeof(rq->abort_msg), "out of memory");
 			return 0;
 		}
 		return len;
@@ -566,8 +571,9 @@ static int req_curl_error(struct req *rq, CURLcode rc, const char *url, struct b
 
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
-		return req_error(rq, -ETIMEDOUT, err, "timed out: nothing received from `%s` for %ld s",
-				 url, reg->timeout);
+		return req_error(rq, -ETIMEDOUT, err,
+				 "timed out: nothing received from `%s` for %ld s", url,
+				 reg->timeout);
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
 		return req_error(rq, -EHOSTUNREACH, err, "cannot resolve the host of `%s`: %s", url,
@@ -585,11 +591,11 @@ static int req_curl_error(struct req *rq, CURLcode rc, const char *url, struct b
 		return req_error(rq, -EPROTO, err, "request to `%s` failed: %s", url, why);
 	default:
 		if (curl_tls(rc))
-			return req_error(rq, -EPROTO, err, "TLS handshake with `%s` failed: %s%s", url,
-					 why,
-					 reg->insecure ? "" :
-							 " (if the registry does not use TLS or its "
-							 "certificate is not trusted, use --insecure)");
+			return req_error(
+				rq, -EPROTO, err, "TLS handshake with `%s` failed: %s%s", url, why,
+				reg->insecure ? ""
+					      : " (if the registry does not use TLS or its "
+						"certificate is not trusted, use --insecure)");
 		if (curl_transient(rc))
 			return req_error(rq, -ECONNRESET, err, "connection to `%s` failed: %s", url,
 					 why);
@@ -633,6 +639,8 @@ static int req_run(struct req *rq, CURL *c, struct bw_error **err)
 		long status = 0;
 		int r, code;
 
+		remote[0] = 0;
+
 		if (rq->url) {
 			url = strdup(rq->url);
 		} else {
@@ -643,7 +651,8 @@ static int req_run(struct req *rq, CURL *c, struct bw_error **err)
 			if (rq->auth && reg->auth_header)
 				auth = strdup(reg->auth_header);
 			pthread_mutex_unlock(&reg->lock);
-			if (asprintf(&url, "%s://%s/v2/%s/%s", scheme, reg->host, reg->repo, rq->path) < 0)
+			if (asprintf(&url, "%s://%s/v2/%s/%s", scheme, reg->host, reg->repo,
+				     rq->path) < 0)
 				url = NULL;
 			if (rq->auth && gen && !auth)
 				return bw_error_set(err, -ENOMEM, "out of memory");
@@ -680,6 +689,8 @@ static int req_run(struct req *rq, CURL *c, struct bw_error **err)
 
 		if (rq->write_r < 0) {
 			/* The consumer failed: its error is the answer, as is. */
+			if (!rq->write_err)
+				return req_error(rq, rq->write_r, err, "cannot take the data");
 			if (err && !*err)
 				*err = TAKE_PTR(rq->write_err);
 			return rq->write_r;
@@ -690,8 +701,8 @@ static int req_run(struct req *rq, CURL *c, struct bw_error **err)
 		if (rc == CURLE_OK) {
 			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 			rq->status = status;
-			bw_log(BW_LOG_DEBUG, "registry %s: %ld from %s (%" PRIu64 " bytes)", reg->name,
-			       status, url, rq->got);
+			bw_log(BW_LOG_DEBUG, "registry %s: %ld from %s (%" PRIu64 " bytes)",
+			       reg->name, status, url, rq->got);
 			if (!scheme_known) {
 				pthread_mutex_lock(&reg->lock);
 				reg->scheme_known = true;
@@ -708,9 +719,9 @@ static int req_run(struct req *rq, CURL *c, struct bw_error **err)
 				return 0;
 			remote_message(rq, remote, sizeof(remote));
 			if (status == 429)
-				snprintf(why, sizeof(why), "too many requests (429)%.100s", remote);
+				snprintf(why, sizeof(why), "too many requests (429)");
 			else
-				snprintf(why, sizeof(why), "server error %ld%.100s", status, remote);
+				snprintf(why, sizeof(why), "server error %ld", status);
 			code = -EREMOTEIO;
 		} else {
 			if (curl_tls(rc) && rc != CURLE_PEER_FAILED_VERIFICATION && reg->insecure &&
@@ -718,7 +729,8 @@ static int req_run(struct req *rq, CURL *c, struct bw_error **err)
 				/* An insecure registry that does not speak TLS:
 				 * use plain HTTP from now on, as docker does. */
 				bw_log(BW_LOG_DEBUG, "registry %s: no TLS (%s), trying plain HTTP",
-				       reg->name, rq->errbuf[0] ? rq->errbuf : curl_easy_strerror(rc));
+				       reg->name,
+				       rq->errbuf[0] ? rq->errbuf : curl_easy_strerror(rc));
 				pthread_mutex_lock(&reg->lock);
 				if (!reg->scheme_known) {
 					reg->scheme = "http";
@@ -741,20 +753,26 @@ static int req_run(struct req *rq, CURL *c, struct bw_error **err)
 			if (!curl_transient(rc) &&
 			    !(rc == CURLE_OPERATION_TIMEDOUT && rq->stream && rq->got > 0))
 				return req_curl_error(rq, rc, url, err);
-			snprintf(why, sizeof(why), "%s", rq->errbuf[0] ? rq->errbuf : curl_easy_strerror(rc));
+			if (rc == CURLE_OPERATION_TIMEDOUT)
+				snprintf(why, sizeof(why), "timed out: nothing received for %ld s",
+					 reg->timeout);
+			else
+				snprintf(why, sizeof(why), "connection lost: %s",
+					 rq->errbuf[0] ? rq->errbuf : curl_easy_strerror(rc));
 			code = rc == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT : -ECONNRESET;
 		}
 
 		if (retries >= BW_HTTP_RETRIES)
-			return req_error(rq, code, err, "%s after %u retries", why, retries);
+			return req_error(rq, code, err, "%s after %u retries%s", why, retries,
+					 remote);
 		{
-			unsigned ms = backoff_ms[retries < BW_ARRAY_SIZE(backoff_ms) ?
-							 retries :
-							 BW_ARRAY_SIZE(backoff_ms) - 1];
+			unsigned ms = backoff_ms[retries < BW_ARRAY_SIZE(backoff_ms)
+							 ? retries
+							 : BW_ARRAY_SIZE(backoff_ms) - 1];
 
 			retries++;
-			bw_log(BW_LOG_INFO, "registry %s: %s: %s%s, retrying in %u ms (%u/%u)",
-			       reg->name, rq->what, why,
+			bw_log(BW_LOG_INFO, "registry %s: %s: %s%s%s, retrying in %u ms (%u/%u)",
+			       reg->name, rq->what, why, remote,
 			       rq->stream && rq->delivered ? ", resuming" : "", ms, retries,
 			       BW_HTTP_RETRIES);
 			sleep_ms(ms);
@@ -776,7 +794,8 @@ static int req_status_error(struct req *rq, struct bw_error **err)
 	case 401:
 		return req_error(rq, -EACCES, err, "authentication required (401)%s", remote);
 	default:
-		return req_error(rq, -EREMOTEIO, err, "unexpected answer %ld%s", rq->status, remote);
+		return req_error(rq, -EREMOTEIO, err, "unexpected answer %ld%s", rq->status,
+				 remote);
 	}
 }
 
@@ -883,31 +902,34 @@ static int auth_refused(struct req *rq, bool token_server, struct bw_error **err
 	char remote[MAX_REMOTE_MSG + 8];
 
 	if (!reg->user)
-		return bw_error_set(err, -EACCES, "registry %s: authentication required for `%s`: %s",
-				    reg->name, reg->repo, NO_CREDS_HINT);
+		return bw_error_set(err, -EACCES,
+				    "registry %s: authentication required for `%s`: %s", reg->name,
+				    reg->repo, NO_CREDS_HINT);
 	if (token_server)
 		return bw_error_set(err, -EACCES,
 				    "registry %s: %s rejected the credentials of user `%s` (%ld)",
 				    reg->name, rq->what, reg->user, rq->status);
 	if (!strncasecmp(rq->challenge, "bearer", 6)) {
 		remote_message(rq, remote, sizeof(remote));
-		return bw_error_set(err, -EACCES,
-				    "registry %s: access to `%s` refused: the credentials of user `%s` "
-				    "were rejected or do not grant access to it (%ld)%s",
-				    reg->name, reg->repo, reg->user, rq->status, remote);
+		return bw_error_set(
+			err, -EACCES,
+			"registry %s: access to `%s` refused: the credentials of user `%s` "
+			"were rejected or do not grant access to it (%ld)%s",
+			reg->name, reg->repo, reg->user, rq->status, remote);
 	}
 	/* The registry's own words add nothing here ("authentication
 	 * required"): ours say whose credentials. */
-	return bw_error_set(err, -EACCES,
-			    "registry %s: access to `%s` refused: the credentials of user `%s` were "
-			    "rejected (%ld)",
-			    reg->name, reg->repo, reg->user, rq->status);
+	return bw_error_set(
+		err, -EACCES,
+		"registry %s: access to `%s` refused: the credentials of user `%s` were "
+		"rejected (%ld)",
+		reg->name, reg->repo, reg->user, rq->status);
 }
 
 /* Asks a token server for a pull token for reg->repo. Caller holds
  * auth_lock. */
-static int fetch_token(struct registry *reg, const char *realm, const char *service,
-		       char **ret, struct bw_error **err)
+static int fetch_token(struct registry *reg, const char *realm, const char *service, char **ret,
+		       struct bw_error **err)
 {
 	_cleanup_(easy_cleanupp) CURL *c = NULL;
 	_cleanup_free_ char *what = NULL, *url = NULL, *scope = NULL;
@@ -930,8 +952,9 @@ static int fetch_token(struct registry *reg, const char *realm, const char *serv
 		goto out;
 	}
 	if (reg->user && !reg->insecure && !bw_startswith(realm, "https://")) {
-		r = req_error(&rq, -EPROTO, err,
-			      "refusing to send credentials over plain HTTP (use --insecure to allow)");
+		r = req_error(
+			&rq, -EPROTO, err,
+			"refusing to send credentials over plain HTTP (use --insecure to allow)");
 		goto out;
 	}
 	c = curl_easy_init();
@@ -977,7 +1000,8 @@ static int fetch_token(struct registry *reg, const char *realm, const char *serv
 	for (const char *t = tok; *t; t++) {
 		/* It goes into a header line: no spaces, no control bytes. */
 		if ((unsigned char)*t <= 0x20 || (unsigned char)*t >= 0x7f) {
-			r = req_error(&rq, -EPROTO, err, "token has characters a header cannot hold");
+			r = req_error(&rq, -EPROTO, err,
+				      "token has characters a header cannot hold");
 			goto out;
 		}
 	}
@@ -1026,8 +1050,8 @@ static int reg_authenticate(struct req *rq, unsigned used_gen, unsigned rounds,
 		scheme[0] = 0;
 	} else if (parse_challenge(rq->challenge, scheme, sizeof(scheme), realm, sizeof(realm),
 				   service, sizeof(service)) < 0) {
-		r = req_error(rq, -EPROTO, err, "cannot parse the authentication challenge `%.200s`",
-			      rq->challenge);
+		r = req_error(rq, -EPROTO, err,
+			      "cannot parse the authentication challenge `%.200s`", rq->challenge);
 		goto out;
 	}
 	bw_log(BW_LOG_DEBUG, "registry %s: 401, challenge `%s`", reg->name,
@@ -1085,8 +1109,8 @@ static int reg_get_manifest(struct bw_image *img, const char *tag_or_digest, cha
 		.reg = reg,
 		.accept = manifest_accept,
 		.auth = true,
-		.body = BW_BUF_INIT(BW_MAX_MANIFEST_SIZE > BW_MAX_INDEX_SIZE ? BW_MAX_MANIFEST_SIZE :
-									       BW_MAX_INDEX_SIZE),
+		.body = BW_BUF_INIT(BW_MAX_MANIFEST_SIZE > BW_MAX_INDEX_SIZE ? BW_MAX_MANIFEST_SIZE
+									     : BW_MAX_INDEX_SIZE),
 		.errbody = BW_BUF_INIT(BW_MAX_HTTP_SMALL_BODY),
 		.expect_size = -1,
 	};
@@ -1157,8 +1181,8 @@ static int reg_get_blob(struct bw_image *img, const char *digest, size_t cap, ch
 	int r;
 
 	if (!bw_digest_valid(digest))
-		return bw_error_set(err, -EINVAL, "registry %s: invalid blob digest `%s`", reg->name,
-				    digest);
+		return bw_error_set(err, -EINVAL, "registry %s: invalid blob digest `%s`",
+				    reg->name, digest);
 	if (asprintf(&what, "blob %s", digest) < 0)
 		what = NULL;
 	if (!what || asprintf(&path, "blobs/%s", digest) < 0)
@@ -1206,8 +1230,8 @@ static int reg_stream_blob(struct bw_image *img, const struct bw_layer_desc *lay
 	int r;
 
 	if (!layer->digest || !bw_digest_valid(layer->digest))
-		return bw_error_set(err, -EINVAL, "registry %s: invalid blob digest `%s`", reg->name,
-				    layer->digest ? layer->digest : "");
+		return bw_error_set(err, -EINVAL, "registry %s: invalid blob digest `%s`",
+				    reg->name, layer->digest ? layer->digest : "");
 	if (asprintf(&what, "blob %s", layer->digest) < 0)
 		what = NULL;
 	if (!what || asprintf(&path, "blobs/%s", layer->digest) < 0)
@@ -1274,7 +1298,8 @@ static int append_certs_dir(struct bw_buf *b, const char *dir, struct bw_error *
 			continue;
 		}
 		if (bw_buf_append(b, data, len) < 0 || bw_buf_puts(b, "\n") < 0) {
-			r = bw_error_set(err, -EFBIG, "CA certificates for the registry exceed %u bytes",
+			r = bw_error_set(err, -EFBIG,
+					 "CA certificates for the registry exceed %u bytes",
 					 MAX_CA_BUNDLE_SIZE);
 			continue;
 		}
@@ -1399,7 +1424,8 @@ static int reg_init(struct registry *reg, struct bw_image *img, struct bw_error 
 	    curl_share_setopt(reg->share, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
 	    curl_share_setopt(reg->share, CURLSHOPT_USERDATA, reg) != CURLSHE_OK ||
 	    curl_share_setopt(reg->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
-	    curl_share_setopt(reg->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK)
+	    curl_share_setopt(reg->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) !=
+		    CURLSHE_OK)
 		return bw_error_set(err, -EINVAL, "cannot set up a libcurl share");
 
 	r = reg_setup_tls(reg, err);
@@ -1438,7 +1464,7 @@ int registry_open(struct bw_image *img, struct bw_error **err)
 	img->ops = &registry_ops;
 
 	what = img->ref.digest ? img->ref.digest : img->ref.tag ? img->ref.tag : "latest";
-	return image_resolve(img, what, err);
+	return image_resolve(img, what, -1, err);
 }
 
 /* ---------------------------------------------------------------- credentials */
@@ -1494,9 +1520,13 @@ static int creds_from_file(const char *path, const char *host, char **ret_user, 
 		return 0;
 	}
 	j = json_loadb(data, len, 0, &jerr);
+	if (!j) {
+		bw_log(BW_LOG_WARN, "auth file `%s`: line %d: %s, ignoring", path, jerr.line,
+		       jerr.text);
+		return 0;
+	}
 	if (!json_is_object(j)) {
-		bw_log(BW_LOG_WARN, "auth file `%s`: not a JSON object (line %d: %s), ignoring", path,
-		       jerr.line, j ? "" : jerr.text);
+		bw_log(BW_LOG_WARN, "auth file `%s`: not a JSON object, ignoring", path);
 		return 0;
 	}
 	auths = json_object_get(j, "auths");
@@ -1543,18 +1573,21 @@ static int creds_from_file(const char *path, const char *host, char **ret_user, 
 		}
 		if (helper)
 			bw_log(BW_LOG_DEBUG,
-			       "auth file `%s`: credential helper `%s` for `%s` is not supported, skipping",
+			       "auth file `%s`: credential helper `%s` for `%s` is not supported, "
+			       "skipping",
 			       path, helper, host);
 		else if (entry && json_str(entry, "identitytoken"))
 			bw_log(BW_LOG_DEBUG,
-			       "auth file `%s`: identity tokens for `%s` are not supported, skipping",
+			       "auth file `%s`: identity tokens for `%s` are not supported, "
+			       "skipping",
 			       path, host);
 		return 0;
 	}
 	if (bw_base64_decode(auth, strlen(auth), &decoded, &dlen) < 0 || strlen(decoded) != dlen ||
 	    !(colon = strchr(decoded, ':')) || colon == decoded) {
-		bw_log(BW_LOG_WARN, "auth file `%s`: the `auth` entry for `%s` is not base64 of "
-				    "user:password, ignoring",
+		bw_log(BW_LOG_WARN,
+		       "auth file `%s`: the `auth` entry for `%s` is not base64 of "
+		       "user:password, ignoring",
 		       path, host);
 		return 0;
 	}

@@ -40,6 +40,9 @@
 #define BW_MAX_HTTP_SMALL_BODY (1u << 20)
 #define BW_MAX_HTTP_HEADER 8192
 #define BW_HTTP_RETRIES 3
+/* Registry credential files and CA bundles read from disk. */
+#define BW_MAX_AUTH_FILE_SIZE (1u << 20)
+#define BW_MAX_CA_BUNDLE_SIZE (4u << 20)
 
 /* Outer archives (docker-archive, oci-archive): members we index. */
 #define BW_MAX_ARCHIVE_MEMBERS 100000u

@@ -71,7 +71,7 @@ static json_t *inspect_json(struct bw_image *img, json_t *cfg)
 	json_object_set_new(o, "layers", layers);
 	json_object_set_new(o, "config", cfg ? config_summary(cfg) : json_object());
 	json_t *hist = cfg ? json_object_get(cfg, "history") : NULL;
-	json_object_set(o, "history", json_is_array(hist) ? hist : json_array());
+	json_object_set_new(o, "history", json_is_array(hist) ? json_incref(hist) : json_array());
 	return o;
 }
 

@@ -46,8 +46,8 @@ static const unsigned backoff_ms[] = { 200, 800, 2000 };
 #define MAX_REMOTE_MSG 300
 /* Local files, not hostile input, but bounded all the same. curl refuses
  * blobs over 8 MB, which caps the CA bundle below that. */
-#define MAX_AUTH_FILE_SIZE (1u << 20)
-#define MAX_CA_BUNDLE_SIZE (4u << 20)
+#define MAX_AUTH_FILE_SIZE BW_MAX_AUTH_FILE_SIZE
+#define MAX_CA_BUNDLE_SIZE BW_MAX_CA_BUNDLE_SIZE
 /* A bearer token must fit in one request header. */
 #define MAX_TOKEN_LEN (BW_MAX_HTTP_HEADER - 64)
 

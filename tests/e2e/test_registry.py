@@ -36,8 +36,8 @@ from pathlib import Path
 import pytest
 
 IMAGES = Path(os.environ.get("BULWARK_TEST_IMAGES", "/var/tmp/bulwark-test-images"))
-START_REGISTRY = os.environ.get("START_TEST_REGISTRY") or shutil.which(
-    "start-test-registry") or "/work/shared/tools/start-test-registry"
+SHARED = Path(os.environ.get("BULWARK_SHARED", Path(__file__).resolve().parents[3] / "shared"))
+START_REGISTRY = str(SHARED / "tools" / "start-test-registry")
 
 MT_OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 MT_OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -445,11 +445,14 @@ def test_tls_insecure_skips_verification(bulwark, auth_registry, env):
 
 
 def test_tls_ca_from_certs_d(bulwark, auth_registry, env):
+    # The host's own certs.d: the directory is named after this test
+    # registry's random port, and removed afterwards (with certs.d itself
+    # when this test made it).
     root = Path("/etc/containers/certs.d")
+    made_root = not root.exists()
+    d = root / auth_registry["REGISTRY"]
     try:
-        root.mkdir(parents=True, exist_ok=True)
-        d = root / auth_registry["REGISTRY"]
-        d.mkdir()
+        d.mkdir(parents=True)
     except OSError as e:
         pytest.skip(f"cannot write {root}: {e}")
     try:
@@ -460,6 +463,11 @@ def test_tls_ca_from_certs_d(bulwark, auth_registry, env):
         assert_minbase(out)
     finally:
         shutil.rmtree(d, ignore_errors=True)
+        if made_root:
+            try:
+                root.rmdir()
+            except OSError:
+                pass
 
 
 # ---------------------------------------------------------------- a registry that misbehaves
@@ -480,17 +488,25 @@ class FakeRegistry:
       huge-manifest  a 5 MiB manifest
       bearer         token auth: /token issues a token (to user/password when
                      set), which /v2/ then requires
+
+    With redirect=True, blob GETs are redirected (307) to /storage/ on
+    "localhost" instead of 127.0.0.1: another host, as registries send blobs
+    to a storage service, so the Authorization header must not follow.
     """
 
     REPO = "test/img"
-    TOKEN = "tok-" + "x" * 40
 
-    def __init__(self, layout, mode="ok", user=None, password=None, token_key="token"):
+    def __init__(self, layout, mode="ok", user=None, password=None, token_key="token",
+                 redirect=False, expire=False):
         self.layout = layout
         self.mode = mode
+        self.redirect = redirect
+        self.expire = expire  # bearer: the token stops working once the config is served
+        self.token = None     # the one token /v2/ accepts
         self.user, self.password, self.token_key = user, password, token_key
         self.manifest_digest, _, self.manifest_mt = layout_manifest(layout, "v1")
         manifest = json.loads(self.blob_path(self.manifest_digest).read_bytes())
+        self.config_digest = manifest["config"]["digest"]
         self.layer_digest = max(manifest["layers"], key=lambda l: l["size"])["digest"]
         self.requests = []
         self.token_queries = []
@@ -515,7 +531,10 @@ class FakeRegistry:
                         return
                 except OSError:
                     return
-                super().handle()
+                try:
+                    super().handle()
+                except (ConnectionResetError, BrokenPipeError):
+                    pass
 
             def do_GET(self):
                 try:
@@ -563,13 +582,17 @@ class FakeRegistry:
         mode = self.mode
         if path == "/token":
             return self.serve_token(h)
+        m = re.fullmatch(r"/storage/(sha256:[0-9a-f]{64})", path)
+        if m and self.redirect and self.blob_path(m.group(1)).exists():
+            return self.serve_blob(h, m.group(1))
         if mode == "500":
             return self.send(h, 500, self.errors("INTERNAL", "the fake is broken"))
         if mode == "flaky" and n <= 2:
             return self.send(h, 503, self.errors("UNAVAILABLE", "try later"))
         if mode == "401":
             return self.send(h, 401, self.errors("UNAUTHORIZED", "go away"))
-        if mode == "bearer" and h.headers.get("Authorization") != f"Bearer {self.TOKEN}":
+        if mode == "bearer" and (self.token is None
+                                 or h.headers.get("Authorization") != f"Bearer {self.token}"):
             challenge = (f'Bearer realm="http://{self.addr}/token",service="fake-registry",'
                          f'scope="repository:{self.REPO}:pull"')
             return self.send(h, 401, self.errors("UNAUTHORIZED", "token required"),
@@ -589,18 +612,24 @@ class FakeRegistry:
                              headers=[("Docker-Content-Digest", self.manifest_digest)])
         m = re.fullmatch(r"/v2/(.+)/blobs/(sha256:[0-9a-f]{64})", path)
         if m and m.group(1) == self.REPO and self.blob_path(m.group(2)).exists():
+            if self.redirect:
+                port = self.addr.rsplit(":", 1)[1]
+                return self.send(h, 307, b"", headers=[
+                    ("Location", f"http://localhost:{port}/storage/{m.group(2)}?X-Sig=abc")])
             return self.serve_blob(h, m.group(2))
         return self.send(h, 404, self.errors("BLOB_UNKNOWN", "blob unknown"))
 
     def serve_token(self, h):
         q = urllib.parse.parse_qs(urllib.parse.urlsplit(h.path).query)
-        self.token_queries.append(q)
+        with self.lock:
+            self.token_queries.append(q)
+            token = f"tok-{len(self.token_queries)}-" + "x" * 40
         if self.user is not None:
             want = "Basic " + auth_b64(self.user, self.password)
             if h.headers.get("Authorization") != want:
                 return self.send(h, 401, json.dumps({"details": "incorrect password"}).encode())
-        return self.send(h, 200, json.dumps({self.token_key: self.TOKEN,
-                                             "expires_in": 300}).encode())
+        self.token = token
+        return self.send(h, 200, json.dumps({self.token_key: token, "expires_in": 300}).encode())
 
     def serve_blob(self, h, digest):
         p = self.blob_path(digest)
@@ -643,6 +672,9 @@ class FakeRegistry:
                     chunk = bytes(b)
                 h.wfile.write(chunk)
                 pos += len(chunk)
+        if self.expire and digest == self.config_digest:
+            self.token = None
+            self.expire = False
         if cut is not None:
             h.wfile.flush()
             if self.mode == "stall":
@@ -650,7 +682,10 @@ class FakeRegistry:
             h.close_connection = True
 
     def layer_requests(self):
-        return [hd for path, hd in self.requests if path.endswith(self.layer_digest)]
+        """Headers of the requests that got layer bytes."""
+        prefix = "/storage/" if self.redirect else "/v2/"
+        return [hd for path, hd in self.requests
+                if path.startswith(prefix) and path.endswith(self.layer_digest)]
 
 
 class HangServer:
@@ -681,13 +716,14 @@ class HangServer:
 
 @pytest.fixture
 def fake(request):
-    """fake(mode, **kw) -> a running FakeRegistry, stopped after the test."""
+    """fake(mode, **kw) -> a running FakeRegistry serving debian-minbase (or
+    image=NAME), stopped after the test."""
     if not (IMAGES / "debian-minbase.oci").is_dir():
         pytest.skip(f"test images not built in {IMAGES}")
     started = []
 
-    def make(mode="ok", **kw):
-        f = FakeRegistry(IMAGES / "debian-minbase.oci", mode, **kw)
+    def make(mode="ok", image="debian-minbase", **kw):
+        f = FakeRegistry(IMAGES / f"{image}.oci", mode, **kw)
         started.append(f)
         return f
     yield make
@@ -785,6 +821,15 @@ def test_drop_mid_blob_resumes_without_range_support(bulwark, fake, env, layout_
     assert len(f.layer_requests()) == 2
 
 
+def test_drop_after_redirect_resumes(bulwark, fake, env, layout_files):
+    f = fake("drop", redirect=True)
+    out = ok(run(bulwark, "image", "files", f.ref, "--insecure", env=env))
+    assert out == layout_files(bulwark, "debian-minbase")
+    size = f.blob_path(f.layer_digest).stat().st_size
+    ranges = [hd.get("Range") for hd in f.layer_requests()]
+    assert ranges == [None, f"bytes={size // 3}-"]
+
+
 def test_corrupt_blob_is_named(bulwark, fake, env):
     f = fake("bad-blob")
     p = run(bulwark, "image", "files", f.ref, "--insecure", env=env)
@@ -816,6 +861,26 @@ def test_bearer_token_with_credentials(bulwark, fake, env):
     out = ok(run(bulwark, "image", "files", f.ref, "--insecure", env=env))
     assert "etc/os-release" in out
     assert len(f.token_queries) == 1
+
+
+def test_bearer_token_not_sent_to_blob_storage(bulwark, fake, env, layout_files):
+    f = fake("bearer", redirect=True)
+    out = ok(run(bulwark, "image", "files", f.ref, "--insecure", env=env))
+    assert out == layout_files(bulwark, "debian-minbase")
+    storage = [hd for path, hd in f.requests if path.startswith("/storage/")]
+    assert len(storage) == 2  # the config and the layer
+    assert not any("Authorization" in hd for hd in storage)
+    v2 = [hd for path, hd in f.requests if path.startswith("/v2/")]
+    assert any(hd.get("Authorization", "").startswith("Bearer tok-1-") for hd in v2)
+
+
+def test_bearer_token_expires_while_layers_stream(bulwark, fake, env, layout_files):
+    # All five layers start at once with a token that has just expired: they
+    # all get 401, one of them fetches a new token, and the others use it.
+    f = fake("bearer", image="debian-multi", expire=True)
+    out = ok(run(bulwark, "image", "files", f.ref, "--insecure", env=env))
+    assert out == layout_files(bulwark, "debian-multi")
+    assert len(f.token_queries) == 2
 
 
 def test_bearer_token_needs_credentials(bulwark, fake, env):

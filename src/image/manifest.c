@@ -446,5 +446,26 @@ int image_resolve(struct bw_image *img, const char *tag_or_digest, int64_t size,
 					    img->config_digest, len, (long long)img->config_size);
 		img->config_json = TAKE_PTR(cfg);
 	}
-	return image_parse_config(img, err);
+	r = image_parse_config(img, err);
+	if (r < 0)
+		return r;
+	/* Asked for a platform the (single-platform) image is not: say so, as
+	 * docker pull --platform does, rather than scan the wrong thing. */
+	if (img->opts.platform && img->platform) {
+		struct platform asked;
+		json_t *cfg = json_loads(img->config_json, 0, NULL);
+		bool ok;
+
+		r = platform_parse(img->opts.platform, &asked, err);
+		if (r < 0) {
+			json_decref(cfg);
+			return r;
+		}
+		ok = platform_matches(cfg, &asked);
+		json_decref(cfg);
+		if (!ok)
+			return bw_error_set(err, -ENOENT, "image is for %s, not for the requested platform %s",
+					    img->platform, img->opts.platform);
+	}
+	return 0;
 }

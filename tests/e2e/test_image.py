@@ -159,3 +159,9 @@ def test_missing_tag_and_missing_file(bulwark, images):
     assert p.returncode == 3
     assert "archive has no image `other:tag`" in p.stderr
     assert "localhost/test-images/debian-multi:v1" in p.stderr
+
+
+def test_platform_mismatch_is_an_error(bulwark, images):
+    p = run(bulwark, "image", "inspect", "--platform", "linux/arm64", "oci:%s/debian-minbase.oci:v1" % images)
+    assert p.returncode == 3
+    assert "image is for linux/amd64, not for the requested platform linux/arm64" in p.stderr

@@ -81,5 +81,19 @@ void cli_setup_logging(void);
 int cmd_image(int argc, char **argv);
 int cmd_image_inspect(int argc, char **argv);
 int cmd_image_files(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+/* rules_cmd.c: loads and compiles -r paths, printing diagnostics (exit code or 0). */
+struct bw_ruleset;
+int cli_rules_load(const char *const *paths, size_t n, struct bw_ruleset **ret);
+/* rules_cmd.c: reads one line of at most cap bytes (0 at EOF, -E2BIG when longer). */
+int cli_read_line(FILE *f, size_t cap, char **buf, size_t *alloc, size_t *ret_len);
+/* audit_cmd.c: Falco's closing summary (events, alerts per rule) on stderr. */
+struct bw_alerter;
+void cli_alert_summary(struct bw_alerter *a, size_t bad);
+int cmd_config(int argc, char **argv);
+int cmd_rbac(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
 
 #endif

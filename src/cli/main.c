@@ -80,6 +80,12 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "image", cmd_image, "image inspect REF | image files REF [PATH...]: read an image" },
+	{ "rules", cmd_rules, "rules validate|list -r FILE|DIR: load Falco rules" },
+	{ "audit", cmd_audit, "audit -r RULES FILE|- | --listen ADDR: detect on k8s audit logs" },
+	{ "replay", cmd_replay, "replay -r RULES FILE|-: run rules over recorded events" },
+	{ "config", cmd_config, "config PATH...: check Kubernetes manifests and Dockerfiles" },
+	{ "rbac", cmd_rbac, "rbac who-can VERB RESOURCE [-n NS] PATH...: query RBAC manifests" },
+	{ "explain", cmd_explain, "explain ID: what a check means and how to fix it" },
 };
 
 static const char usage_head[] =

@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef BULWARK_CONFIG_H
+#define BULWARK_CONFIG_H
+
+/*
+ * config: misconfiguration checks for what is about to be deployed.
+ *
+ * Three layers, each usable alone:
+ *  - a bounded YAML loader (libyaml events -> a read-only node tree that
+ *    keeps every node's line and column);
+ *  - a Kubernetes object model over that tree (kind, names, and the pod
+ *    template of every workload kind) and a Dockerfile parser;
+ *  - a scan: load paths, run the built-in checks (Pod Security Standards,
+ *    hygiene, Dockerfile), collect findings with file:line:col.
+ *
+ * The rbac folder builds on the object model of this header.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bulwark/core.h"
+
+/*
+ * Caps on manifests and Dockerfiles. They belong with the others in limits.h
+ * and are named the same way; they live here until that file takes them.
+ */
+/* One input file (YAML, JSON or Dockerfile). */
+#define BW_MAX_CONFIG_FILE_SIZE (64u << 20)
+/* Nesting of YAML collections. */
+#define BW_MAX_YAML_DEPTH 256
+/* Nodes one file may hold, and nodes it may expand to through aliases: a
+ * billion-laughs document stops at the second cap. */
+#define BW_MAX_YAML_NODES (8u << 20)
+#define BW_MAX_YAML_EXPANDED (16u << 20)
+/* Documents in one file. */
+#define BW_MAX_YAML_DOCS 200000u
+/* Files one scan walks. */
+#define BW_MAX_CONFIG_FILES 100000u
+/* Dockerfile: one logical instruction (continuations joined), heredoc body,
+ * instructions per file. */
+#define BW_MAX_DOCKERFILE_LINE (1u << 20)
+#define BW_MAX_DOCKERFILE_INSTRUCTIONS 100000u
+/* Directory depth while walking inputs. */
+#define BW_MAX_WALK_DEPTH 64
+
+/* ---------------------------------------------------------------- YAML */
+
+enum bw_yaml_type {
+	BW_YAML_NULL = 0, /* `~`, `null`, or an empty plain scalar */
+	BW_YAML_SCALAR,
+	BW_YAML_SEQ,
+	BW_YAML_MAP,
+};
+
+/*
+ * A node. Scalars have str (NUL-terminated, len bytes); sequences have n
+ * items in kids[0..n); mappings have n pairs, key i at kids[2i] and its
+ * value at kids[2i+1]. line and col are 1-based. Aliases share the node
+ * they name, so the tree is a DAG whose expanded size is capped. Nodes are
+ * owned by the bw_yaml_file they came from and are never modified.
+ */
+struct bw_yaml_node {
+	uint8_t type;  /* enum bw_yaml_type */
+	bool plain;    /* scalar written without quotes (so `true` is a bool) */
+	uint32_t line;
+	uint32_t col;
+	uint32_t len;
+	uint32_t n;
+	uint32_t size; /* nodes in this subtree, aliases expanded */
+	const char *str;
+	struct bw_yaml_node **kids;
+};
+
+struct bw_yaml_file;
+
+/*
+ * Parses a YAML (or JSON) stream of one or more documents. name is used in
+ * messages ("name:3:7: found character that cannot start any token"). On
+ * failure nothing is returned; errors name the line and column.
+ */
+BW_API int bw_yaml_parse(const char *name, const char *data, size_t len,
+			 struct bw_yaml_file **ret, struct bw_error **err);
+BW_API struct bw_yaml_file *bw_yaml_file_free(struct bw_yaml_file *f);
+BW_API size_t bw_yaml_file_ndocs(const struct bw_yaml_file *f);
+/* The root of document i (NULL for an empty document). */
+BW_API const struct bw_yaml_node *bw_yaml_file_doc(const struct bw_yaml_file *f, size_t i);
+
+/* Value of key in a mapping (merge keys `<<` honoured); NULL when node is
+ * not a mapping, the key is missing, or its value is null. */
+BW_API const struct bw_yaml_node *bw_yaml_get(const struct bw_yaml_node *map, const char *key);
+/* Follows dot-separated keys: bw_yaml_path(obj, "spec.template.spec"). */
+BW_API const struct bw_yaml_node *bw_yaml_path(const struct bw_yaml_node *n, const char *path);
+/* The string of a scalar, or NULL. */
+BW_API const char *bw_yaml_str(const struct bw_yaml_node *n);
+/* A scalar resolved as a YAML bool: 1 true, 0 false, -1 not a bool. */
+BW_API int bw_yaml_bool(const struct bw_yaml_node *n);
+/* A scalar resolved as an integer (quoted strings too); -EINVAL if not. */
+BW_API int bw_yaml_int(const struct bw_yaml_node *n, long long *ret);
+/* Item i of a sequence (NULL past the end or for a non-sequence). */
+static inline const struct bw_yaml_node *bw_yaml_item(const struct bw_yaml_node *n, uint32_t i)
+{
+	return n && n->type == BW_YAML_SEQ && i < n->n ? n->kids[i] : NULL;
+}
+static inline uint32_t bw_yaml_count(const struct bw_yaml_node *n)
+{
+	return n && n->type == BW_YAML_SEQ ? n->n : 0;
+}
+
+/* ---------------------------------------------------------------- objects */
+
+/*
+ * A Kubernetes object found in a manifest (List items are unwrapped).
+ * Strings point into the YAML tree and live as long as the scan. pod_spec
+ * and pod_meta are the pod spec and metadata of a Pod, or of the pod
+ * template in a workload (Deployment, StatefulSet, DaemonSet, ReplicaSet,
+ * ReplicationController, Job, CronJob, PodTemplate); NULL otherwise.
+ */
+struct bw_k8s_object {
+	const char *file;
+	const struct bw_yaml_node *root;
+	const char *api_version;
+	const char *kind;
+	const char *name;
+	const char *namespace; /* NULL when unset */
+	const struct bw_yaml_node *metadata;
+	const struct bw_yaml_node *pod_meta;
+	const struct bw_yaml_node *pod_spec;
+	const struct bw_yaml_node *template_meta; /* template metadata (workloads) */
+};
+
+/* Finds the pod spec/metadata for a kind; both NULL when it has none. */
+BW_API void bw_k8s_pod_template(const struct bw_yaml_node *root, const char *kind,
+				const struct bw_yaml_node **ret_spec,
+				const struct bw_yaml_node **ret_meta);
+
+/* ---------------------------------------------------------------- Dockerfile */
+
+struct bw_df_heredoc {
+	char *name;
+	char *body;
+};
+
+/*
+ * One instruction. cmd is upper-case ("RUN"); args is the text after the
+ * instruction and its flags, continuations joined with the backslash-newline
+ * removed; flags are the `--name=value` options (e.g. "--from=build"); json
+ * is set when args is a JSON array (exec form), whose strings are argv.
+ * line/end_line are 1-based. ONBUILD RUN x is cmd "ONBUILD" and has the
+ * inner instruction in onbuild.
+ */
+struct bw_df_instr {
+	char *cmd;
+	char *args;
+	char *original; /* the instruction as written, continuations joined */
+	char **flags;
+	size_t nflags;
+	bool json;
+	char **argv;
+	size_t argc;
+	struct bw_df_heredoc *heredocs;
+	size_t nheredocs;
+	uint32_t line, end_line;
+	size_t stage;	     /* index of the FROM stage it belongs to */
+	struct bw_df_instr *onbuild;
+};
+
+/* A comment line: directives such as `# hadolint ignore=DL3008` live here. */
+struct bw_df_comment {
+	char *text; /* without the leading `#` and blanks */
+	uint32_t line;
+};
+
+struct bw_dockerfile {
+	struct bw_df_instr *instrs;
+	size_t n;
+	struct bw_df_comment *comments;
+	size_t ncomments;
+	char escape; /* `\` or the `# escape=` directive */
+};
+
+/* Parses a Dockerfile. name is used in messages. */
+BW_API int bw_dockerfile_parse(const char *name, const char *data, size_t len,
+			       struct bw_dockerfile **ret, struct bw_error **err);
+BW_API struct bw_dockerfile *bw_dockerfile_free(struct bw_dockerfile *df);
+
+/* ---------------------------------------------------------------- checks */
+
+enum bw_severity {
+	BW_SEV_UNKNOWN = 0,
+	BW_SEV_LOW,
+	BW_SEV_MEDIUM,
+	BW_SEV_HIGH,
+	BW_SEV_CRITICAL,
+};
+
+BW_API const char *bw_severity_name(enum bw_severity s);
+/* Parses "LOW", "medium", ...; -EINVAL for an unknown name. */
+BW_API int bw_severity_parse(const char *s, enum bw_severity *ret);
+
+/* What `bulwark explain ID` prints. Static data. */
+struct bw_check_info {
+	const char *id;
+	enum bw_severity severity;
+	const char *domain; /* "kubernetes", "pss", "rbac", "dockerfile" */
+	const char *title;
+	const char *why;
+	const char *fix;
+};
+
+/* The built-in Kubernetes, Pod Security Standards and Dockerfile checks. */
+BW_API size_t bw_config_check_count(void);
+BW_API const struct bw_check_info *bw_config_check_at(size_t i);
+/* Finds a check by id (case-insensitive); NULL when there is none. */
+BW_API const struct bw_check_info *bw_config_check_find(const char *id);
+
+/* ---------------------------------------------------------------- scans */
+
+enum bw_pss_level {
+	BW_PSS_UNSET = 0, /* restricted, unless a Namespace label says otherwise */
+	BW_PSS_PRIVILEGED,
+	BW_PSS_BASELINE,
+	BW_PSS_RESTRICTED,
+};
+
+BW_API int bw_pss_level_parse(const char *s, enum bw_pss_level *ret);
+
+struct bw_config_opts {
+	size_t size; /* sizeof(struct bw_config_opts) */
+	/* Pod Security Standards level for objects whose Namespace (among the
+	 * inputs) carries no pod-security.kubernetes.io/enforce label. */
+	enum bw_pss_level pss_level;
+	/* When set, the pss_level wins over Namespace labels. */
+	bool pss_level_forced;
+};
+
+/*
+ * A finding. Strings are owned by the scan. container is NULL for
+ * object-level findings; kind/name are NULL for Dockerfiles.
+ */
+struct bw_finding {
+	const struct bw_check_info *check;
+	char *message;
+	char *file;
+	uint32_t line, col;
+	char *kind;
+	char *namespace;
+	char *name;
+	char *container;
+};
+
+struct bw_config_scan;
+
+BW_API int bw_config_scan_new(const struct bw_config_opts *opts, struct bw_config_scan **ret,
+			      struct bw_error **err);
+BW_API struct bw_config_scan *bw_config_scan_free(struct bw_config_scan *s);
+
+/*
+ * Adds a file, or every manifest and Dockerfile under a directory. A file
+ * that cannot be parsed is recorded as a file error (see
+ * bw_config_scan_file_error) and the walk goes on; the call fails only when
+ * the path does not exist, on -ENOMEM, or past BW_MAX_CONFIG_FILES. Files
+ * named on the command line are read whatever their name; in directories
+ * only *.yaml, *.yml, *.json, Dockerfile, *.Dockerfile, Dockerfile.*,
+ * Containerfile are.
+ */
+BW_API int bw_config_scan_add_path(struct bw_config_scan *s, const char *path,
+				   struct bw_error **err);
+/* Adds a buffer; name decides how it is read (a Dockerfile by its name,
+ * YAML otherwise). A parse failure is a file error, as above. */
+BW_API int bw_config_scan_add_buffer(struct bw_config_scan *s, const char *name,
+				     const char *data, size_t len, struct bw_error **err);
+/* Reads an ignore file: one check id per line, optionally followed by a
+ * path glob the id is ignored in; `#` starts a comment. */
+BW_API int bw_config_scan_load_ignore_file(struct bw_config_scan *s, const char *path,
+					   struct bw_error **err);
+
+/* Runs the built-in checks over what was added. */
+BW_API int bw_config_scan_run(struct bw_config_scan *s, struct bw_error **err);
+
+BW_API size_t bw_config_scan_nobjects(const struct bw_config_scan *s);
+BW_API const struct bw_k8s_object *bw_config_scan_object(const struct bw_config_scan *s,
+							 size_t i);
+BW_API size_t bw_config_scan_nfindings(const struct bw_config_scan *s);
+BW_API const struct bw_finding *bw_config_scan_finding(const struct bw_config_scan *s, size_t i);
+/* Files read, and the messages of those that could not be. */
+BW_API size_t bw_config_scan_nfiles(const struct bw_config_scan *s);
+BW_API size_t bw_config_scan_nfile_errors(const struct bw_config_scan *s);
+BW_API const char *bw_config_scan_file_error(const struct bw_config_scan *s, size_t i);
+
+/*
+ * Records a finding of check on obj (NULL for file-level), at node's line
+ * and column (the object's when node is NULL), unless an ignore annotation
+ * `bulwark.dev/ignore` on the object or its pod template, or the ignore
+ * file, names the check. For checks outside this folder (rbac).
+ */
+BW_API int bw_config_scan_report(struct bw_config_scan *s, const struct bw_check_info *check,
+				 const struct bw_k8s_object *obj, const struct bw_yaml_node *node,
+				 const char *container, const char *fmt, ...) BW_PRINTF(6, 7);
+
+/* Sorts findings by file, line, column, check id (stable output). */
+BW_API void bw_config_scan_sort(struct bw_config_scan *s);
+
+#endif

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <getopt.h>
+#include <string.h>
+
+#include "bulwark/rules.h"
+#include "bulwark/runtime.h"
+#include "cli/cli.h"
+
+static const char replay_usage[] =
+	"Usage: bulwark replay -r RULES [OPTIONS] FILE|-\n"
+	"       bulwark replay -r RULES [OPTIONS] --replay FILE\n"
+	"\n"
+	"Run Falco syscall rules over a recorded event stream: JSON lines whose keys are\n"
+	"Falco fields (evt.type, proc.name, fd.name, ...), described in\n"
+	"docs/replay-format.md. Each alert is one Falco output line (or JSON).\n"
+	"\n"
+	"Options:\n"
+	"  -r, --rules PATH         rules file or directory (repeatable, loaded in order)\n"
+	"      --replay FILE        the event stream (same as the FILE argument)\n"
+	"      --json               Falco's JSON alert format\n"
+	"  -o, --output FILE        write alerts to FILE instead of stdout\n"
+	"      --all-matches        alert for every matching rule (Falco rule_matching: all)\n"
+	"  -p, --min-priority PRIO  ignore rules less severe than PRIO\n"
+	"  -q, --quiet              no summary, only errors\n"
+	"  -h, --help               show this help\n"
+	"Malformed lines are reported with file and line and skipped.\n"
+	"Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad rules or unreadable input.\n";
+
+static int write_line(const char *line, size_t len, void *ud)
+{
+	FILE *f = ud;
+
+	if (fwrite(line, 1, len, f) != len || putc('\n', f) == EOF)
+		return -EIO;
+	return 0;
+}
+
+static int run(struct bw_alerter *a, const char *path, size_t *bad)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
+	const char *name = strcmp(path, "-") ? path : "<stdin>";
+	struct bw_replay_decoder *d = NULL;
+	struct bw_error *err = NULL;
+	char *line = NULL;
+	size_t alloc = 0, len = 0, lineno = 0;
+	int r, ret = 0;
+
+	if (!f) {
+		fprintf(stderr, "error: cannot open `%s`: %s\n", path, strerror(errno));
+		return EXIT_INPUT;
+	}
+	if (bw_replay_decoder_new(bw_alerter_matcher(a), &d, &err) < 0) {
+		if (f != stdin)
+			fclose(f);
+		return cli_fail(err);
+	}
+	while ((r = cli_read_line(f, BW_MAX_REPLAY_LINE, &line, &alloc, &len)) != 0) {
+		struct bw_replay_event *e = NULL;
+		size_t i = 0;
+
+		lineno++;
+		if (r == -ENOMEM) {
+			fprintf(stderr, "error: out of memory\n");
+			ret = EXIT_ERROR;
+			break;
+		}
+		if (r == -E2BIG) {
+			fprintf(stderr, "warning: %s:%zu: event larger than %u bytes, skipping\n", name,
+				lineno, BW_MAX_REPLAY_LINE);
+			(*bad)++;
+			continue;
+		}
+		while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'))
+			i++;
+		if (i == len || line[i] == '#')
+			continue;
+		if (bw_replay_decode(d, line, len, &e, &err) < 0) {
+			fprintf(stderr, "warning: %s:%zu: %s, skipping\n", name, lineno,
+				err && err->msg ? err->msg : "invalid event");
+			err = bw_error_free(err);
+			(*bad)++;
+			continue;
+		}
+		if (bw_alerter_run(a, e, bw_replay_event_type(e)) < 0) {
+			fprintf(stderr, "error: cannot write alerts: %s\n", strerror(errno));
+			ret = EXIT_ERROR;
+		}
+		bw_replay_event_free(e);
+		if (ret)
+			break;
+	}
+	free(line);
+	bw_replay_decoder_free(d);
+	if (f != stdin)
+		fclose(f);
+	return ret;
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "rules", required_argument, NULL, 'r' },   { "replay", required_argument, NULL, 'R' },
+		{ "json", no_argument, NULL, 'j' },	     { "output", required_argument, NULL, 'o' },
+		{ "all-matches", no_argument, NULL, 'A' },   { "min-priority", required_argument, NULL, 'p' },
+		{ "quiet", no_argument, NULL, 'q' },	     { "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },	     { NULL, 0, NULL, 0 },
+	};
+	_cleanup_free_ char **paths = calloc((size_t)argc + 1, sizeof(char *));
+	struct bw_alerter_opts ao = { .sz = sizeof(ao), .min_priority = BW_PRIO_DEBUG };
+	struct bw_ruleset *rs = NULL;
+	struct bw_alerter *a = NULL;
+	struct bw_error *err = NULL;
+	const char *input = NULL, *output = NULL;
+	FILE *out = stdout;
+	size_t n = 0, bad = 0;
+	int c, r;
+
+	if (!paths)
+		return EXIT_ERROR;
+	while ((c = getopt_long(argc, argv, "r:o:p:qdh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			paths[n++] = optarg;
+			break;
+		case 'R':
+			input = optarg;
+			break;
+		case 'j':
+			ao.json = true;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'A':
+			ao.all_matches = true;
+			break;
+		case 'p':
+			if (bw_priority_parse(optarg, &ao.min_priority) < 0)
+				return cli_usage_error("replay", "unknown priority `%s`", optarg);
+			break;
+		case 'q':
+			cli.quiet = true;
+			break;
+		case 'd':
+			cli.debug = true;
+			break;
+		case 'h':
+			fputs(replay_usage, stdout);
+			return EXIT_OK;
+		default:
+			return cli_usage_error("replay", "unknown option `%s`", argv[optind - 1]);
+		}
+	}
+	cli_setup_logging();
+	if (!n)
+		return cli_usage_error("replay", "no rules: give -r FILE|DIR");
+	if (!input && optind + 1 == argc)
+		input = argv[optind++];
+	if (!input || optind != argc)
+		return cli_usage_error("replay", "expected one input FILE or `-`");
+	if ((r = cli_rules_load((const char *const *)paths, n, &rs)))
+		return r;
+	if (output && strcmp(output, "-") && !(out = fopen(output, "we"))) {
+		fprintf(stderr, "error: cannot open `%s` for writing: %s\n", output, strerror(errno));
+		bw_ruleset_free(rs);
+		return EXIT_ERROR;
+	}
+	if (bw_alerter_new(rs, bw_replay_source(), &ao, write_line, out, &a, &err) < 0) {
+		r = cli_fail(err);
+		goto done;
+	}
+	if (!cli.quiet)
+		fprintf(stderr, "Loaded %zu syscall rules (%zu rules in total, %zu skipped)\n",
+			bw_matcher_rule_count(bw_alerter_matcher(a)), bw_ruleset_rule_count(rs),
+			bw_ruleset_count(rs, NULL, BW_RULE_SKIPPED));
+	r = run(a, input, &bad);
+	if (fflush(out) != 0 && !r) {
+		fprintf(stderr, "error: cannot write alerts: %s\n", strerror(errno));
+		r = EXIT_ERROR;
+	}
+	cli_alert_summary(a, bad);
+done:
+	if (out != stdout)
+		fclose(out);
+	bw_alerter_free(a);
+	bw_ruleset_free(rs);
+	return r;
+}

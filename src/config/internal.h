@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef BW_CONFIG_INTERNAL_H
+#define BW_CONFIG_INTERNAL_H
+
+#include <stdio.h>
+
+#include "bulwark/config.h"
+
+/* A bump allocator: everything a YAML file holds is freed at once. */
+struct bw_arena_chunk {
+	struct bw_arena_chunk *next;
+	size_t size, used;
+	char data[];
+};
+struct bw_arena {
+	struct bw_arena_chunk *head;
+};
+void *bw_arena_alloc(struct bw_arena *a, size_t n);
+char *bw_arena_strndup(struct bw_arena *a, const char *s, size_t n);
+void bw_arena_done(struct bw_arena *a);
+
+struct ignore_rule {
+	char *id;
+	char *glob; /* NULL: everywhere */
+};
+
+struct cfg_file {
+	char *path;
+	struct bw_yaml_file *yaml;
+	struct bw_dockerfile *df;
+};
+
+struct bw_config_scan {
+	struct bw_config_opts opts;
+	struct cfg_file *files;
+	size_t nfiles, files_alloc;
+	struct bw_k8s_object *objs;
+	size_t nobjs, objs_alloc;
+	struct bw_finding *findings;
+	size_t nfindings, findings_alloc;
+	char **file_errors;
+	size_t nfile_errors, file_errors_alloc;
+	struct ignore_rule *ignores;
+	size_t nignores;
+	/* Dockerfile findings: the instruction being checked, for inline
+	 * `# hadolint ignore=` / `# bulwark.dev/ignore` pragmas. */
+	const struct bw_dockerfile *cur_df;
+	/* ServiceAccounts that set automountServiceAccountToken: false, by
+	 * name; built on first use. */
+	struct bw_map *sa_no_automount;
+};
+
+/* The check tables of each part of the folder. */
+extern const struct bw_check_info bw_pss_checks[];
+extern const size_t bw_pss_nchecks;
+extern const struct bw_check_info bw_k8s_checks[];
+extern const size_t bw_k8s_nchecks;
+extern const struct bw_check_info bw_df_checks[];
+extern const size_t bw_df_nchecks;
+
+const struct bw_check_info *check_by_id(const struct bw_check_info *t, size_t n, const char *id);
+
+/* Runs the Pod Security Standards checks on one object at a level. */
+int pss_check_object(struct bw_config_scan *s, const struct bw_k8s_object *o,
+		     enum bw_pss_level level);
+/* Runs the hygiene checks on one object; all objects are given for the
+ * cross-object checks (Services selecting pods, and the like). */
+int k8s_check_object(struct bw_config_scan *s, const struct bw_k8s_object *o);
+/* Runs the Dockerfile checks. */
+int df_check_file(struct bw_config_scan *s, const char *path, const struct bw_dockerfile *df);
+
+/* A Dockerfile finding at line (ignores inline pragmas). */
+int df_report(struct bw_config_scan *s, const char *check_id, const char *path, uint32_t line,
+	      const char *fmt, ...) BW_PRINTF(5, 6);
+
+/* Visits every container of a pod spec: containers, initContainers,
+ * ephemeralContainers. */
+typedef int (*container_fn)(struct bw_config_scan *s, const struct bw_k8s_object *o,
+			    const struct bw_yaml_node *c, const char *cname, int ctype, void *ud);
+enum { CT_MAIN = 0, CT_INIT = 1, CT_EPHEMERAL = 2 };
+int visit_containers(struct bw_config_scan *s, const struct bw_k8s_object *o, container_fn fn,
+		     void *ud);
+
+#define REPORT(s, id, o, node, c, ...)                                                 \
+	bw_config_scan_report((s), check_by_id(bw_k8s_checks, bw_k8s_nchecks, (id)), (o), \
+			      (node), (c), __VA_ARGS__)
+
+#endif

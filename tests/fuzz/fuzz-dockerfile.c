@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The Dockerfile front end: parse and run the Dockerfile checks. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bulwark/config.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct bw_config_opts o = { .size = sizeof(o) };
+	struct bw_config_scan *s = NULL;
+	struct bw_error *err = NULL;
+
+	if (bw_config_scan_new(&o, &s, &err) < 0)
+		return 0;
+	if (bw_config_scan_add_buffer(s, "Dockerfile", (const char *)data, size, &err) == 0)
+		bw_config_scan_run(s, &err);
+	bw_error_free(err);
+	bw_config_scan_free(s);
+	return 0;
+}

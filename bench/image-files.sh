@@ -56,7 +56,7 @@ PY
 }
 floor_plain() {
   docker_members | xargs -P "$NPROC" -n 2 sh -c \
-    'dd if="$2" iflag=skip_bytes,count_bytes skip="$0" count="$1" bs=1M of=/dev/null status=none' \
+    'dd if="$0" iflag=skip_bytes,count_bytes skip="$1" count="$2" bs=1M of=/dev/null status=none' \
     "$DIR/$NAME.docker.tar"
 }
 

@@ -21,6 +21,20 @@ struct files_out {
 	const struct bw_image *img;
 };
 
+static char *put_u64(char *w, uint64_t v)
+{
+	char tmp[24];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*w++ = tmp[--n];
+	return w;
+}
+
 static void mode_string(const struct bw_file *file, char out[11])
 {
 	static const char types[] = { '-', 'd', 'l', 'c', 'b', 'p', 's' };
@@ -48,24 +62,48 @@ static int print_file(const struct bw_file *file, void *ud)
 	FILE *f = o->f;
 
 	if (o->json) {
-		fputs(o->first ? "\n    {\"path\": " : ",\n    {\"path\": ", f);
+		/* Hundreds of thousands of lines: format by hand, not printf. */
+		char line[512], *w = line;
+		fputs_unlocked(o->first ? "\n    {\"path\": " : ",\n    {\"path\": ", f);
 		o->first = false;
 		json_put_string(f, file->path);
-		fprintf(f, ", \"type\": \"%s\", \"mode\": \"%04o\", \"uid\": %u, \"gid\": %u, \"size\": %llu",
-			bw_ftype_name(file->type), file->mode, file->uid, file->gid,
-			(unsigned long long)file->size);
-		fprintf(f, ", \"mtime\": %lld", (long long)file->mtime);
+		w = stpcpy(w, ", \"type\": \"");
+		w = stpcpy(w, bw_ftype_name(file->type));
+		w = stpcpy(w, "\", \"mode\": \"");
+		*w++ = (char)('0' + ((file->mode >> 9) & 7));
+		*w++ = (char)('0' + ((file->mode >> 6) & 7));
+		*w++ = (char)('0' + ((file->mode >> 3) & 7));
+		*w++ = (char)('0' + (file->mode & 7));
+		w = stpcpy(w, "\", \"uid\": ");
+		w = put_u64(w, file->uid);
+		w = stpcpy(w, ", \"gid\": ");
+		w = put_u64(w, file->gid);
+		w = stpcpy(w, ", \"size\": ");
+		w = put_u64(w, file->size);
+		w = stpcpy(w, ", \"mtime\": ");
+		if (file->mtime < 0) {
+			*w++ = '-';
+			w = put_u64(w, (uint64_t)0 - (uint64_t)file->mtime);
+		} else {
+			w = put_u64(w, (uint64_t)file->mtime);
+		}
+		fwrite_unlocked(line, 1, (size_t)(w - line), f);
 		if (file->link) {
-			fputs(file->hardlink ? ", \"hardlink\": " : ", \"link\": ", f);
+			fputs_unlocked(file->hardlink ? ", \"hardlink\": " : ", \"link\": ", f);
 			json_put_string(f, file->link);
 		}
 		if (file->type == BW_FT_CHAR || file->type == BW_FT_BLOCK)
 			fprintf(f, ", \"devmajor\": %u, \"devminor\": %u", file->devmajor, file->devminor);
 		if (file->layer >= 0) {
-			fprintf(f, ", \"layer\": %d, \"layer_digest\": ", file->layer + 1);
-			json_put_string(f, bw_image_layer(o->img, (size_t)file->layer)->digest);
+			w = stpcpy(line, ", \"layer\": ");
+			w = put_u64(w, (uint64_t)file->layer + 1);
+			w = stpcpy(w, ", \"layer_digest\": \"");
+			w = stpcpy(w, bw_image_layer(o->img, (size_t)file->layer)->digest);
+			w = stpcpy(w, "\"}");
+			fwrite_unlocked(line, 1, (size_t)(w - line), f);
+		} else {
+			putc_unlocked('}', f);
 		}
-		fputc('}', f);
 		return 0;
 	}
 	char mode[11], layer[16] = "-";

@@ -102,7 +102,17 @@ void json_put_string(FILE *f, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
+	size_t plain = 0;
 
+	/* Most strings (paths, digests) need no escaping: write them whole. */
+	while (p[plain] >= 0x20 && p[plain] < 0x7f && p[plain] != '"' && p[plain] != '\\')
+		plain++;
+	if (p[plain] == 0) {
+		putc_unlocked('"', f);
+		fwrite_unlocked(s, 1, plain, f);
+		putc_unlocked('"', f);
+		return;
+	}
 	putc('"', f);
 	for (; *p; p++) {
 		unsigned char c = *p;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <isa-l/igzip_lib.h>
+#include <pthread.h>
 #include <string.h>
 #include <zstd.h>
 
@@ -13,6 +14,138 @@
 
 enum gz_state { GZ_MEMBER, GZ_BETWEEN, GZ_TRAILING_ZEROS };
 
+/*
+ * The stored bytes are hashed on a thread of their own: sha256 costs about a
+ * sixth of inflating, and on the longest layer that time would otherwise
+ * add straight to the whole read while other cores sit idle. Bytes are
+ * copied into a small ring of slots, so a source may reuse its buffer as
+ * soon as the write returns.
+ */
+#define HASH_SLOTS 4
+#define HASH_SLOT_SIZE (1u << 20)
+
+struct hasher {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	uint8_t *slot[HASH_SLOTS];
+	size_t len[HASH_SLOTS];
+	unsigned head, tail; /* published slots are tail..head-1 (mod HASH_SLOTS) */
+	bool have_slot;	     /* the writer holds slot head */
+	size_t fill;	     /* bytes in it */
+	bool done;
+	struct bw_sha256 *h;
+};
+
+static void *hasher_main(void *arg)
+{
+	struct hasher *hs = arg;
+
+	pthread_mutex_lock(&hs->mu);
+	for (;;) {
+		while (hs->tail == hs->head && !hs->done)
+			pthread_cond_wait(&hs->cond, &hs->mu);
+		if (hs->tail == hs->head)
+			break;
+		unsigned i = hs->tail % HASH_SLOTS;
+		size_t n = hs->len[i];
+		pthread_mutex_unlock(&hs->mu);
+		bw_sha256_update(hs->h, hs->slot[i], n);
+		pthread_mutex_lock(&hs->mu);
+		hs->tail++;
+		pthread_cond_broadcast(&hs->cond);
+	}
+	pthread_mutex_unlock(&hs->mu);
+	return NULL;
+}
+
+static struct hasher *hasher_new(struct bw_sha256 *h)
+{
+	struct hasher *hs = calloc(1, sizeof(*hs));
+
+	if (!hs)
+		return NULL;
+	hs->h = h;
+	for (int i = 0; i < HASH_SLOTS; i++) {
+		hs->slot[i] = malloc(HASH_SLOT_SIZE);
+		if (!hs->slot[i])
+			goto fail;
+	}
+	pthread_mutex_init(&hs->mu, NULL);
+	pthread_cond_init(&hs->cond, NULL);
+	if (pthread_create(&hs->th, NULL, hasher_main, hs) != 0) {
+		pthread_mutex_destroy(&hs->mu);
+		pthread_cond_destroy(&hs->cond);
+		goto fail;
+	}
+	return hs;
+fail:
+	for (int i = 0; i < HASH_SLOTS; i++)
+		free(hs->slot[i]);
+	free(hs);
+	return NULL;
+}
+
+/* Queues bytes; the slot being filled is published once full (or at the
+ * end). Only the writer touches the slot at head until it publishes it. */
+static void hasher_put(struct hasher *hs, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		if (!hs->have_slot) {
+			pthread_mutex_lock(&hs->mu);
+			while (hs->head - hs->tail == HASH_SLOTS)
+				pthread_cond_wait(&hs->cond, &hs->mu);
+			pthread_mutex_unlock(&hs->mu);
+			hs->have_slot = true;
+			hs->fill = 0;
+		}
+		unsigned i = hs->head % HASH_SLOTS;
+		size_t k = HASH_SLOT_SIZE - hs->fill;
+		if (k > n)
+			k = n;
+		memcpy(hs->slot[i] + hs->fill, p, k);
+		hs->fill += k;
+		p += k;
+		n -= k;
+		if (hs->fill == HASH_SLOT_SIZE) {
+			pthread_mutex_lock(&hs->mu);
+			hs->len[i] = hs->fill;
+			hs->head++;
+			hs->have_slot = false;
+			pthread_cond_broadcast(&hs->cond);
+			pthread_mutex_unlock(&hs->mu);
+		}
+	}
+}
+
+/* Publishes the partial slot, waits for the thread to hash everything. */
+static void hasher_join(struct hasher *hs)
+{
+	pthread_mutex_lock(&hs->mu);
+	if (hs->have_slot && hs->fill > 0) {
+		hs->len[hs->head % HASH_SLOTS] = hs->fill;
+		hs->head++;
+	}
+	hs->have_slot = false;
+	hs->done = true;
+	pthread_cond_broadcast(&hs->cond);
+	pthread_mutex_unlock(&hs->mu);
+	pthread_join(hs->th, NULL);
+}
+
+static void hasher_free(struct hasher *hs)
+{
+	if (!hs)
+		return;
+	if (!hs->done)
+		hasher_join(hs);
+	pthread_mutex_destroy(&hs->mu);
+	pthread_cond_destroy(&hs->cond);
+	for (int i = 0; i < HASH_SLOTS; i++)
+		free(hs->slot[i]);
+	free(hs);
+}
+
 struct layer_stream {
 	struct tar_reader *tar;
 	int64_t expected;
@@ -22,6 +155,7 @@ struct layer_stream {
 	uint8_t magic[4];
 	size_t magic_len;
 	struct bw_sha256 *raw_hash;
+	struct hasher *raw_hasher; /* NULL: hash inline */
 	struct bw_sha256 *diff_hash;
 	struct inflate_state *gz;
 	enum gz_state gz_state;
@@ -45,6 +179,8 @@ struct layer_stream *layer_stream_new(struct tar_reader *tar, int64_t expected_s
 		ls->diff_hash = bw_sha256_new();
 	if (!ls->raw_hash || !ls->out || (hash_uncompressed && !ls->diff_hash))
 		return layer_stream_free(ls);
+	/* Without a thread the stream still works: hashing stays inline. */
+	ls->raw_hasher = hasher_new(ls->raw_hash);
 	return ls;
 }
 
@@ -52,6 +188,7 @@ struct layer_stream *layer_stream_free(struct layer_stream *ls)
 {
 	if (!ls)
 		return NULL;
+	hasher_free(ls->raw_hasher);
 	bw_sha256_free(ls->raw_hash);
 	bw_sha256_free(ls->diff_hash);
 	free(ls->gz);
@@ -227,7 +364,10 @@ int layer_stream_write(void *ud, const void *buf, size_t n, struct bw_error **er
 		return bw_error_set(err, -EFBIG, "blob is larger than the %lld bytes its descriptor declares",
 				    (long long)ls->expected);
 	ls->raw_bytes += n;
-	bw_sha256_update(ls->raw_hash, p, n);
+	if (ls->raw_hasher)
+		hasher_put(ls->raw_hasher, p, n);
+	else
+		bw_sha256_update(ls->raw_hash, p, n);
 
 	/* Hold the first bytes until the magic can be recognised. */
 	if (ls->comp == COMP_UNKNOWN) {
@@ -276,6 +416,8 @@ int layer_stream_finish(struct layer_stream *ls, char ret_raw_digest[72], char r
 	r = tar_finish(ls->tar, err);
 	if (r < 0)
 		return r;
+	if (ls->raw_hasher)
+		hasher_join(ls->raw_hasher);
 	bw_sha256_final_digest(ls->raw_hash, ret_raw_digest);
 	if (ls->comp == COMP_NONE)
 		memcpy(ret_diff_digest, ret_raw_digest, 72);

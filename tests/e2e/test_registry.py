@@ -28,7 +28,6 @@ import socket
 import subprocess
 import tarfile
 import threading
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path

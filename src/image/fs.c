@@ -32,12 +32,40 @@ struct node {
 	int16_t layer;
 };
 
+/* NUL-terminated strings packed in one buffer, named by 32-bit offsets. */
+struct strpool {
+	char *data;
+	size_t len, alloc;
+};
+
+static int strpool_add(struct strpool *sp, const char *s, size_t n, uint32_t *ret)
+{
+	size_t need;
+
+	if (__builtin_add_overflow(sp->len, n + 1, &need) || need > UINT32_MAX)
+		return -E2BIG;
+	if (need > sp->alloc) {
+		size_t a = sp->alloc ? sp->alloc : 65536;
+		while (a < need)
+			a *= 2;
+		char *p = realloc(sp->data, a);
+		if (!p)
+			return -ENOMEM;
+		sp->data = p;
+		sp->alloc = a;
+	}
+	memcpy(sp->data + sp->len, s, n);
+	sp->data[sp->len + n] = 0;
+	*ret = (uint32_t)sp->len;
+	sp->len = need;
+	return 0;
+}
+
 struct bw_fs {
 	struct node *nodes;
 	uint32_t n_nodes, alloc_nodes;
 	uint32_t live;
-	char *pool;
-	size_t pool_len, pool_alloc;
+	struct strpool pool;
 	uint32_t *table; /* node index + 1; 0 empty; TOMB deleted */
 	uint32_t table_cap, table_used;
 	struct bw_buf path; /* scratch for walks and lookups */
@@ -52,34 +80,9 @@ const char *bw_ftype_name(enum bw_ftype t)
 	return (unsigned)t < BW_ARRAY_SIZE(ftype_names) ? ftype_names[t] : "unknown";
 }
 
-/* ---------------------------------------------------------------- pool */
-
-static int pool_add(struct bw_fs *fs, const char *s, size_t n, uint32_t *ret)
-{
-	size_t need;
-
-	if (__builtin_add_overflow(fs->pool_len, n + 1, &need) || need > UINT32_MAX)
-		return -E2BIG;
-	if (need > fs->pool_alloc) {
-		size_t a = fs->pool_alloc ? fs->pool_alloc : 65536;
-		while (a < need)
-			a *= 2;
-		char *p = realloc(fs->pool, a);
-		if (!p)
-			return -ENOMEM;
-		fs->pool = p;
-		fs->pool_alloc = a;
-	}
-	memcpy(fs->pool + fs->pool_len, s, n);
-	fs->pool[fs->pool_len + n] = 0;
-	*ret = (uint32_t)fs->pool_len;
-	fs->pool_len = need;
-	return 0;
-}
-
 static const char *pstr(const struct bw_fs *fs, uint32_t off)
 {
-	return off == NONE ? NULL : fs->pool + off;
+	return off == NONE ? NULL : fs->pool.data + off;
 }
 
 /* ---------------------------------------------------------------- table */
@@ -99,7 +102,7 @@ static uint64_t key_hash(uint32_t parent, const char *name, size_t n)
 static bool node_is(const struct bw_fs *fs, uint32_t i, uint32_t parent, const char *name, size_t n)
 {
 	const struct node *nd = &fs->nodes[i];
-	const char *s = fs->pool + nd->name;
+	const char *s = fs->pool.data + nd->name;
 
 	return nd->parent == parent && strncmp(s, name, n) == 0 && s[n] == 0;
 }
@@ -122,7 +125,7 @@ static uint32_t table_find(const struct bw_fs *fs, uint32_t parent, const char *
 static void table_insert_raw(struct bw_fs *fs, uint32_t idx)
 {
 	const struct node *nd = &fs->nodes[idx];
-	const char *name = fs->pool + nd->name;
+	const char *name = fs->pool.data + nd->name;
 	uint32_t mask = fs->table_cap - 1;
 	uint32_t i = (uint32_t)key_hash(nd->parent, name, strlen(name)) & mask;
 
@@ -152,7 +155,7 @@ static int table_rehash(struct bw_fs *fs, uint32_t cap)
 static void table_remove(struct bw_fs *fs, uint32_t idx)
 {
 	const struct node *nd = &fs->nodes[idx];
-	const char *name = fs->pool + nd->name;
+	const char *name = fs->pool.data + nd->name;
 	uint32_t mask = fs->table_cap - 1;
 	uint32_t i = (uint32_t)key_hash(nd->parent, name, strlen(name)) & mask;
 
@@ -182,7 +185,7 @@ struct bw_fs *fs_new(void)
 	fs->nodes = calloc(fs->alloc_nodes, sizeof(*fs->nodes));
 	fs->table_cap = 1024;
 	fs->table = calloc(fs->table_cap, sizeof(*fs->table));
-	if (!fs->nodes || !fs->table || pool_add(fs, "", 0, &off) < 0)
+	if (!fs->nodes || !fs->table || strpool_add(&fs->pool, "", 0, &off) < 0)
 		return bw_fs_free(fs);
 	fs->nodes[ROOT] = (struct node){ .parent = ROOT, .first_child = NONE, .next = NONE,
 					 .prev = NONE, .name = off, .link = NONE, .mode = 0755,
@@ -196,7 +199,7 @@ struct bw_fs *bw_fs_free(struct bw_fs *fs)
 {
 	if (fs) {
 		free(fs->nodes);
-		free(fs->pool);
+		free(fs->pool.data);
 		free(fs->table);
 		bw_buf_done(&fs->path);
 		free(fs);
@@ -272,7 +275,7 @@ static int new_node(struct bw_fs *fs, uint32_t parent, const char *name, size_t 
 		if (r < 0)
 			return r;
 	}
-	r = pool_add(fs, name, n, &off);
+	r = strpool_add(&fs->pool, name, n, &off);
 	if (r < 0)
 		return r;
 	idx = fs->n_nodes++;
@@ -440,8 +443,7 @@ struct rec {
 struct layer_index {
 	struct rec *recs;
 	size_t n, alloc;
-	char *pool;
-	size_t pool_len, pool_alloc;
+	struct strpool pool;
 };
 
 struct layer_index *layer_index_new(void)
@@ -453,7 +455,7 @@ struct layer_index *layer_index_free(struct layer_index *li)
 {
 	if (li) {
 		free(li->recs);
-		free(li->pool);
+		free(li->pool.data);
 		free(li);
 	}
 	return NULL;
@@ -466,24 +468,7 @@ size_t layer_index_count(const struct layer_index *li)
 
 static int li_str(struct layer_index *li, const char *s, uint32_t *ret)
 {
-	size_t n = strlen(s), need;
-
-	if (__builtin_add_overflow(li->pool_len, n + 1, &need) || need > UINT32_MAX)
-		return -E2BIG;
-	if (need > li->pool_alloc) {
-		size_t a = li->pool_alloc ? li->pool_alloc : 65536;
-		while (a < need)
-			a *= 2;
-		char *p = realloc(li->pool, a);
-		if (!p)
-			return -ENOMEM;
-		li->pool = p;
-		li->pool_alloc = a;
-	}
-	memcpy(li->pool + li->pool_len, s, n + 1);
-	*ret = (uint32_t)li->pool_len;
-	li->pool_len = need;
-	return 0;
+	return strpool_add(&li->pool, s, strlen(s), ret);
 }
 
 int layer_index_add(struct layer_index *li, const struct tar_entry *e, struct bw_error **err)
@@ -595,7 +580,7 @@ static enum bw_ftype ftype_of(uint8_t t)
 static int apply_entry(struct bw_fs *fs, const struct layer_index *li, const struct rec *rc, int layer,
 		       struct bw_error **err)
 {
-	const char *path = li->pool + rc->path;
+	const char *path = li->pool.data + rc->path;
 	struct walk w = { .fs = fs, .create = true, .layer = layer, .orig = path, .err = err };
 	uint32_t parent, node, link = NONE;
 	const char *last;
@@ -619,7 +604,7 @@ static int apply_entry(struct bw_fs *fs, const struct layer_index *li, const str
 	if (r < 0)
 		return r;
 	if (rc->type == TAR_HARDLINK) {
-		const char *target = li->pool + rc->link;
+		const char *target = li->pool.data + rc->link;
 		struct walk lw = { .fs = fs, .layer = layer, .orig = target, .err = err };
 		uint32_t lp, ln;
 		const char *ll;
@@ -638,7 +623,7 @@ static int apply_entry(struct bw_fs *fs, const struct layer_index *li, const str
 		if (ln == node)
 			return 0; /* a link to itself changes nothing */
 		src = fs->nodes[ln];
-		r = pool_add(fs, target, strlen(target), &link);
+		r = strpool_add(&fs->pool, target, strlen(target), &link);
 		if (r < 0)
 			return bw_error_set(err, r, "out of memory");
 	}
@@ -676,7 +661,7 @@ static int apply_entry(struct bw_fs *fs, const struct layer_index *li, const str
 		nd->link = link;
 		if (src.type == BW_FT_SYMLINK) {
 			/* A hard link to a symlink is that symlink again. */
-			r = pool_add(fs, pstr(fs, src.link), strlen(pstr(fs, src.link)), &nd->link);
+			r = strpool_add(&fs->pool, pstr(fs, src.link), strlen(pstr(fs, src.link)), &nd->link);
 			if (r < 0)
 				return bw_error_set(err, r, "out of memory");
 			nd = &fs->nodes[node];
@@ -693,8 +678,8 @@ static int apply_entry(struct bw_fs *fs, const struct layer_index *li, const str
 	nd->devmajor = rc->devmajor;
 	nd->devminor = rc->devminor;
 	if (rc->type == TAR_SYMLINK) {
-		const char *t = li->pool + rc->link;
-		r = pool_add(fs, t, strlen(t), &link);
+		const char *t = li->pool.data + rc->link;
+		r = strpool_add(&fs->pool, t, strlen(t), &link);
 		if (r < 0)
 			return bw_error_set(err, r, "out of memory");
 		fs->nodes[node].link = link;
@@ -715,7 +700,7 @@ int fs_apply_layer(struct bw_fs *fs, const struct layer_index *li, int layer, bo
 	int r;
 
 	for (size_t i = 0; whiteouts && i < li->n; i++) {
-		const char *path = li->pool + li->recs[i].path;
+		const char *path = li->pool.data + li->recs[i].path;
 		if (is_whiteout(path)) {
 			r = apply_whiteout(fs, &li->recs[i], path, layer, err);
 			if (r < 0)
@@ -723,7 +708,7 @@ int fs_apply_layer(struct bw_fs *fs, const struct layer_index *li, int layer, bo
 		}
 	}
 	for (size_t i = 0; i < li->n; i++) {
-		const char *path = li->pool + li->recs[i].path;
+		const char *path = li->pool.data + li->recs[i].path;
 		if (whiteouts && is_whiteout(path))
 			continue;
 		r = apply_entry(fs, li, &li->recs[i], layer, err);
@@ -750,7 +735,7 @@ static int cmp_names(const void *a, const void *b, void *ud)
 	const struct bw_fs *fs = ud;
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
-	return strcmp(fs->pool + fs->nodes[x].name, fs->pool + fs->nodes[y].name);
+	return strcmp(fs->pool.data + fs->nodes[x].name, fs->pool.data + fs->nodes[y].name);
 }
 
 static int walk_rec(struct bw_fs *fs, uint32_t dir, struct bw_buf *path, bw_fs_walk_fn fn, void *ud,
@@ -779,7 +764,7 @@ static int walk_rec(struct bw_fs *fs, uint32_t dir, struct bw_buf *path, bw_fs_w
 		struct bw_file f;
 		path->len = base;
 		if ((base > 1 && bw_buf_puts(path, "/") < 0) ||
-		    bw_buf_puts(path, fs->pool + fs->nodes[kids[i]].name) < 0) {
+		    bw_buf_puts(path, fs->pool.data + fs->nodes[kids[i]].name) < 0) {
 			r = bw_error_set(err, -ENAMETOOLONG, "path too long below `%s`", path->data);
 			break;
 		}
@@ -820,7 +805,7 @@ int bw_fs_walk(const struct bw_fs *cfs, const char *prefix, bw_fs_walk_fn fn, vo
 		char *stack[512];
 		size_t depth = 0;
 		for (uint32_t i = node; i != ROOT && depth < BW_ARRAY_SIZE(stack); i = fs->nodes[i].parent)
-			stack[depth++] = fs->pool + fs->nodes[i].name;
+			stack[depth++] = fs->pool.data + fs->nodes[i].name;
 		bw_buf_reset(&path);
 		while (depth > 0 && r == 0) {
 			r = bw_buf_puts(&path, "/");
@@ -857,7 +842,7 @@ int bw_fs_lookup(struct bw_fs *fs, const char *path, bool follow, struct bw_file
 	if (node == NONE)
 		return bw_error_set(err, -ENOENT, "`%s`: no such file or directory", path);
 	for (uint32_t i = node; i != ROOT && depth < BW_ARRAY_SIZE(stack); i = fs->nodes[i].parent)
-		stack[depth++] = fs->pool + fs->nodes[i].name;
+		stack[depth++] = fs->pool.data + fs->nodes[i].name;
 	bw_buf_reset(&fs->path);
 	if (depth == 0)
 		r = bw_buf_puts(&fs->path, "/");

@@ -169,6 +169,8 @@ struct bw_map;
 
 BW_API struct bw_map *bw_map_new(void);
 BW_API struct bw_map *bw_map_free(struct bw_map *m);
+/* Frees the map and, with free_value (when not NULL), every value. */
+BW_API struct bw_map *bw_map_free_with(struct bw_map *m, void (*free_value)(void *));
 /* Inserts or replaces. -ENOMEM on failure. */
 BW_API int bw_map_put(struct bw_map *m, const char *key, void *value);
 BW_API void *bw_map_get(const struct bw_map *m, const char *key);

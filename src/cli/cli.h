@@ -84,6 +84,7 @@ int cmd_image_files(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 /* rules_cmd.c: loads and compiles -r paths, printing diagnostics (exit code or 0). */
 struct bw_ruleset;
 int cli_rules_load(const char *const *paths, size_t n, struct bw_ruleset **ret);

@@ -83,6 +83,9 @@ static const struct command {
 	{ "rules", cmd_rules, "rules validate|list -r FILE|DIR: load Falco rules" },
 	{ "audit", cmd_audit, "audit -r RULES FILE|- | --listen ADDR: detect on k8s audit logs" },
 	{ "replay", cmd_replay, "replay -r RULES FILE|-: run rules over recorded events" },
+#ifdef BW_HAVE_SENSOR
+	{ "watch", cmd_watch, "watch -r RULES: detect with an eBPF sensor on this host's containers" },
+#endif
 	{ "config", cmd_config, "config PATH...: check Kubernetes manifests and Dockerfiles" },
 	{ "rbac", cmd_rbac, "rbac who-can VERB RESOURCE [-n NS] PATH...: query RBAC manifests" },
 	{ "explain", cmd_explain, "explain ID: what a check means and how to fix it" },

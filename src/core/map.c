@@ -45,10 +45,18 @@ struct bw_map *bw_map_new(void)
 
 struct bw_map *bw_map_free(struct bw_map *m)
 {
+	return bw_map_free_with(m, NULL);
+}
+
+struct bw_map *bw_map_free_with(struct bw_map *m, void (*free_value)(void *))
+{
 	if (!m)
 		return NULL;
-	for (size_t i = 0; i < m->cap; i++)
+	for (size_t i = 0; i < m->cap; i++) {
+		if (m->slots[i].key && free_value)
+			free_value(m->slots[i].value);
 		free(m->slots[i].key);
+	}
 	free(m->slots);
 	free(m);
 	return NULL;

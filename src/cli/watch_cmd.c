@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <getopt.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+
+#include "bulwark/runtime.h"
+#include "cli/cli.h"
+#include "runtime/sensor_api.h"
+
+static const char help[] =
+	"Usage: bulwark watch -r RULES [-r ...] [OPTIONS]\n"
+	"\n"
+	"Watch this machine and its containers with an eBPF sensor and raise an\n"
+	"alert whenever a Falco rule matches: process execution, file opens,\n"
+	"connects and ptrace are traced in the kernel, attributed to their container\n"
+	"(podman, docker, containerd, CRI-O) and evaluated as Falco evaluates them.\n"
+	"Stops on SIGINT or SIGTERM.\n"
+	"\n"
+	"Options:\n"
+	"  -r, --rules PATH       rules file or directory (repeatable)\n"
+	"      --json             alerts as Falco's JSON\n"
+	"  -o, --output FILE      write alerts to FILE\n"
+	"  -p, --min-priority P   only alerts of this priority or higher\n"
+	"      --events FILE      also record every event, in the replay format\n"
+	"                         (docs/replay-format.md), for `bulwark replay`\n"
+	"      --duration SECS    stop after SECS seconds\n"
+	"      --stats            print events, alerts and drops when stopping\n"
+	"  -q, --quiet            print only errors\n"
+	"  -d, --debug            print debug messages\n"
+	"  -h, --help             show this help\n"
+	"Needs root and a kernel with BTF; tracefs is mounted when missing.\n";
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+struct watch {
+	struct bw_alerter *a;
+	struct bw_replay_decoder *d;
+	FILE *events;
+	uint64_t bad;
+};
+
+static int write_alert(const char *line, size_t len, void *ud)
+{
+	FILE *f = ud;
+
+	if (fwrite(line, 1, len, f) != len || putc('\n', f) == EOF || fflush(f) != 0)
+		return -EIO;
+	return 0;
+}
+
+static int on_event(const char *line, size_t len, void *ud)
+{
+	struct watch *w = ud;
+	struct bw_error *err = NULL;
+
+	if (w->events) {
+		fwrite(line, 1, len, w->events);
+		putc('\n', w->events);
+	}
+	struct bw_replay_event *e = NULL;
+	int r;
+
+	if (bw_replay_decode(w->d, line, len, &e, &err) < 0) {
+		bw_log(BW_LOG_DEBUG, "sensor event not decoded: %s", err && err->msg ? err->msg : "?");
+		bw_error_free(err);
+		w->bad++;
+		return 0;
+	}
+	r = bw_alerter_run(w->a, e, bw_replay_event_type(e));
+	bw_replay_event_free(e);
+	return r < 0 ? -EIO : 0;
+}
+
+int cmd_watch(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "rules", required_argument, NULL, 'r' },	{ "json", no_argument, NULL, 'j' },
+		{ "output", required_argument, NULL, 'o' },	{ "min-priority", required_argument, NULL, 'p' },
+		{ "events", required_argument, NULL, 'E' },	{ "duration", required_argument, NULL, 'D' },
+		{ "stats", no_argument, NULL, 'S' },		{ "quiet", no_argument, NULL, 'q' },
+		{ "debug", no_argument, NULL, 'd' },		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_free_ char **paths = calloc((size_t)argc + 1, sizeof(char *));
+	struct bw_alerter_opts ao = { .sz = sizeof(ao), .min_priority = BW_PRIO_DEBUG };
+	struct bw_sensor_opts so = { .sz = sizeof(so) };
+	struct bw_ruleset *rs = NULL;
+	struct bw_sensor *s = NULL;
+	struct bw_error *err = NULL;
+	struct watch w = { 0 };
+	const char *output = NULL, *events = NULL;
+	FILE *out = stdout;
+	long duration = 0;
+	bool stats = false;
+	size_t n = 0;
+	int c, r = EXIT_OK;
+
+	if (!paths)
+		return EXIT_ERROR;
+	while ((c = getopt_long(argc, argv, "r:o:p:qdh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			paths[n++] = optarg;
+			break;
+		case 'j':
+			ao.json = true;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'p':
+			if (bw_priority_parse(optarg, &ao.min_priority) < 0)
+				return cli_usage_error("watch", "unknown priority `%s`", optarg);
+			break;
+		case 'E':
+			events = optarg;
+			break;
+		case 'D': {
+			char *end;
+			duration = strtol(optarg, &end, 10);
+			if (*end || duration <= 0)
+				return cli_usage_error("watch", "bad --duration `%s`", optarg);
+			break;
+		}
+		case 'S':
+			stats = true;
+			break;
+		case 'q':
+			cli.quiet = true;
+			break;
+		case 'd':
+			cli.debug = true;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return EXIT_OK;
+		default:
+			return cli_usage_error("watch", "unknown option `%s`", argv[optind - 1]);
+		}
+	}
+	cli_setup_logging();
+	if (!n)
+		return cli_usage_error("watch", "no rules: give -r FILE|DIR");
+	if (optind != argc)
+		return cli_usage_error("watch", "unexpected argument `%s`", argv[optind]);
+	if ((r = cli_rules_load((const char *const *)paths, n, &rs)))
+		return r;
+	if (output && strcmp(output, "-") && !(out = fopen(output, "we"))) {
+		fprintf(stderr, "error: cannot open `%s` for writing: %s\n", output, strerror(errno));
+		bw_ruleset_free(rs);
+		return EXIT_ERROR;
+	}
+	if (events && !(w.events = fopen(events, "we"))) {
+		fprintf(stderr, "error: cannot open `%s` for writing: %s\n", events, strerror(errno));
+		r = EXIT_ERROR;
+		goto done;
+	}
+	if (bw_alerter_new(rs, bw_replay_source(), &ao, write_alert, out, &w.a, &err) < 0 ||
+	    bw_replay_decoder_new(bw_alerter_matcher(w.a), &w.d, &err) < 0) {
+		r = cli_fail(err);
+		goto done;
+	}
+	if (bw_sensor_open(&so, &s, &err) < 0) {
+		bw_error_wrap(&err, "cannot start the sensor");
+		r = cli_fail(err);
+		if (r == EXIT_INPUT)
+			r = EXIT_ERROR;
+		goto done;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (!cli.quiet)
+		fprintf(stderr, "Watching: %zu syscall rules loaded (%zu rules in total, %zu skipped)\n",
+			bw_matcher_rule_count(bw_alerter_matcher(w.a)), bw_ruleset_rule_count(rs),
+			bw_ruleset_count(rs, NULL, BW_RULE_SKIPPED));
+	time_t end = duration ? time(NULL) + duration : 0;
+	while (!stop && (!end || time(NULL) < end)) {
+		int p = bw_sensor_poll(s, 200, on_event, &w, &err);
+		if (p == -EINTR)
+			continue;
+		if (p < 0) {
+			r = cli_fail(err);
+			err = NULL;
+			break;
+		}
+	}
+	if (stats || !cli.quiet) {
+		struct bw_sensor_stats st;
+		bw_sensor_get_stats(s, &st);
+		fprintf(stderr, "Sensor: %llu events, %llu dropped in the kernel, %llu invalid, %llu not decoded\n",
+			(unsigned long long)st.events, (unsigned long long)st.drops, (unsigned long long)st.invalid,
+			(unsigned long long)w.bad);
+		cli_alert_summary(w.a, 0);
+	}
+done:
+	bw_sensor_free(s);
+	bw_replay_decoder_free(w.d);
+	bw_alerter_free(w.a);
+	if (w.events)
+		fclose(w.events);
+	if (out != stdout)
+		fclose(out);
+	bw_ruleset_free(rs);
+	return r;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef BW_RUNTIME_SENSOR_API_H
+#define BW_RUNTIME_SENSOR_API_H
+
+/*
+ * The eBPF sensor (bpf/sensor.bpf.c): loads the CO-RE program, reads its
+ * ring buffer and turns each kernel event into one line of the replay
+ * format (docs/replay-format.md) with the proc.*, user.*, fd.*, evt.* and
+ * container.* fields Falco rules use, so the rules engine consumes live
+ * events exactly as it consumes recorded ones. It knows no rules.
+ */
+
+#include "bulwark/core.h"
+
+struct bw_sensor;
+
+struct bw_sensor_opts {
+	size_t sz;
+	bool include_self; /* also report the sensor's own process */
+};
+
+struct bw_sensor_stats {
+	uint64_t events;   /* decoded and delivered */
+	uint64_t drops;    /* lost in the kernel: the ring buffer was full */
+	uint64_t invalid;  /* malformed records from the kernel, skipped */
+};
+
+/* Checks privileges and kernel support (saying clearly what is missing),
+ * mounts tracefs if needed, loads and attaches the program. */
+BW_API int bw_sensor_open(const struct bw_sensor_opts *opts, struct bw_sensor **ret, struct bw_error **err);
+BW_API struct bw_sensor *bw_sensor_free(struct bw_sensor *s);
+
+/* Called with each event as a replay-format JSON line (no newline). */
+typedef int (*bw_sensor_event_fn)(const char *line, size_t len, void *userdata);
+
+/* Waits up to timeout_ms for events and delivers what arrived. Returns the
+ * number of events delivered, or a negative errno (-EINTR passes through
+ * so a signal can stop the loop). */
+BW_API int bw_sensor_poll(struct bw_sensor *s, int timeout_ms, bw_sensor_event_fn fn, void *userdata,
+			  struct bw_error **err);
+BW_API void bw_sensor_get_stats(struct bw_sensor *s, struct bw_sensor_stats *ret);
+
+#endif

@@ -22,28 +22,9 @@
 
 #include "bulwark/core.h"
 
-/*
- * Caps on manifests and Dockerfiles. They belong with the others in limits.h
- * and are named the same way; they live here until that file takes them.
- */
-/* One input file (YAML, JSON or Dockerfile). */
-#define BW_MAX_CONFIG_FILE_SIZE (64u << 20)
-/* Nesting of YAML collections. */
-#define BW_MAX_YAML_DEPTH 256
-/* Nodes one file may hold, and nodes it may expand to through aliases: a
- * billion-laughs document stops at the second cap. */
-#define BW_MAX_YAML_NODES (8u << 20)
-#define BW_MAX_YAML_EXPANDED (16u << 20)
-/* Documents in one file. */
-#define BW_MAX_YAML_DOCS 200000u
-/* Files one scan walks. */
-#define BW_MAX_CONFIG_FILES 100000u
-/* Dockerfile: one logical instruction (continuations joined), heredoc body,
- * instructions per file. */
-#define BW_MAX_DOCKERFILE_LINE (1u << 20)
-#define BW_MAX_DOCKERFILE_INSTRUCTIONS 100000u
-/* Directory depth while walking inputs. */
-#define BW_MAX_WALK_DEPTH 64
+/* Caps on manifests and Dockerfiles (BW_MAX_CONFIG_FILE_SIZE, BW_MAX_YAML_*,
+ * BW_MAX_DOCKERFILE_*, ...) are in limits.h with the others. */
+#include "bulwark/limits.h"
 
 /* ---------------------------------------------------------------- YAML */
 

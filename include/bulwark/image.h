@@ -124,6 +124,39 @@ typedef int (*bw_fs_walk_fn)(const struct bw_file *f, void *userdata);
 BW_API int bw_fs_walk(const struct bw_fs *fs, const char *prefix, bw_fs_walk_fn fn, void *userdata,
 		      struct bw_error **err);
 
+/*
+ * A content hook: catalogers see the bytes of the regular files they ask
+ * for while each layer streams, in the same single pass, in the worker
+ * threads (each layer on one thread; several layers at once, so per-layer
+ * state must not be shared without a lock). For a dir: source the files are
+ * read from the directory after it is walked, with layer -1.
+ *
+ * Order per layer: layer_begin, then for each regular file file_begin and,
+ * when it returned true, file_data (in pieces) and file_end, then
+ * layer_end. Paths are normalised, relative to the image root (no leading
+ * "/"). Hard links, symlinks and whiteouts are not reported: the hook
+ * decides afterwards, against the merged file system (the file's path
+ * resolves to a regular file whose layer is the one that delivered it),
+ * which of the copies it saw are the ones that count.
+ */
+struct bw_content_hook {
+	size_t sz; /* sizeof(struct bw_content_hook) */
+	void *userdata;
+	/* *ret_state is passed to the per-file calls of this layer. */
+	int (*layer_begin)(void *userdata, int layer, void **ret_state, struct bw_error **err);
+	bool (*file_begin)(void *state, const char *path, uint64_t size, uint32_t mode);
+	/* Return 1 to stop receiving this file's data (file_end still follows). */
+	int (*file_data)(void *state, const void *p, size_t n, struct bw_error **err);
+	int (*file_end)(void *state, struct bw_error **err);
+	/* ok is false when the layer failed or was cancelled. */
+	void (*layer_end)(void *state, bool ok);
+};
+
+/* bw_image_read_fs() with a content hook (NULL: none). An error from the
+ * hook fails the read like a bad layer. */
+BW_API int bw_image_read_fs_hook(struct bw_image *img, const struct bw_content_hook *hook,
+				 struct bw_fs **ret, struct bw_error **err);
+
 /* Looks path up inside the image: symlinks in its directories are followed
  * inside the image (an absolute target starts at the image root, `..` stops
  * at the root), and so is a final symlink when follow is true. -ENOENT,

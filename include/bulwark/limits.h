@@ -47,4 +47,84 @@
 /* Outer archives (docker-archive, oci-archive): members we index. */
 #define BW_MAX_ARCHIVE_MEMBERS 100000u
 
+/* pkg: package databases, metadata and lockfiles captured from an image
+ * (dpkg status of a large image is a few MiB). A bigger file is skipped
+ * with a warning. */
+#define BW_MAX_PKGDB_SIZE (256u << 20)
+#define BW_MAX_PKG_META_SIZE (8u << 20)
+/* Go build info read after its magic in a binary. */
+#define BW_MAX_GO_BUILDINFO (1u << 20)
+/* Packages found in one image (all catalogers). */
+#define BW_MAX_PKGS 2000000u
+/* Fields of one package record (dpkg stanza value, METADATA header). */
+#define BW_MAX_PKG_FIELD (1u << 20)
+
+/* sign: key files, simple-signing payloads, signature manifests. */
+#define BW_MAX_SIGN_KEY_FILE (64u << 10)
+#define BW_MAX_SIGN_PAYLOAD (1u << 20)
+/* Signatures (layers) in one `.sig` manifest, and signature-N files. */
+#define BW_MAX_SIGNATURES 256
+/* A base64 signature annotation (an RSA-4096 signature is 684 bytes). */
+#define BW_MAX_SIGN_SIG_B64 4096
+/* scrypt parameters a cosign key file may ask for: N (a power of two), r
+ * and p, and the memory they may cost. cosign writes N=32768, r=8, p=1. */
+#define BW_MAX_SCRYPT_N (1u << 20)
+#define BW_MAX_SCRYPT_R 32u
+#define BW_MAX_SCRYPT_P 16u
+#define BW_MAX_SCRYPT_MEM (256ull << 20)
+/* containers-policy.json. */
+#define BW_MAX_POLICY_SIZE (1u << 20)
+
+/* config: Kubernetes manifests and Dockerfiles (bulwark config). */
+/* One input file (YAML, JSON or Dockerfile). */
+#define BW_MAX_CONFIG_FILE_SIZE (64u << 20)
+/* Nesting of YAML collections. */
+#define BW_MAX_YAML_DEPTH 256
+/* Nodes one file may hold, and nodes it may expand to through aliases: a
+ * billion-laughs document stops at the second cap. */
+#define BW_MAX_YAML_NODES (8u << 20)
+#define BW_MAX_YAML_EXPANDED (16u << 20)
+/* Documents in one file. */
+#define BW_MAX_YAML_DOCS 200000u
+/* Files one scan walks. */
+#define BW_MAX_CONFIG_FILES 100000u
+/* Dockerfile: one logical instruction (continuations joined), heredoc body,
+ * instructions per file. */
+#define BW_MAX_DOCKERFILE_LINE (1u << 20)
+#define BW_MAX_DOCKERFILE_INSTRUCTIONS 100000u
+/* Directory depth while walking inputs. */
+#define BW_MAX_WALK_DEPTH 64
+
+/* rules: Falco rule files (bulwark rules/audit/replay). */
+#define BW_MAX_RULES_FILE_SIZE (16u << 20)
+#define BW_MAX_RULES_FILES 4096
+#define BW_MAX_CONDITION_LEN (1u << 20)
+/* Nesting of parentheses, not and transformers in one condition (libsinsp: 100). */
+#define BW_MAX_CONDITION_DEPTH 100
+/* Nodes of one rule's condition once macros and lists are expanded. */
+#define BW_MAX_EXPANDED_NODES 500000u
+/* Items of one list once nested lists are expanded. */
+#define BW_MAX_LIST_ITEMS 200000u
+/* YAML nodes visited while loading one file (aliases can multiply them). */
+#define BW_MAX_YAML_VISITS 4000000u
+/* Scratch bytes one event's field transformers may use. */
+#define BW_MAX_TRANSFORM_SCRATCH (256u << 10)
+
+/* runtime: event sources and alert outputs for the rule engine. */
+/* One audit event or replay line (k8saudit's maxEventSize is 256 KiB). */
+#define BW_MAX_AUDIT_EVENT_SIZE (4u << 20)
+/* One webhook POST body (k8saudit's webhookMaxBatchSize: 12 MiB). */
+#define BW_MAX_AUDIT_BATCH_SIZE (12u << 20)
+#define BW_MAX_AUDIT_BATCH_EVENTS 100000u
+#define BW_MAX_REPLAY_LINE (1u << 20)
+/* Values one replay event may carry for one field (lists, ancestors). */
+#define BW_MAX_REPLAY_VALUES 4096u
+/* Nesting of arrays and objects in one audit document or replay line. */
+#define BW_MAX_EVENT_JSON_DEPTH 512
+/* HTTP alert output: alerts waiting to be sent (older ones are dropped
+ * beyond it), attempts per alert, and the time one POST may take. */
+#define BW_MAX_HTTP_QUEUE 10000u
+#define BW_MAX_HTTP_ATTEMPTS 5u
+#define BW_MAX_HTTP_TIMEOUT_MS 10000u
+
 #endif

@@ -29,21 +29,7 @@
  */
 
 #include "bulwark/core.h"
-
-/* Caps on untrusted rule files (move to limits.h with the next shared edit). */
-#define BW_MAX_RULES_FILE_SIZE (16u << 20)
-#define BW_MAX_RULES_FILES 4096
-#define BW_MAX_CONDITION_LEN (1u << 20)
-/* Nesting of parentheses, not and transformers in one condition (libsinsp: 100). */
-#define BW_MAX_CONDITION_DEPTH 100
-/* Nodes of one rule's condition once macros and lists are expanded. */
-#define BW_MAX_EXPANDED_NODES 500000u
-/* Items of one list once nested lists are expanded. */
-#define BW_MAX_LIST_ITEMS 200000u
-/* YAML nodes visited while loading one file (aliases can multiply them). */
-#define BW_MAX_YAML_VISITS 4000000u
-/* Scratch bytes one event's field transformers may use. */
-#define BW_MAX_TRANSFORM_SCRATCH (256u << 10)
+#include "bulwark/limits.h" /* BW_MAX_RULES_*, BW_MAX_CONDITION_*, ... */
 
 /* The Falco rule engine version we implement (required_engine_version). */
 #define BW_RULES_ENGINE_VERSION "0.57.0"

@@ -19,17 +19,8 @@
  */
 
 #include "bulwark/core.h"
+#include "bulwark/limits.h" /* BW_MAX_AUDIT_*, BW_MAX_REPLAY_*, BW_MAX_HTTP_* */
 #include "bulwark/rules.h"
-
-/* Caps (move to limits.h with the next shared edit). */
-/* One audit event or replay line (k8saudit's maxEventSize is 256 KiB). */
-#define BW_MAX_AUDIT_EVENT_SIZE (4u << 20)
-/* One webhook POST body (k8saudit's webhookMaxBatchSize: 12 MiB). */
-#define BW_MAX_AUDIT_BATCH_SIZE (12u << 20)
-#define BW_MAX_AUDIT_BATCH_EVENTS 100000u
-#define BW_MAX_REPLAY_LINE (1u << 20)
-/* Values one replay event may carry for one field (lists, ancestors). */
-#define BW_MAX_REPLAY_VALUES 4096u
 
 /* ---------------------------------------------------------------- k8s audit */
 
@@ -75,6 +66,8 @@ struct bw_alerter_opts {
 	bool all_matches;
 	enum bw_priority min_priority;
 	const char *hostname; /* for JSON; NULL: gethostname() */
+	/* Also POST every alert, as Falco's JSON, there (not owned). */
+	struct bw_http_output *http;
 };
 
 typedef int (*bw_alert_write_fn)(const char *line, size_t len, void *userdata);
@@ -92,6 +85,45 @@ BW_API uint64_t bw_alerter_alerts(const struct bw_alerter *a);
 BW_API bool bw_alerter_rule_hits(const struct bw_alerter *a, size_t i, const char **ret_name,
 				 const char **ret_priority, uint64_t *ret_count);
 
+/* ---------------------------------------------------------------- HTTP output */
+
+/*
+ * Alerts POSTed to an HTTP endpoint (Falco's http_output; Falcosidekick
+ * accepts Falco's JSON alert as the body) by a background thread. The queue
+ * holds at most queue_max alerts (BW_MAX_HTTP_QUEUE); when full, the oldest
+ * is dropped. A POST failing with a transport error, a timeout, HTTP 408,
+ * 429 or 5xx is retried after retry_delay_ms, doubling, up to `attempts`
+ * times in all; any other non-2xx answer is final. Thread-safe.
+ */
+struct bw_http_output;
+
+struct bw_http_output_opts {
+	size_t sz;		 /* sizeof(struct bw_http_output_opts) */
+	size_t queue_max;	 /* 0: BW_MAX_HTTP_QUEUE (also the upper bound) */
+	unsigned attempts;	 /* 0: BW_MAX_HTTP_ATTEMPTS (also the upper bound) */
+	unsigned timeout_ms;	 /* per POST; 0: BW_MAX_HTTP_TIMEOUT_MS */
+	unsigned retry_delay_ms; /* first backoff; 0: 200 */
+};
+
+struct bw_http_stats {
+	uint64_t queued, sent, failed, dropped, retries;
+};
+
+/* url: http:// or https://. */
+BW_API int bw_http_output_new(const char *url, const struct bw_http_output_opts *opts,
+			      struct bw_http_output **ret, struct bw_error **err);
+/* Queues a copy of body. Returns 0, 1 when an older alert was dropped to
+ * make room, -ENOMEM. */
+BW_API int bw_http_output_push(struct bw_http_output *h, const char *body, size_t len);
+/* Waits until every queued alert is delivered or has failed: 0, or
+ * -ETIMEDOUT after timeout_ms. */
+BW_API int bw_http_output_flush(struct bw_http_output *h, unsigned timeout_ms);
+/* Counters so far and the last failure's message ("" when none). */
+BW_API void bw_http_output_stats(struct bw_http_output *h, struct bw_http_stats *ret,
+				 char *last_error, size_t last_error_size);
+/* Stops the thread; alerts still queued are dropped (flush first). */
+BW_API struct bw_http_output *bw_http_output_free(struct bw_http_output *h);
+
 /* ---------------------------------------------------------------- replay */
 
 BW_API const struct bw_source *bw_replay_source(void);
@@ -107,6 +139,15 @@ BW_API struct bw_replay_decoder *bw_replay_decoder_free(struct bw_replay_decoder
 /* Decodes one line (a JSON object). The event is owned by the caller. */
 BW_API int bw_replay_decode(struct bw_replay_decoder *d, const char *line, size_t len,
 			    struct bw_replay_event **ret, struct bw_error **err);
+/*
+ * The same, reusing an event: when *e is NULL a new event is allocated and
+ * stored there on success; otherwise *e (from this decoder) is overwritten
+ * in place, keeping its memory, so a stream decodes without allocating per
+ * line. Values of the previous line become invalid. On failure a reused
+ * event is left empty (no field available) and still owned by the caller.
+ */
+BW_API int bw_replay_decode_into(struct bw_replay_decoder *d, const char *line, size_t len,
+				 struct bw_replay_event **e, struct bw_error **err);
 BW_API int bw_replay_event_type(const struct bw_replay_event *e);
 BW_API struct bw_replay_event *bw_replay_event_free(struct bw_replay_event *e);
 

@@ -22,6 +22,8 @@ static const char audit_usage[] =
 	"      --listen ADDR        serve the webhook backend on ADDR (e.g. :9765)\n"
 	"      --json               Falco's JSON alert format\n"
 	"  -o, --output FILE        write alerts to FILE instead of stdout\n"
+	"      --http-output URL    also POST each alert (Falco's JSON, Falcosidekick-\n"
+	"                           compatible) to URL, from a bounded queue, with retries\n"
 	"      --all-matches        alert for every matching rule (Falco rule_matching: all)\n"
 	"  -p, --min-priority PRIO  ignore rules less severe than PRIO\n"
 	"  -q, --quiet              no summary, only errors\n"
@@ -133,6 +135,26 @@ void cli_alert_summary(struct bw_alerter *a, size_t bad)
 			fprintf(stderr, "   %s: %llu\n", name, (unsigned long long)count);
 }
 
+/* Waits for queued HTTP alerts (bounded), reports what could not be sent. */
+static void http_finish(struct bw_http_output *h)
+{
+	struct bw_http_stats st;
+	char last[256];
+
+	if (!h)
+		return;
+	if (bw_http_output_flush(h, 60000) < 0)
+		fprintf(stderr, "warning: HTTP output: giving up on queued alerts after 60 s\n");
+	bw_http_output_stats(h, &st, last, sizeof(last));
+	if (st.failed || st.dropped)
+		fprintf(stderr, "warning: HTTP output: %llu alerts not delivered (%llu failed, %llu dropped)%s%s\n",
+			(unsigned long long)(st.failed + st.dropped), (unsigned long long)st.failed,
+			(unsigned long long)st.dropped, *last ? ": " : "", last);
+	if (!cli.quiet)
+		fprintf(stderr, "HTTP output: %llu alerts sent, %llu retries\n",
+			(unsigned long long)st.sent, (unsigned long long)st.retries);
+}
+
 int cmd_audit(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -140,6 +162,7 @@ int cmd_audit(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },	     { "output", required_argument, NULL, 'o' },
 		{ "all-matches", no_argument, NULL, 'A' },   { "min-priority", required_argument, NULL, 'p' },
 		{ "quiet", no_argument, NULL, 'q' },	     { "debug", no_argument, NULL, 'd' },
+		{ "http-output", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },	     { NULL, 0, NULL, 0 },
 	};
 	_cleanup_free_ char **paths = calloc((size_t)argc + 1, sizeof(char *));
@@ -149,6 +172,8 @@ int cmd_audit(int argc, char **argv)
 	struct bw_error *err = NULL;
 	struct out o = { .f = stdout };
 	const char *listen_addr = NULL, *output = NULL;
+	struct bw_http_output *http = NULL;
+	const char *http_url = NULL;
 	size_t n = 0, bad = 0;
 	int c, r;
 
@@ -167,6 +192,9 @@ int cmd_audit(int argc, char **argv)
 			break;
 		case 'o':
 			output = optarg;
+			break;
+		case 'H':
+			http_url = optarg;
 			break;
 		case 'A':
 			ao.all_matches = true;
@@ -203,6 +231,14 @@ int cmd_audit(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	o.flush = listen_addr != NULL;
+	if (http_url) {
+		struct bw_http_output_opts ho = { .sz = sizeof(ho) };
+		if (bw_http_output_new(http_url, &ho, &http, &err) < 0) {
+			r = cli_fail(err);
+			goto out;
+		}
+		ao.http = http;
+	}
 	if (bw_alerter_new(rs, bw_audit_source(), &ao, write_line, &o, &a, &err) < 0) {
 		r = cli_fail(err);
 		goto out;
@@ -223,11 +259,13 @@ int cmd_audit(int argc, char **argv)
 		fprintf(stderr, "error: cannot write alerts: %s\n", strerror(errno));
 		r = EXIT_ERROR;
 	}
+	http_finish(http);
 	cli_alert_summary(a, bad);
 out:
 	if (o.f != stdout)
 		fclose(o.f);
 	bw_alerter_free(a);
+	bw_http_output_free(http);
 	bw_ruleset_free(rs);
 	return r;
 }

@@ -96,5 +96,51 @@ void cli_alert_summary(struct bw_alerter *a, size_t bad);
 int cmd_config(int argc, char **argv);
 int cmd_rbac(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_sbom(int argc, char **argv);
+
+/* sign: key_cmd.c, sign_cmd.c, verify_cmd.c, policy_cmd.c */
+struct bw_sign_key;
+int cmd_key(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_verify_blob(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
+/* The password for a key: COSIGN_PASSWORD, or asked on the terminal. */
+int cli_read_password(const char *what, bool confirm, char **ret);
+/* Load key files, printing any error; -exit code on failure. */
+int cli_load_private_key(const char *path, struct bw_sign_key **ret);
+int cli_load_public_key(const char *path, struct bw_sign_key **ret);
+/* Options sign, verify and attest share. */
+struct sign_args {
+	struct bw_image_opts image;
+	const char *key;
+	const char *identity;
+	const char *ann[64];
+	size_t n_ann;
+};
+/* 1 when c was one of them, 0 when not, -exit code on a bad value. */
+int cli_sign_opt(struct sign_args *a, int c, const char *arg, const char *cmd);
+#define SIGN_LONG_OPTIONS                                                                 \
+	{ "key", required_argument, NULL, 'k' }, { "annotations", required_argument, NULL, 'a' }, \
+		{ "identity", required_argument, NULL, 'I' },                              \
+		{ "platform", required_argument, NULL, 1001 },                             \
+		{ "insecure", no_argument, NULL, 1002 },                                   \
+		{ "username", required_argument, NULL, 1003 },                             \
+		{ "password", required_argument, NULL, 1004 },                             \
+		{ "timeout", required_argument, NULL, 1005 },                              \
+		{ "quiet", no_argument, NULL, 'q' }, { "debug", no_argument, NULL, 'd' },  \
+		{ "help", no_argument, NULL, 'h' },                                        \
+	{                                                                                 \
+		NULL, 0, NULL, 0                                                          \
+	}
+#define SIGN_IMAGE_OPTIONS_HELP                                                              \
+	"      --platform OS/ARCH[/VARIANT]  the platform of a multi-platform image\n"       \
+	"      --insecure         allow plain HTTP and unverified TLS for registries\n"      \
+	"      --username USER    registry user (default: from the auth files)\n"           \
+	"      --password PASS    registry password\n"                                      \
+	"      --timeout SECONDS  fail a registry request that stalls this long\n"          \
+	"  -q, --quiet            print only errors\n"                                      \
+	"  -d, --debug            print debug messages\n"                                   \
+	"  -h, --help             show this help\n"
 
 #endif

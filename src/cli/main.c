@@ -89,6 +89,12 @@ static const struct command {
 	{ "config", cmd_config, "config PATH...: check Kubernetes manifests and Dockerfiles" },
 	{ "rbac", cmd_rbac, "rbac who-can VERB RESOURCE [-n NS] PATH...: query RBAC manifests" },
 	{ "explain", cmd_explain, "explain ID: what a check means and how to fix it" },
+	{ "key", cmd_key, "key generate|import|public: cosign-format signing keys" },
+	{ "sign", cmd_sign, "sign REF --key KEY: attach a cosign signature to an image" },
+	{ "verify", cmd_verify, "verify REF --key PUB: check an image's cosign signatures" },
+	{ "verify-blob", cmd_verify_blob, "verify-blob FILE --key PUB --signature SIG: check a signature" },
+	{ "policy", cmd_policy, "policy check REF --policy FILE: evaluate a containers-policy.json" },
+	{ "sbom", cmd_sbom, "sbom REF [-f cyclonedx|spdx-json|json|table]: list an image's packages" },
 };
 
 static const char usage_head[] =

@@ -19,6 +19,8 @@ static const char replay_usage[] =
 	"      --replay FILE        the event stream (same as the FILE argument)\n"
 	"      --json               Falco's JSON alert format\n"
 	"  -o, --output FILE        write alerts to FILE instead of stdout\n"
+	"      --http-output URL    also POST each alert (Falco's JSON, Falcosidekick-\n"
+	"                           compatible) to URL, from a bounded queue, with retries\n"
 	"      --all-matches        alert for every matching rule (Falco rule_matching: all)\n"
 	"  -p, --min-priority PRIO  ignore rules less severe than PRIO\n"
 	"  -q, --quiet              no summary, only errors\n"
@@ -40,6 +42,7 @@ static int run(struct bw_alerter *a, const char *path, size_t *bad)
 	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
 	const char *name = strcmp(path, "-") ? path : "<stdin>";
 	struct bw_replay_decoder *d = NULL;
+	struct bw_replay_event *e = NULL;
 	struct bw_error *err = NULL;
 	char *line = NULL;
 	size_t alloc = 0, len = 0, lineno = 0;
@@ -55,7 +58,6 @@ static int run(struct bw_alerter *a, const char *path, size_t *bad)
 		return cli_fail(err);
 	}
 	while ((r = cli_read_line(f, BW_MAX_REPLAY_LINE, &line, &alloc, &len)) != 0) {
-		struct bw_replay_event *e = NULL;
 		size_t i = 0;
 
 		lineno++;
@@ -74,7 +76,7 @@ static int run(struct bw_alerter *a, const char *path, size_t *bad)
 			i++;
 		if (i == len || line[i] == '#')
 			continue;
-		if (bw_replay_decode(d, line, len, &e, &err) < 0) {
+		if (bw_replay_decode_into(d, line, len, &e, &err) < 0) {
 			fprintf(stderr, "warning: %s:%zu: %s, skipping\n", name, lineno,
 				err && err->msg ? err->msg : "invalid event");
 			err = bw_error_free(err);
@@ -85,15 +87,35 @@ static int run(struct bw_alerter *a, const char *path, size_t *bad)
 			fprintf(stderr, "error: cannot write alerts: %s\n", strerror(errno));
 			ret = EXIT_ERROR;
 		}
-		bw_replay_event_free(e);
 		if (ret)
 			break;
 	}
+	bw_replay_event_free(e);
 	free(line);
 	bw_replay_decoder_free(d);
 	if (f != stdin)
 		fclose(f);
 	return ret;
+}
+
+/* Waits for queued HTTP alerts (bounded), reports what could not be sent. */
+static void http_finish(struct bw_http_output *h)
+{
+	struct bw_http_stats st;
+	char last[256];
+
+	if (!h)
+		return;
+	if (bw_http_output_flush(h, 60000) < 0)
+		fprintf(stderr, "warning: HTTP output: giving up on queued alerts after 60 s\n");
+	bw_http_output_stats(h, &st, last, sizeof(last));
+	if (st.failed || st.dropped)
+		fprintf(stderr, "warning: HTTP output: %llu alerts not delivered (%llu failed, %llu dropped)%s%s\n",
+			(unsigned long long)(st.failed + st.dropped), (unsigned long long)st.failed,
+			(unsigned long long)st.dropped, *last ? ": " : "", last);
+	if (!cli.quiet)
+		fprintf(stderr, "HTTP output: %llu alerts sent, %llu retries\n",
+			(unsigned long long)st.sent, (unsigned long long)st.retries);
 }
 
 int cmd_replay(int argc, char **argv)
@@ -103,6 +125,7 @@ int cmd_replay(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },	     { "output", required_argument, NULL, 'o' },
 		{ "all-matches", no_argument, NULL, 'A' },   { "min-priority", required_argument, NULL, 'p' },
 		{ "quiet", no_argument, NULL, 'q' },	     { "debug", no_argument, NULL, 'd' },
+		{ "http-output", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },	     { NULL, 0, NULL, 0 },
 	};
 	_cleanup_free_ char **paths = calloc((size_t)argc + 1, sizeof(char *));
@@ -112,6 +135,8 @@ int cmd_replay(int argc, char **argv)
 	struct bw_error *err = NULL;
 	const char *input = NULL, *output = NULL;
 	FILE *out = stdout;
+	struct bw_http_output *http = NULL;
+	const char *http_url = NULL;
 	size_t n = 0, bad = 0;
 	int c, r;
 
@@ -130,6 +155,9 @@ int cmd_replay(int argc, char **argv)
 			break;
 		case 'o':
 			output = optarg;
+			break;
+		case 'H':
+			http_url = optarg;
 			break;
 		case 'A':
 			ao.all_matches = true;
@@ -165,6 +193,14 @@ int cmd_replay(int argc, char **argv)
 		bw_ruleset_free(rs);
 		return EXIT_ERROR;
 	}
+	if (http_url) {
+		struct bw_http_output_opts ho = { .sz = sizeof(ho) };
+		if (bw_http_output_new(http_url, &ho, &http, &err) < 0) {
+			r = cli_fail(err);
+			goto done;
+		}
+		ao.http = http;
+	}
 	if (bw_alerter_new(rs, bw_replay_source(), &ao, write_line, out, &a, &err) < 0) {
 		r = cli_fail(err);
 		goto done;
@@ -178,11 +214,13 @@ int cmd_replay(int argc, char **argv)
 		fprintf(stderr, "error: cannot write alerts: %s\n", strerror(errno));
 		r = EXIT_ERROR;
 	}
+	http_finish(http);
 	cli_alert_summary(a, bad);
 done:
 	if (out != stdout)
 		fclose(out);
 	bw_alerter_free(a);
+	bw_http_output_free(http);
 	bw_ruleset_free(rs);
 	return r;
 }

@@ -42,6 +42,7 @@ static void on_signal(int sig)
 struct watch {
 	struct bw_alerter *a;
 	struct bw_replay_decoder *d;
+	struct bw_replay_event *e;
 	FILE *events;
 	uint64_t bad;
 };
@@ -64,18 +65,14 @@ static int on_event(const char *line, size_t len, void *ud)
 		fwrite(line, 1, len, w->events);
 		putc('\n', w->events);
 	}
-	struct bw_replay_event *e = NULL;
-	int r;
-
-	if (bw_replay_decode(w->d, line, len, &e, &err) < 0) {
+	/* One event is reused for the whole stream: no allocation per event. */
+	if (bw_replay_decode_into(w->d, line, len, &w->e, &err) < 0) {
 		bw_log(BW_LOG_DEBUG, "sensor event not decoded: %s", err && err->msg ? err->msg : "?");
 		bw_error_free(err);
 		w->bad++;
 		return 0;
 	}
-	r = bw_alerter_run(w->a, e, bw_replay_event_type(e));
-	bw_replay_event_free(e);
-	return r < 0 ? -EIO : 0;
+	return bw_alerter_run(w->a, w->e, bw_replay_event_type(w->e)) < 0 ? -EIO : 0;
 }
 
 int cmd_watch(int argc, char **argv)
@@ -201,6 +198,7 @@ int cmd_watch(int argc, char **argv)
 	}
 done:
 	bw_sensor_free(s);
+	bw_replay_event_free(w.e);
 	bw_replay_decoder_free(w.d);
 	bw_alerter_free(w.a);
 	if (w.events)

@@ -48,6 +48,12 @@ struct bw_config_scan {
 	/* ServiceAccounts that set automountServiceAccountToken: false, by
 	 * name; built on first use. */
 	struct bw_map *sa_no_automount;
+	/* Cross-object index, built by x_check_all for its run: objects with a
+	 * pod template and network policies sorted by namespace, and objects
+	 * by "kind/namespace/name". */
+	const struct bw_k8s_object **x_pods, **x_pols;
+	size_t x_npods, x_npols;
+	struct bw_map *x_names;
 };
 
 /* The check tables of each part of the folder. */
@@ -55,6 +61,8 @@ extern const struct bw_check_info bw_pss_checks[];
 extern const size_t bw_pss_nchecks;
 extern const struct bw_check_info bw_k8s_checks[];
 extern const size_t bw_k8s_nchecks;
+extern const struct bw_check_info bw_x_checks[];
+extern const size_t bw_x_nchecks;
 extern const struct bw_check_info bw_df_checks[];
 extern const size_t bw_df_nchecks;
 
@@ -66,6 +74,9 @@ int pss_check_object(struct bw_config_scan *s, const struct bw_k8s_object *o,
 /* Runs the hygiene checks on one object; all objects are given for the
  * cross-object checks (Services selecting pods, and the like). */
 int k8s_check_object(struct bw_config_scan *s, const struct bw_k8s_object *o);
+/* Runs the checks that relate objects to each other (Services and the
+ * pods they select, NetworkPolicies, autoscalers, budgets, ...). */
+int x_check_all(struct bw_config_scan *s);
 /* Runs the Dockerfile checks. */
 int df_check_file(struct bw_config_scan *s, const char *path, const struct bw_dockerfile *df);
 

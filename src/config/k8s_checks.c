@@ -438,6 +438,18 @@ static int check_container(struct bw_config_scan *s, const struct bw_k8s_object 
 			}
 	}
 
+	/* whole Secrets read into the environment (kube-linter env-value-from,
+	 * Kubescape C-0207) */
+	n = bw_yaml_get(c, "envFrom");
+	for (uint32_t i = 0; i < bw_yaml_count(n); i++) {
+		const struct bw_yaml_node *ref = bw_yaml_get(n->kids[i], "secretRef");
+		if (ref)
+			R("K8S-ENV-VALUE-FROM-SECRET", ref,
+			  "container `%s` reads Secret %s into its environment", cname,
+			  bw_yaml_str(bw_yaml_get(ref, "name")) ? bw_yaml_str(bw_yaml_get(ref, "name")) :
+								  "");
+	}
+
 	/* writable host mounts */
 	n = bw_yaml_get(c, "volumeMounts");
 	for (uint32_t i = 0; i < bw_yaml_count(n); i++) {

@@ -64,7 +64,7 @@ const struct bw_check_info *check_by_id(const struct bw_check_info *t, size_t n,
 
 size_t bw_config_check_count(void)
 {
-	return bw_pss_nchecks + bw_k8s_nchecks + bw_df_nchecks;
+	return bw_pss_nchecks + bw_k8s_nchecks + bw_x_nchecks + bw_df_nchecks;
 }
 
 const struct bw_check_info *bw_config_check_at(size_t i)
@@ -75,6 +75,9 @@ const struct bw_check_info *bw_config_check_at(size_t i)
 	if (i < bw_k8s_nchecks)
 		return &bw_k8s_checks[i];
 	i -= bw_k8s_nchecks;
+	if (i < bw_x_nchecks)
+		return &bw_x_checks[i];
+	i -= bw_x_nchecks;
 	if (i < bw_df_nchecks)
 		return &bw_df_checks[i];
 	return NULL;
@@ -199,6 +202,8 @@ void bw_k8s_pod_template(const struct bw_yaml_node *root, const char *kind,
 		t = bw_yaml_path(root, "spec.jobTemplate.spec.template");
 	else if (!strcmp(kind, "PodTemplate"))
 		t = bw_yaml_get(root, "template");
+	else if (!strcmp(kind, "SandboxTemplate") || !strcmp(kind, "Sandbox"))
+		t = bw_yaml_path(root, "spec.podTemplate"); /* kubernetes-sigs/agent-sandbox */
 	if (!t)
 		return;
 	*ret_spec = bw_yaml_get(t, "spec");
@@ -666,6 +671,9 @@ int bw_config_scan_run(struct bw_config_scan *s, struct bw_error **err)
 		if (r < 0)
 			return bw_error_set(err, r, "out of memory");
 	}
+	r = x_check_all(s);
+	if (r < 0)
+		return bw_error_set(err, r, "out of memory");
 	for (size_t i = 0; i < s->nfiles; i++) {
 		if (!s->files[i].df)
 			continue;

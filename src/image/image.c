@@ -122,6 +122,7 @@ enum lstate { L_PENDING = 0, L_DONE, L_FAILED };
 
 struct reader {
 	struct bw_image *img;
+	const struct bw_content_hook *hook; /* NULL: none */
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
 	size_t next;
@@ -137,13 +138,61 @@ struct one_layer {
 	struct reader *rd;
 	struct layer_stream *ls;
 	struct layer_index *li;
+	/* Content hook: its state for this layer, and the file in progress. */
+	void *hstate;
+	bool hfile;    /* a file_begin that wanted the data awaits its file_end */
+	bool hdeliver; /* its data still goes to file_data */
+	uint64_t hleft;
 };
+
+static bool is_whiteout_name(const char *name)
+{
+	const char *b = strrchr(name, '/');
+
+	return bw_startswith(b ? b + 1 : name, ".wh.");
+}
 
 static int on_entry(void *ud, const struct tar_entry *e, struct bw_error **err)
 {
 	struct one_layer *ol = ud;
+	const struct bw_content_hook *h = ol->rd->hook;
+	int r;
 
-	return layer_index_add(ol->li, e, err);
+	r = layer_index_add(ol->li, e, err);
+	if (r < 0 || !h || e->type != TAR_REG || is_whiteout_name(e->name))
+		return r;
+	ol->hfile = h->file_begin(ol->hstate, e->name, e->size, e->mode);
+	ol->hdeliver = ol->hfile;
+	ol->hleft = e->size;
+	if (ol->hfile && e->size == 0) {
+		ol->hfile = false;
+		return h->file_end(ol->hstate, err);
+	}
+	return 0;
+}
+
+/* A regular file's data, in pieces (only when there is a hook). */
+static int on_data(void *ud, const void *p, size_t n, struct bw_error **err)
+{
+	struct one_layer *ol = ud;
+	const struct bw_content_hook *h = ol->rd->hook;
+	int r;
+
+	if (!ol->hfile)
+		return 0;
+	if (ol->hdeliver) {
+		r = h->file_data(ol->hstate, p, n, err);
+		if (r < 0)
+			return r;
+		if (r == 1)
+			ol->hdeliver = false;
+	}
+	ol->hleft -= n < ol->hleft ? n : ol->hleft;
+	if (ol->hleft == 0) {
+		ol->hfile = false;
+		return h->file_end(ol->hstate, err);
+	}
+	return 0;
 }
 
 static int on_bytes(void *ud, const void *p, size_t n, struct bw_error **err)
@@ -164,8 +213,13 @@ static int read_layer(struct reader *rd, size_t i, struct layer_index **ret, str
 	char raw[72], diff[72];
 	int r;
 
+	if (rd->hook) {
+		r = rd->hook->layer_begin(rd->hook->userdata, (int)i, &ol.hstate, err);
+		if (r < 0)
+			return r;
+	}
 	ol.li = layer_index_new();
-	tar = tar_reader_new(on_entry, NULL, &ol);
+	tar = tar_reader_new(on_entry, rd->hook ? on_data : NULL, &ol);
 	if (ol.li && tar)
 		ol.ls = layer_stream_new(tar, l->size, img->verify[i] == VERIFY_DIFF_ID);
 	if (!ol.li || !tar || !ol.ls) {
@@ -192,6 +246,8 @@ static int read_layer(struct reader *rd, size_t i, struct layer_index **ret, str
 	       (unsigned long long)layer_stream_tar_bytes(ol.ls), layer_index_count(ol.li));
 	*ret = TAKE_PTR(ol.li);
 out:
+	if (rd->hook)
+		rd->hook->layer_end(ol.hstate, r >= 0);
 	layer_stream_free(ol.ls);
 	tar_reader_free(tar);
 	layer_index_free(ol.li);
@@ -260,8 +316,14 @@ static unsigned thread_count(const struct bw_image *img)
 
 int bw_image_read_fs(struct bw_image *img, struct bw_fs **ret, struct bw_error **err)
 {
+	return bw_image_read_fs_hook(img, NULL, ret, err);
+}
+
+int bw_image_read_fs_hook(struct bw_image *img, const struct bw_content_hook *hook, struct bw_fs **ret,
+			  struct bw_error **err)
+{
 	struct bw_fs *fs = fs_new();
-	struct reader rd = { .img = img };
+	struct reader rd = { .img = img, .hook = hook };
 	pthread_t th[64];
 	unsigned nth, started = 0;
 	int r = 0;
@@ -270,6 +332,8 @@ int bw_image_read_fs(struct bw_image *img, struct bw_fs **ret, struct bw_error *
 		return bw_error_set(err, -ENOMEM, "out of memory");
 	if (img->ref.transport == BW_TRANSPORT_DIR) {
 		r = dir_read_fs(img->ref.path, fs, err);
+		if (r == 0 && hook)
+			r = dir_visit(img->ref.path, fs, hook, err);
 		if (r < 0) {
 			bw_fs_free(fs);
 			return r;

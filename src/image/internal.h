@@ -149,6 +149,12 @@ int fs_apply_layer(struct bw_fs *fs, const struct layer_index *li, int layer, bo
  * and without leaving it for proc, sys and other pseudo file systems. */
 int dir_read_fs(const char *root, struct bw_fs *fs, struct bw_error **err);
 
+/* ------------------------------------------------ visit.c */
+/* Runs a content hook over the regular files of fs, read from root (a dir:
+ * source) without leaving it, as one layer numbered -1. */
+int dir_visit(const char *root, struct bw_fs *fs, const struct bw_content_hook *hook,
+	      struct bw_error **err);
+
 /* ------------------------------------------------ layout.c */
 
 /* Opens name below dirfd without leaving it (openat2 RESOLVE_BENEATH, no
@@ -162,5 +168,25 @@ int blob_path(const char *digest, char out[96]);
 
 /* ------------------------------------------------ json helpers */
 const char *json_str(json_t *obj, const char *key);
+
+/* ------------------------------------------------ registry.c: a client for sign/ */
+
+/* A registry connection apart from an image, to read and write what sits
+ * beside it (signatures). push asks the token server for push access too.
+ * registry_get_manifest() returns -ENOENT without setting *err when the tag
+ * or digest does not exist; the others fail like the image source does. */
+struct registry;
+int registry_client_open(const struct bw_ref *ref, const struct bw_image_opts *opts, bool push,
+			 struct registry **ret, struct bw_error **err);
+struct registry *registry_client_free(struct registry *reg);
+int registry_get_manifest(struct registry *reg, const char *tag_or_digest, char **ret,
+			  size_t *ret_len, char **ret_media_type, struct bw_error **err);
+int registry_get_blob(struct registry *reg, const char *digest, size_t cap, char **ret,
+		      size_t *ret_len, struct bw_error **err);
+/* Uploads a blob unless the registry has it (POST, then one PUT). */
+int registry_put_blob(struct registry *reg, const char *digest, const void *p, size_t n,
+		      struct bw_error **err);
+int registry_put_manifest(struct registry *reg, const char *tag, const char *media_type,
+			  const void *p, size_t n, struct bw_error **err);
 
 #endif

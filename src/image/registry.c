@@ -99,6 +99,8 @@ struct registry {
 	char *host;	  /* where requests go: registry-1.docker.io for docker.io */
 	const char *name; /* img->ref.registry: messages, auth files, certs.d */
 	const char *repo; /* img->ref.repository */
+	char *own_name, *own_repo; /* registry_client_open(): copies name and repo point to */
+	bool push;		   /* token scope asks for push too */
 	long timeout;	  /* seconds without progress before a request fails */
 	bool insecure;
 	char *ca_file;	       /* CURLOPT_CAINFO (SSL_CERT_FILE), or NULL */
@@ -138,6 +140,8 @@ static struct registry *registry_free(struct registry *reg)
 		pthread_mutex_destroy(&reg->lock);
 	}
 	free(reg->host);
+	free(reg->own_name);
+	free(reg->own_repo);
 	free(reg->ca_file);
 	bw_buf_done(&reg->ca_blob);
 	free(reg->user);
@@ -219,6 +223,13 @@ struct req {
 	const char *accept;		     /* an Accept header line, or NULL */
 	bool auth;			     /* send reg's Authorization and answer 401s */
 	const char *basic_user, *basic_pass; /* basic auth for a token request */
+
+	/* Writes (push): a method other than GET, a body to send and its type. */
+	const char *method;		     /* "HEAD", "POST", "PUT"; NULL = GET */
+	const void *upload;
+	size_t upload_len;
+	const char *upload_type; /* a Content-Type header line */
+	char location[4096];	 /* the Location header of the answer */
 
 	/* Buffered body (manifests, configs, tokens). */
 	struct bw_buf body;
@@ -327,6 +338,7 @@ static size_t header_cb(char *p, size_t size, size_t nmemb, void *ud)
 			rq->status = (sp[1] - '0') * 100 + (sp[2] - '0') * 10 + (sp[3] - '0');
 		rq->skip = 0;
 		rq->content_type[0] = rq->content_range[0] = rq->challenge[0] = 0;
+		rq->location[0] = 0;
 		bw_buf_reset(&rq->errbody);
 		return len;
 	}
@@ -343,6 +355,8 @@ static size_t header_cb(char *p, size_t size, size_t nmemb, void *ud)
 	((size_t)(colon - p) == sizeof(name) - 1 && !strncasecmp(p, name, sizeof(name) - 1))
 	if (IS("content-type")) {
 		copy_header_value(rq->content_type, sizeof(rq->content_type), v, vlen);
+	} else if (IS("location")) {
+		copy_header_value(rq->location, sizeof(rq->location), v, vlen);
 	} else if (IS("content-range")) {
 		copy_header_value(rq->content_range, sizeof(rq->content_range), v, vlen);
 	} else if (IS("www-authenticate")) {
@@ -427,7 +441,15 @@ static int req_setup(struct req *rq, CURL *c, const char *url, struct curl_slist
 	} while (0)
 	SET(CURLOPT_URL, url);
 	SET(CURLOPT_NOSIGNAL, 1L);
-	SET(CURLOPT_FOLLOWLOCATION, 1L);
+	/* A write answers with a Location to go on with, not a redirect. */
+	SET(CURLOPT_FOLLOWLOCATION, rq->method ? 0L : 1L);
+	if (rq->method && !strcmp(rq->method, "HEAD")) {
+		SET(CURLOPT_NOBODY, 1L);
+	} else if (rq->method) {
+		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->upload_len);
+		SET(CURLOPT_POSTFIELDS, rq->upload ? rq->upload : "");
+		SET(CURLOPT_CUSTOMREQUEST, rq->method);
+	}
 	SET(CURLOPT_MAXREDIRS, MAX_REDIRS);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	SET(CURLOPT_PROTOCOLS_STR, "http,https");
@@ -641,7 +663,7 @@ static int req_run(struct req *rq, CURL *c, struct bw_error **err)
 
 		remote[0] = 0;
 
-		if (rq->url) {
+		if (rq->url && !rq->auth) {
 			url = strdup(rq->url);
 		} else {
 			pthread_mutex_lock(&reg->lock);
@@ -651,8 +673,12 @@ static int req_run(struct req *rq, CURL *c, struct bw_error **err)
 			if (rq->auth && reg->auth_header)
 				auth = strdup(reg->auth_header);
 			pthread_mutex_unlock(&reg->lock);
-			if (asprintf(&url, "%s://%s/v2/%s/%s", scheme, reg->host, reg->repo,
-				     rq->path) < 0)
+			/* A full URL with auth is an upload location on the
+			 * registry itself (registry_put_blob checked it). */
+			if (rq->url)
+				url = strdup(rq->url);
+			else if (asprintf(&url, "%s://%s/v2/%s/%s", scheme, reg->host, reg->repo,
+					  rq->path) < 0)
 				url = NULL;
 			if (rq->auth && gen && !auth)
 				return bw_error_set(err, -ENOMEM, "out of memory");
@@ -661,6 +687,15 @@ static int req_run(struct req *rq, CURL *c, struct bw_error **err)
 			return bw_error_set(err, -ENOMEM, "out of memory");
 		if (rq->accept && !(hdrs = curl_slist_append(hdrs, rq->accept)))
 			return bw_error_set(err, -ENOMEM, "out of memory");
+		if (rq->method) {
+			struct curl_slist *l = curl_slist_append(hdrs, "Expect:");
+
+			if (l && rq->upload_type)
+				l = curl_slist_append(l, rq->upload_type);
+			if (!l)
+				return bw_error_set(err, -ENOMEM, "out of memory");
+			hdrs = l;
+		}
 		if (auth) {
 			struct curl_slist *l = curl_slist_append(hdrs, auth);
 
@@ -683,7 +718,8 @@ static int req_run(struct req *rq, CURL *c, struct bw_error **err)
 		rq->errbuf[0] = 0;
 		bw_buf_reset(&rq->body);
 		bw_buf_reset(&rq->errbody);
-		bw_log(BW_LOG_DEBUG, "registry %s: GET %s%s%s", reg->name, url,
+		bw_log(BW_LOG_DEBUG, "registry %s: %s %s%s%s", reg->name,
+		       rq->method ? rq->method : "GET", url,
 		       has_range ? " range " : "", has_range ? range : "");
 		rc = curl_easy_perform(c);
 
@@ -958,7 +994,8 @@ static int fetch_token(struct registry *reg, const char *realm, const char *serv
 		goto out;
 	}
 	c = curl_easy_init();
-	if (!c || asprintf(&scope, "repository:%s:pull", reg->repo) < 0) {
+	if (!c ||
+	    asprintf(&scope, "repository:%s:%s", reg->repo, reg->push ? "pull,push" : "pull") < 0) {
 		r = bw_error_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
@@ -1099,10 +1136,9 @@ out:
 
 /* ---------------------------------------------------------------- source ops */
 
-static int reg_get_manifest(struct bw_image *img, const char *tag_or_digest, char **ret,
-			    size_t *ret_len, char **ret_media_type, struct bw_error **err)
+static int do_get_manifest(struct registry *reg, const char *tag_or_digest, char **ret,
+			   size_t *ret_len, char **ret_media_type, struct bw_error **err)
 {
-	struct registry *reg = img->priv;
 	_cleanup_free_ char *what = NULL, *path = NULL, *mt = NULL;
 	bool digest = bw_startswith(tag_or_digest, "sha256:");
 	struct req rq = {
@@ -1164,10 +1200,9 @@ out:
 	return r;
 }
 
-static int reg_get_blob(struct bw_image *img, const char *digest, size_t cap, char **ret,
-			size_t *ret_len, struct bw_error **err)
+static int do_get_blob(struct registry *reg, const char *digest, size_t cap, char **ret,
+		       size_t *ret_len, struct bw_error **err)
 {
-	struct registry *reg = img->priv;
 	_cleanup_free_ char *what = NULL, *path = NULL;
 	struct req rq = {
 		.reg = reg,
@@ -1210,6 +1245,18 @@ static int reg_get_blob(struct bw_image *img, const char *digest, size_t cap, ch
 out:
 	req_done(&rq);
 	return r;
+}
+
+static int reg_get_manifest(struct bw_image *img, const char *tag_or_digest, char **ret,
+			    size_t *ret_len, char **ret_media_type, struct bw_error **err)
+{
+	return do_get_manifest(img->priv, tag_or_digest, ret, ret_len, ret_media_type, err);
+}
+
+static int reg_get_blob(struct bw_image *img, const char *digest, size_t cap, char **ret,
+			size_t *ret_len, struct bw_error **err)
+{
+	return do_get_blob(img->priv, digest, cap, ret, ret_len, err);
 }
 
 static int reg_stream_blob(struct bw_image *img, const struct bw_layer_desc *layer,
@@ -1388,13 +1435,13 @@ static int reg_setup_tls(struct registry *reg, struct bw_error **err)
 	return 0;
 }
 
-static int reg_init(struct registry *reg, struct bw_image *img, struct bw_error **err)
+static int reg_init(struct registry *reg, const struct bw_ref *ref, const struct bw_image_opts *o,
+		    struct bw_error **err)
 {
-	const struct bw_image_opts *o = &img->opts;
 	int r;
 
-	reg->name = img->ref.registry;
-	reg->repo = img->ref.repository;
+	reg->name = ref->registry;
+	reg->repo = ref->repository;
 	reg->insecure = o->insecure;
 	reg->timeout = o->timeout_sec ? (long)o->timeout_sec : DEFAULT_TIMEOUT_SEC;
 	reg->scheme = "https";
@@ -1455,7 +1502,7 @@ int registry_open(struct bw_image *img, struct bw_error **err)
 	reg = calloc(1, sizeof(*reg));
 	if (!reg)
 		return bw_error_set(err, -ENOMEM, "out of memory");
-	r = reg_init(reg, img, err);
+	r = reg_init(reg, &img->ref, &img->opts, err);
 	if (r < 0) {
 		registry_free(reg);
 		return r;
@@ -1465,6 +1512,230 @@ int registry_open(struct bw_image *img, struct bw_error **err)
 
 	what = img->ref.digest ? img->ref.digest : img->ref.tag ? img->ref.tag : "latest";
 	return image_resolve(img, what, -1, err);
+}
+
+/* ---------------------------------------------------------------- client */
+
+/*
+ * A registry client apart from an image, for sign/: it reads manifests by
+ * tag (a missing tag is not an error the caller has to parse) and pushes
+ * blobs and manifests. Uploads are monolithic: POST to open an upload
+ * session, then one PUT of the whole blob to the Location the registry
+ * names, with the digest as a query parameter.
+ */
+int registry_client_open(const struct bw_ref *ref, const struct bw_image_opts *opts, bool push,
+			 struct registry **ret, struct bw_error **err)
+{
+	struct bw_image_opts dflt = { .sz = sizeof(dflt) };
+	struct bw_ref names = { 0 };
+	struct registry *reg;
+	int r;
+
+	if (ref->transport != BW_TRANSPORT_REGISTRY || !ref->registry || !ref->repository)
+		return bw_error_set(err, -EINVAL, "not a registry reference");
+	if (!repo_valid(ref->repository))
+		return bw_error_set(err, -EINVAL, "registry %s: invalid repository name `%s`",
+				    ref->registry, ref->repository);
+	pthread_once(&curl_once, curl_init_once);
+	if (curl_init_result != CURLE_OK)
+		return bw_error_set(err, -EIO, "cannot initialise libcurl: %s",
+				    curl_easy_strerror(curl_init_result));
+	reg = calloc(1, sizeof(*reg));
+	if (!reg)
+		return bw_error_set(err, -ENOMEM, "out of memory");
+	reg->own_name = strdup(ref->registry);
+	reg->own_repo = strdup(ref->repository);
+	if (!reg->own_name || !reg->own_repo) {
+		registry_free(reg);
+		return bw_error_set(err, -ENOMEM, "out of memory");
+	}
+	names.registry = reg->own_name;
+	names.repository = reg->own_repo;
+	reg->push = push;
+	r = reg_init(reg, &names, opts ? opts : &dflt, err);
+	if (r < 0) {
+		registry_free(reg);
+		return r;
+	}
+	*ret = reg;
+	return 0;
+}
+
+struct registry *registry_client_free(struct registry *reg)
+{
+	return registry_free(reg);
+}
+
+int registry_get_manifest(struct registry *reg, const char *tag_or_digest, char **ret,
+			  size_t *ret_len, char **ret_media_type, struct bw_error **err)
+{
+	struct bw_error *e = NULL;
+	int r = do_get_manifest(reg, tag_or_digest, ret, ret_len, ret_media_type, &e);
+
+	if (r == -ENOENT) {
+		bw_error_free(e);
+		return -ENOENT;
+	}
+	if (r < 0) {
+		if (err && !*err)
+			*err = e;
+		else
+			bw_error_free(e);
+	}
+	return r;
+}
+
+int registry_get_blob(struct registry *reg, const char *digest, size_t cap, char **ret,
+		      size_t *ret_len, struct bw_error **err)
+{
+	return do_get_blob(reg, digest, cap, ret, ret_len, err);
+}
+
+/* Runs a write request on the kept handle; 0 with rq->status set. */
+static int run_meta(struct registry *reg, struct req *rq, struct bw_error **err)
+{
+	int r;
+
+	pthread_mutex_lock(&reg->meta_lock);
+	r = req_run(rq, reg->meta, err);
+	curl_easy_reset(reg->meta);
+	pthread_mutex_unlock(&reg->meta_lock);
+	return r;
+}
+
+/* The upload URL a Location header names, made absolute. Only locations on
+ * the registry itself are followed: our credentials go with the PUT. */
+static int upload_url(struct registry *reg, struct req *rq, const char *digest, char **ret,
+		      struct bw_error **err)
+{
+	const char *loc = rq->location, *rest;
+	const char *scheme;
+	char *url = NULL;
+	int n;
+
+	pthread_mutex_lock(&reg->lock);
+	scheme = reg->scheme;
+	pthread_mutex_unlock(&reg->lock);
+	if (!loc[0])
+		return req_error(rq, -EPROTO, err, "the registry named no upload location");
+	if (loc[0] == '/') {
+		n = asprintf(&url, "%s://%s%s", scheme, reg->host, loc);
+	} else {
+		size_t hl = strlen(reg->host);
+
+		if (bw_startswith(loc, "https://"))
+			rest = loc + 8;
+		else if (bw_startswith(loc, "http://"))
+			rest = loc + 7;
+		else
+			return req_error(rq, -EPROTO, err, "bad upload location `%.200s`", loc);
+		if (strncasecmp(rest, reg->host, hl) || rest[hl] != '/')
+			return req_error(rq, -EPROTO, err,
+					 "upload location `%.200s` is on another host", loc);
+		n = asprintf(&url, "%s", loc);
+	}
+	if (n < 0)
+		return bw_error_set(err, -ENOMEM, "out of memory");
+	{
+		char *full = NULL;
+
+		n = asprintf(&full, "%s%cdigest=%s", url, strchr(url, '?') ? '&' : '?', digest);
+		free(url);
+		if (n < 0)
+			return bw_error_set(err, -ENOMEM, "out of memory");
+		url = full;
+	}
+	*ret = url;
+	return 0;
+}
+
+int registry_put_blob(struct registry *reg, const char *digest, const void *p, size_t n,
+		      struct bw_error **err)
+{
+	_cleanup_free_ char *what = NULL, *path = NULL, *url = NULL;
+	struct req rq = {
+		.reg = reg,
+		.auth = true,
+		.body = BW_BUF_INIT(BW_MAX_HTTP_SMALL_BODY),
+		.errbody = BW_BUF_INIT(BW_MAX_HTTP_SMALL_BODY),
+		.expect_size = -1,
+	};
+	int r;
+
+	if (!bw_digest_valid(digest))
+		return bw_error_set(err, -EINVAL, "registry %s: invalid blob digest `%s`",
+				    reg->name, digest);
+	if (asprintf(&what, "upload of blob %s", digest) < 0)
+		what = NULL;
+	if (!what || asprintf(&path, "blobs/%s", digest) < 0)
+		return bw_error_set(err, -ENOMEM, "out of memory");
+	rq.what = what;
+
+	/* Already there: nothing to send. */
+	rq.path = path;
+	rq.method = "HEAD";
+	r = run_meta(reg, &rq, err);
+	if (r < 0)
+		goto out;
+	if (rq.status == 200)
+		goto out;
+
+	rq.path = "blobs/uploads/";
+	rq.method = "POST";
+	r = run_meta(reg, &rq, err);
+	if (r >= 0 && rq.status != 202)
+		r = req_status_error(&rq, err);
+	if (r < 0)
+		goto out;
+	r = upload_url(reg, &rq, digest, &url, err);
+	if (r < 0)
+		goto out;
+
+	rq.path = NULL;
+	rq.url = url;
+	rq.method = "PUT";
+	rq.upload = p;
+	rq.upload_len = n;
+	rq.upload_type = "Content-Type: application/octet-stream";
+	r = run_meta(reg, &rq, err);
+	if (r >= 0 && rq.status != 201 && rq.status != 204)
+		r = req_status_error(&rq, err);
+out:
+	req_done(&rq);
+	return r;
+}
+
+int registry_put_manifest(struct registry *reg, const char *tag, const char *media_type,
+			  const void *p, size_t n, struct bw_error **err)
+{
+	_cleanup_free_ char *what = NULL, *path = NULL, *ct = NULL;
+	struct req rq = {
+		.reg = reg,
+		.auth = true,
+		.method = "PUT",
+		.upload = p,
+		.upload_len = n,
+		.body = BW_BUF_INIT(BW_MAX_HTTP_SMALL_BODY),
+		.errbody = BW_BUF_INIT(BW_MAX_HTTP_SMALL_BODY),
+		.expect_size = -1,
+	};
+	int r;
+
+	if (!tag_valid(tag) && !bw_digest_valid(tag))
+		return bw_error_set(err, -EINVAL, "registry %s: invalid tag `%s`", reg->name, tag);
+	if (asprintf(&what, "upload of manifest `%s:%s`", reg->repo, tag) < 0)
+		what = NULL;
+	if (!what || asprintf(&path, "manifests/%s", tag) < 0 ||
+	    asprintf(&ct, "Content-Type: %s", media_type) < 0)
+		return bw_error_set(err, -ENOMEM, "out of memory");
+	rq.what = what;
+	rq.path = path;
+	rq.upload_type = ct;
+	r = run_meta(reg, &rq, err);
+	if (r >= 0 && rq.status != 201 && rq.status != 200 && rq.status != 204)
+		r = req_status_error(&rq, err);
+	req_done(&rq);
+	return r;
 }
 
 /* ---------------------------------------------------------------- credentials */

@@ -604,6 +604,58 @@ static bool op_is_string_only(enum op op)
 	}
 }
 
+static int sig_field(struct bw_buf *b, const struct fref *f)
+{
+	int e = bw_buf_printf(b, "%u/%u/", f->ref.slot, (unsigned)f->ntr);
+
+	for (unsigned i = 0; i < f->ntr && !e; i++)
+		e = bw_buf_printf(b, "%u,", (unsigned)f->tr[i]);
+	return e;
+}
+
+/*
+ * Gives k an id shared by every identical check of the ruleset (the same
+ * field reference, transformers, operator and values in one source): macros
+ * expanded into many rules then cost one evaluation per event, as a matcher
+ * remembers each check's result for the current event.
+ */
+static int check_intern(struct cc *c, struct check *k)
+{
+	struct bw_buf b = BW_BUF_INIT(BW_MAX_CONDITION_LEN * 4u);
+	int e = bw_buf_printf(&b, "%zu|%d|", (size_t)(c->sd - c->rs->srcs), (int)k->op);
+	void *id;
+
+	if (!e)
+		e = sig_field(&b, &k->lhs);
+	if (!e && k->rhs_field)
+		e = bw_buf_puts(&b, "F") ?: sig_field(&b, k->rhs_field);
+	for (uint32_t i = 0; i < k->nvals && !e; i++) {
+		e = bw_buf_printf(&b, "%u:", k->vals[i].len);
+		if (!e)
+			e = bw_buf_append(&b, k->vals[i].s, k->vals[i].len);
+	}
+	if (!e && !b.data)
+		e = bw_buf_puts(&b, "");
+	if (e) {
+		bw_buf_done(&b);
+		cc_error(c, "out of memory");
+		return -ENOMEM;
+	}
+	if ((id = bw_map_get(c->rs->check_ids, b.data))) {
+		k->id = (uint32_t)((uintptr_t)id - 1);
+	} else {
+		k->id = c->rs->nchecks;
+		if (bw_map_put(c->rs->check_ids, b.data, (void *)(uintptr_t)(k->id + 1)) < 0) {
+			bw_buf_done(&b);
+			cc_error(c, "out of memory");
+			return -ENOMEM;
+		}
+		c->rs->nchecks++;
+	}
+	bw_buf_done(&b);
+	return 0;
+}
+
 static struct cnode *compile_check(struct cc *c, const struct ast *a, struct tset *ts)
 {
 	struct check *k = arena_zalloc(&c->rs->arena, sizeof(*k));
@@ -674,6 +726,8 @@ static struct cnode *compile_check(struct cc *c, const struct ast *a, struct tse
 		if (!ts->ids)
 			ts->all = true;
 	}
+	if (check_intern(c, k) < 0)
+		return NULL;
 	n = new_cnode(c, C_CHECK);
 	if (n)
 		n->chk = k;

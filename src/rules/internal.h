@@ -209,6 +209,7 @@ struct check {
 	uint32_t nvals;
 	struct strset *set; /* in / intersects over strings */
 	struct fref *rhs_field;
+	uint32_t id; /* identical checks of a ruleset share it (results are memoised) */
 };
 
 enum cnode_kind { C_AND, C_OR, C_NOT, C_CHECK, C_TRUE, C_FALSE };
@@ -259,6 +260,8 @@ struct bw_ruleset {
 	size_t nsrcs;
 	struct evtypes evtypes;
 	struct ptrvec regexes; /* to regfree() */
+	struct bw_map *check_ids; /* check signature -> id + 1 */
+	uint32_t nchecks;
 	size_t visits;
 };
 

@@ -24,6 +24,12 @@ struct slotcache {
 	const struct bw_value *v;
 };
 
+/* A check's result for the event of generation gen. */
+struct memo {
+	uint32_t gen;
+	bool val;
+};
+
 struct bw_matcher {
 	const struct bw_ruleset *rs;
 	const struct srcdata *sd;
@@ -35,6 +41,7 @@ struct bw_matcher {
 	size_t ntypes;
 	size_t nrules;
 	struct slotcache *cache;
+	struct memo *memo; /* by check id */
 	uint32_t gen;
 	void *evt;
 	char *scratch;
@@ -60,6 +67,8 @@ static void new_event(struct bw_matcher *m, void *evt)
 	if (++m->gen == 0) {
 		for (size_t i = 0; i < m->sd->slots.n; i++)
 			m->cache[i].gen = 0;
+		for (size_t i = 0; i < m->rs->nchecks; i++)
+			m->memo[i].gen = 0;
 		m->gen = 1;
 	}
 }
@@ -448,8 +457,14 @@ static bool eval(struct bw_matcher *m, const struct cnode *n)
 		return false;
 	case C_NOT:
 		return !eval(m, n->child[0]);
-	case C_CHECK:
-		return eval_check(m, n->chk);
+	case C_CHECK: {
+		struct memo *mm = &m->memo[n->chk->id];
+		if (mm->gen != m->gen) {
+			mm->val = eval_check(m, n->chk);
+			mm->gen = m->gen;
+		}
+		return mm->val;
+	}
 	case C_TRUE:
 		return true;
 	case C_FALSE:
@@ -487,12 +502,13 @@ int bw_matcher_new(const struct bw_ruleset *rs, const struct bw_source *src,
 		memcpy(&m->opts, opts, n);
 	}
 	m->cache = calloc(sd->slots.n + 1, sizeof(*m->cache));
+	m->memo = calloc(rs->nchecks + 1, sizeof(*m->memo));
 	m->scratch = malloc(BW_MAX_TRANSFORM_SCRATCH);
 	m->untyped = calloc(rs->rules.n + 1, sizeof(*m->untyped));
 	m->bytype = calloc(ntypes + 1, sizeof(*m->bytype));
 	m->nbytype = calloc(ntypes + 1, sizeof(*m->nbytype));
 	m->ntypes = ntypes;
-	if (!m->cache || !m->scratch || !m->untyped || !m->bytype || !m->nbytype)
+	if (!m->cache || !m->memo || !m->scratch || !m->untyped || !m->bytype || !m->nbytype)
 		goto oom;
 	for (size_t t = 0; t < ntypes; t++)
 		if (!(m->bytype[t] = calloc(rs->rules.n + 1, sizeof(**m->bytype))))
@@ -531,6 +547,7 @@ struct bw_matcher *bw_matcher_free(struct bw_matcher *m)
 	free(m->nbytype);
 	free(m->untyped);
 	free(m->cache);
+	free(m->memo);
 	free(m->scratch);
 	free(m);
 	return NULL;

@@ -39,7 +39,9 @@ struct bw_ruleset *bw_ruleset_new(void)
 	rs->macro_by_name = bw_map_new();
 	rs->rule_by_name = bw_map_new();
 	rs->evtypes.ids = bw_map_new();
-	if (!rs->list_by_name || !rs->macro_by_name || !rs->rule_by_name || !rs->evtypes.ids)
+	rs->check_ids = bw_map_new();
+	if (!rs->list_by_name || !rs->macro_by_name || !rs->rule_by_name || !rs->evtypes.ids ||
+	    !rs->check_ids)
 		return bw_ruleset_free(rs);
 	return rs;
 }
@@ -58,6 +60,7 @@ struct bw_ruleset *bw_ruleset_free(struct bw_ruleset *rs)
 	bw_map_free(rs->macro_by_name);
 	bw_map_free(rs->rule_by_name);
 	bw_map_free(rs->evtypes.ids);
+	bw_map_free(rs->check_ids);
 	arena_done(&rs->arena);
 	free(rs);
 	return NULL;

@@ -16,6 +16,7 @@ struct bw_alerter {
 	bw_alert_write_fn write;
 	void *ud;
 	struct bw_buf line;
+	struct bw_buf json; /* for HTTP when lines are text */
 	uint64_t events, alerts;
 	uint64_t *hits; /* by rule index in the ruleset */
 	size_t nrules;
@@ -40,6 +41,18 @@ static int on_match(const struct bw_rule_info *rule, void *evt, void *ud)
 			break;
 		}
 	}
+	if (a->opts.http) {
+		if (!a->opts.json) {
+			bw_buf_reset(&a->json);
+			r = bw_matcher_format_json(a->m, rule, evt, a->hostname, &a->json);
+		}
+		const struct bw_buf *j = a->opts.json ? &a->line : &a->json;
+		if ((r == 0 || r == -E2BIG) && j->len &&
+		    bw_http_output_push(a->opts.http, j->data, j->len) == -ENOMEM)
+			return -ENOMEM;
+	}
+	if (!a->write)
+		return 0;
 	return a->write(a->line.data ? a->line.data : "", a->line.len, a->ud);
 }
 
@@ -66,6 +79,7 @@ int bw_alerter_new(const struct bw_ruleset *rs, const struct bw_source *src,
 	a->write = write;
 	a->ud = userdata;
 	a->line = BW_BUF_INIT(ALERT_LINE_CAP);
+	a->json = BW_BUF_INIT(ALERT_LINE_CAP);
 	a->nrules = bw_ruleset_rule_count(rs);
 	a->hits = calloc(a->nrules + 1, sizeof(*a->hits));
 	if (!a->hits) {
@@ -86,6 +100,7 @@ struct bw_alerter *bw_alerter_free(struct bw_alerter *a)
 		return NULL;
 	bw_matcher_free(a->m);
 	bw_buf_done(&a->line);
+	bw_buf_done(&a->json);
 	free(a->hits);
 	free(a);
 	return NULL;

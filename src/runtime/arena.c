@@ -16,8 +16,11 @@ void *rt_alloc(struct rt_arena *a, size_t n)
 
 	n = (n + 15) & ~(size_t)15;
 	if (!c || c->size - c->used < n) {
-		/* Small first chunk: a replay event holds a few hundred bytes. */
-		size_t sz = n > 1024 ? n : 1024;
+		/* Small first chunk (a replay event holds a few hundred bytes),
+		 * then doubling up to 1 MiB, so a document needs few chunks. */
+		size_t sz = c ? (c->size < (1u << 20) ? c->size * 2 : c->size) : 1024;
+		if (sz < n)
+			sz = n;
 		c = malloc(sizeof(*c) + sz);
 		if (!c)
 			return NULL;
@@ -49,4 +52,17 @@ void rt_arena_done(struct rt_arena *a)
 		free(a->head);
 		a->head = n;
 	}
+}
+
+void rt_arena_reset(struct rt_arena *a)
+{
+	/* Keeps the newest (largest) chunk for the next use. */
+	if (!a->head)
+		return;
+	while (a->head->next) {
+		struct rt_chunk *n = a->head->next->next;
+		free(a->head->next);
+		a->head->next = n;
+	}
+	a->head->used = 0;
 }

@@ -7,13 +7,13 @@
  * unavailable, list fields flatten per-container values.
  */
 #include <ctype.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "bulwark/runtime.h"
 #include "runtime/internal.h"
+#include "runtime/json.h"
 
 enum {
 	KA_AUDITID,
@@ -189,13 +189,14 @@ static char cont_names[3 * CF_COUNT][64];
 /* ---------------------------------------------------------------- events */
 
 struct audit_event {
-	json_t *obj; /* borrowed from the batch's root */
+	const struct jv *obj; /* borrowed from the batch's root */
 	int64_t ts;
-	struct rt_arena arena; /* extracted values */
+	struct rt_arena *arena; /* the batch's: extracted values */
 };
 
 struct bw_audit_batch {
-	json_t *root;
+	struct rt_arena arena; /* the document, its nodes and extracted values */
+	struct jv root;
 	struct audit_event *events;
 	size_t n;
 };
@@ -204,12 +205,12 @@ struct bw_audit_batch {
 
 static struct bw_value *vals(struct audit_event *e, size_t n)
 {
-	return rt_alloc(&e->arena, (n ? n : 1) * sizeof(struct bw_value));
+	return rt_alloc(e->arena, (n ? n : 1) * sizeof(struct bw_value));
 }
 
 static bool set_str(struct audit_event *e, struct bw_value *v, const char *s, size_t n)
 {
-	char *c = rt_strndup(&e->arena, s, n);
+	char *c = rt_strndup(e->arena, s, n);
 
 	if (!c)
 		return false;
@@ -219,42 +220,40 @@ static bool set_str(struct audit_event *e, struct bw_value *v, const char *s, si
 
 /* The plugin's jsonValueAsString: strings as they are, anything else as
  * compact JSON. */
-static bool json_as_value(struct audit_event *e, json_t *j, struct bw_value *v)
+static bool json_as_value(struct audit_event *e, const struct jv *j, struct bw_value *v)
 {
 	if (!j)
 		return false;
-	if (json_is_string(j)) {
-		*v = (struct bw_value){ .s = json_string_value(j), .len = (uint32_t)json_string_length(j) };
+	if (j->type == J_STR) {
+		*v = (struct bw_value){ .s = j->s, .len = j->n };
 		return true;
 	}
-	if (json_is_integer(j)) {
-		char buf[32];
-		int n = snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(j));
-		if (!set_str(e, v, buf, (size_t)n))
+	if (j->type == J_INT) {
+		if (!set_str(e, v, j->s, j->n))
 			return false;
 		v->is_num = true;
-		v->num = json_integer_value(j);
+		v->num = j->i;
 		return true;
 	}
-	char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+	size_t n;
+	char *s = json_dump(j, e->arena, &n);
 	if (!s)
 		return false;
-	bool ok = set_str(e, v, s, strlen(s));
-	free(s);
-	return ok;
+	*v = (struct bw_value){ .s = s, .len = (uint32_t)n };
+	return true;
 }
 
-static json_t *get_path(json_t *j, const char *const *keys, size_t n)
+static const struct jv *get_path(const struct jv *j, const char *const *keys, size_t n)
 {
 	for (size_t i = 0; i < n && j; i++)
-		j = json_is_object(j) ? json_object_get(j, keys[i]) : NULL;
+		j = jv_is(j, J_OBJ) ? jv_get(j, keys[i]) : NULL;
 	return j;
 }
 
 #define GET(j, ...) get_path((j), (const char *const[]){ __VA_ARGS__ }, \
 			     sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(char *))
 
-static size_t one(struct audit_event *e, json_t *j, const struct bw_value **ret)
+static size_t one(struct audit_event *e, const struct jv *j, const struct bw_value **ret)
 {
 	struct bw_value *v = vals(e, 1);
 
@@ -275,22 +274,22 @@ static size_t one_str(struct audit_event *e, const char *s, const struct bw_valu
 }
 
 /* A JSON array as a list of values (not available when not an array). */
-static size_t list_of(struct audit_event *e, json_t *arr, const struct bw_value **ret)
+static size_t list_of(struct audit_event *e, const struct jv *arr, const struct bw_value **ret)
 {
-	size_t n = json_array_size(arr), k = 0;
+	size_t n = jv_size(arr), k = 0;
 	struct bw_value *v;
 
-	if (!json_is_array(arr) || !(v = vals(e, n)))
+	if (!jv_is(arr, J_ARR) || !(v = vals(e, n)))
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (json_as_value(e, json_array_get(arr, i), &v[k]))
+		if (json_as_value(e, jv_at(arr, i), &v[k]))
 			k++;
 	*ret = v;
 	return k;
 }
 
 /* Elements of requestObject.spec.<group> selected by an index argument. */
-static json_t *containers(struct audit_event *e, const char *group)
+static const struct jv *containers(struct audit_event *e, const char *group)
 {
 	return GET(e->obj, "requestObject", "spec", group);
 }
@@ -313,8 +312,8 @@ static size_t repo_len(const char *img, size_t n)
 static size_t container_field(struct audit_event *e, const struct bw_field_ref *ref, int group,
 			      int kind, const struct bw_value **ret)
 {
-	json_t *arr = containers(e, cont_groups[group]);
-	size_t n = json_array_size(arr), k = 0;
+	const struct jv *arr = containers(e, cont_groups[group]);
+	size_t n = jv_size(arr), k = 0;
 	struct bw_value *v;
 	static const char *const sec_key[CF_COUNT] = {
 		[CF_PRIVILEGED] = "privileged",	     [CF_ALLOW_PRIV_ESC] = "allowPrivilegeEscalation",
@@ -323,7 +322,7 @@ static size_t container_field(struct audit_event *e, const struct bw_field_ref *
 		[CF_EFF_RUN_AS_USER] = "runAsUser",	     [CF_EFF_RUN_AS_GROUP] = "runAsGroup",
 	};
 
-	if (!json_is_array(arr))
+	if (!jv_is(arr, J_ARR))
 		return 0;
 	if (ref->index >= 0 && (size_t)ref->index >= n)
 		return 0;
@@ -332,14 +331,14 @@ static size_t container_field(struct audit_event *e, const struct bw_field_ref *
 	if (!(v = vals(e, cap)))
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		json_t *c = json_array_get(arr, i), *x;
+		const struct jv *c = jv_at(arr, i), *x;
 		if (!index_ok(ref, i))
 			continue;
 		switch (kind) {
 		case CF_NAME:
 		case CF_IMAGE:
 		case CF_IMAGE_REPOSITORY:
-			x = json_object_get(c, kind == CF_NAME ? "name" : "image");
+			x = jv_get(c, kind == CF_NAME ? "name" : "image");
 			if (!json_as_value(e, x, &v[k]))
 				return 0;
 			if (kind == CF_IMAGE_REPOSITORY) {
@@ -353,18 +352,18 @@ static size_t container_field(struct audit_event *e, const struct bw_field_ref *
 		case CF_ARGS:
 		case CF_ADD_CAPABILITIES:
 			x = kind == CF_ADD_CAPABILITIES ? GET(c, "securityContext", "capabilities", "add")
-							: json_object_get(c, kind == CF_COMMAND ? "command"
+							: jv_get(c, kind == CF_COMMAND ? "command"
 												: "args");
-			for (size_t j = 0; j < json_array_size(x) && k < cap; j++)
-				if (json_as_value(e, json_array_get(x, j), &v[k]))
+			for (size_t j = 0; j < jv_size(x) && k < cap; j++)
+				if (json_as_value(e, jv_at(x, j), &v[k]))
 					k++;
 			break;
 		case CF_HOST_PORT:
-			x = json_object_get(c, "ports");
-			for (size_t j = 0; j < json_array_size(x) && k < cap; j++) {
-				json_t *p = json_array_get(x, j), *hp = json_object_get(p, "hostPort");
+			x = jv_get(c, "ports");
+			for (size_t j = 0; j < jv_size(x) && k < cap; j++) {
+				const struct jv *p = jv_at(x, j), *hp = jv_get(p, "hostPort");
 				if (!hp)
-					hp = json_object_get(p, "containerPort");
+					hp = jv_get(p, "containerPort");
 				if (hp && json_as_value(e, hp, &v[k]))
 					k++;
 			}
@@ -405,23 +404,23 @@ static size_t container_field(struct audit_event *e, const struct bw_field_ref *
 static size_t rules_field(struct audit_event *e, const struct bw_field_ref *ref, const char *key,
 			  const struct bw_value **ret)
 {
-	json_t *arr = GET(e->obj, "requestObject", "rules");
-	size_t n = json_array_size(arr), k = 0, cap = 0;
+	const struct jv *arr = GET(e->obj, "requestObject", "rules");
+	size_t n = jv_size(arr), k = 0, cap = 0;
 	struct bw_value *v;
 
-	if (!json_is_array(arr) || (ref->index >= 0 && (size_t)ref->index >= n))
+	if (!jv_is(arr, J_ARR) || (ref->index >= 0 && (size_t)ref->index >= n))
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		cap += json_array_size(json_object_get(json_array_get(arr, i), key));
+		cap += jv_size(jv_get(jv_at(arr, i), key));
 	if (!(v = vals(e, cap)))
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		json_t *x = json_object_get(json_array_get(arr, i), key);
+		const struct jv *x = jv_get(jv_at(arr, i), key);
 		if (!index_ok(ref, i))
 			continue;
-		for (size_t j = 0; j < json_array_size(x); j++) {
-			json_t *it = json_array_get(x, j);
-			if (!json_is_null(it) && json_as_value(e, it, &v[k]))
+		for (size_t j = 0; j < jv_size(x); j++) {
+			const struct jv *it = jv_at(x, j);
+			if (!jv_is(it, J_NULL) && json_as_value(e, it, &v[k]))
 				k++;
 		}
 	}
@@ -432,20 +431,20 @@ static size_t rules_field(struct audit_event *e, const struct bw_field_ref *ref,
 static size_t subjects(struct audit_event *e, const char *kind, bool ns,
 		       const struct bw_value **ret)
 {
-	json_t *arr = GET(e->obj, "requestObject", "subjects");
-	size_t n = json_array_size(arr), k = 0;
+	const struct jv *arr = GET(e->obj, "requestObject", "subjects");
+	size_t n = jv_size(arr), k = 0;
 	struct bw_value *v;
 
-	if (!json_is_array(arr) || !(v = vals(e, n)))
+	if (!jv_is(arr, J_ARR) || !(v = vals(e, n)))
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		json_t *s = json_array_get(arr, i);
-		const char *sk = json_string_value(json_object_get(s, "kind"));
-		const char *name = json_string_value(json_object_get(s, "name"));
+		const struct jv *s = jv_at(arr, i);
+		const char *sk = jv_str(jv_get(s, "kind"));
+		const char *name = jv_str(jv_get(s, "name"));
 		if (!sk || !name || strcmp(sk, kind))
 			continue;
 		if (ns) {
-			const char *nsn = json_string_value(json_object_get(s, "namespace"));
+			const char *nsn = jv_str(jv_get(s, "namespace"));
 			char *t = NULL;
 			if (asprintf(&t, "%s:%s", nsn ? nsn : "", name) < 0)
 				return 0;
@@ -465,11 +464,11 @@ static size_t subjects(struct audit_event *e, const char *kind, bool ns,
 static size_t volumes(struct audit_event *e, const struct bw_field_ref *ref, int field,
 		      const struct bw_value **ret)
 {
-	json_t *arr = GET(e->obj, "requestObject", "spec", "volumes");
-	size_t n = json_array_size(arr), k = 0;
+	const struct jv *arr = GET(e->obj, "requestObject", "spec", "volumes");
+	size_t n = jv_size(arr), k = 0;
 	struct bw_value *v;
 
-	if (!json_is_array(arr) || (ref->index >= 0 && (size_t)ref->index >= n))
+	if (!jv_is(arr, J_ARR) || (ref->index >= 0 && (size_t)ref->index >= n))
 		return 0;
 	if (field == KA_REQ_VOLUME_HOSTPATH) {
 		/* "true" when a hostPath equals the argument, or starts with it
@@ -478,7 +477,7 @@ static size_t volumes(struct audit_event *e, const struct bw_field_ref *ref, int
 		size_t al = strlen(arg);
 		bool prefix = al && arg[al - 1] == '*';
 		for (size_t i = 0; i < n; i++) {
-			const char *p = json_string_value(GET(json_array_get(arr, i), "hostPath", "path"));
+			const char *p = jv_str(GET(jv_at(arr, i), "hostPath", "path"));
 			if (p && ((prefix && !strncmp(p, arg, al - 1)) || !strcmp(p, arg)))
 				return one_str(e, "true", ret);
 		}
@@ -487,16 +486,14 @@ static size_t volumes(struct audit_event *e, const struct bw_field_ref *ref, int
 	if (!(v = vals(e, n * 16)))
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		json_t *vol = json_array_get(arr, i), *x;
+		const struct jv *vol = jv_at(arr, i), *x;
 		if (!index_ok(ref, i))
 			continue;
 		if (field == KA_REQ_POD_VOLUMES_VOLUME_TYPE) {
-			const char *key;
-			json_t *val;
-			json_object_foreach(vol, key, val)
-			{
-				if (strcmp(key, "name") && k < n * 16 && set_str(e, &v[k], key, strlen(key)))
-					k++;
+			for (uint32_t m = 0; jv_is(vol, J_OBJ) && m < vol->n; m++) {
+				const struct jv *mem = &vol->kids[m];
+				if (strcmp(mem->key, "name") && k < n * 16)
+					v[k++] = (struct bw_value){ .s = mem->key, .len = mem->klen };
 			}
 			continue;
 		}
@@ -512,7 +509,7 @@ static size_t volumes(struct audit_event *e, const struct bw_field_ref *ref, int
 }
 
 /* RFC 6901 JSON pointer. */
-static json_t *json_pointer(json_t *j, const char *ptr)
+static const struct jv *json_pointer(const struct jv *j, const char *ptr)
 {
 	char tok[1024];
 
@@ -534,12 +531,12 @@ static json_t *json_pointer(json_t *j, const char *ptr)
 			}
 		}
 		tok[n] = 0;
-		if (json_is_object(j)) {
-			j = json_object_get(j, tok);
-		} else if (json_is_array(j)) {
+		if (jv_is(j, J_OBJ)) {
+			j = jv_get(j, tok);
+		} else if (jv_is(j, J_ARR)) {
 			char *end;
 			unsigned long i = strtoul(tok, &end, 10);
-			j = (*tok && !*end && isdigit((unsigned char)*tok)) ? json_array_get(j, i) : NULL;
+			j = (*tok && !*end && isdigit((unsigned char)*tok)) ? jv_at(j, i) : NULL;
 		} else {
 			j = NULL;
 		}
@@ -549,7 +546,7 @@ static json_t *json_pointer(json_t *j, const char *ptr)
 
 static size_t uri_param(struct audit_event *e, const char *arg, const struct bw_value **ret)
 {
-	const char *uri = json_string_value(json_object_get(e->obj, "requestURI"));
+	const char *uri = jv_str(jv_get(e->obj, "requestURI"));
 	const char *q = uri ? strchr(uri, '?') : NULL;
 	size_t al = arg ? strlen(arg) : 0;
 
@@ -563,7 +560,7 @@ static size_t uri_param(struct audit_event *e, const char *arg, const struct bw_
 			/* percent-decode the value */
 			const char *vs = eq ? eq + 1 : end;
 			size_t vn = (size_t)(end - vs), o = 0;
-			char *d = rt_alloc(&e->arena, vn + 1);
+			char *d = rt_alloc(e->arena, vn + 1);
 			struct bw_value *v = vals(e, 1);
 			if (!d || !v)
 				return 0;
@@ -604,7 +601,7 @@ static size_t num_value(struct audit_event *e, int64_t x, const struct bw_value 
 static size_t audit_extract(void *evt, const struct bw_field_ref *ref, const struct bw_value **ret)
 {
 	struct audit_event *e = evt;
-	json_t *o = e->obj;
+	const struct jv *o = e->obj;
 
 	if (ref->field >= KA_CONT_FIRST) {
 		unsigned f = ref->field - KA_CONT_FIRST;
@@ -612,9 +609,9 @@ static size_t audit_extract(void *evt, const struct bw_field_ref *ref, const str
 	}
 	switch (ref->field) {
 	case KA_AUDITID:
-		return one(e, json_object_get(o, "auditID"), ret);
+		return one(e, jv_get(o, "auditID"), ret);
 	case KA_STAGE:
-		return one(e, json_object_get(o, "stage"), ret);
+		return one(e, jv_get(o, "stage"), ret);
 	case KA_AUTH_DECISION:
 		return one(e, GET(o, "annotations", "authorization.k8s.io/decision"), ret);
 	case KA_AUTH_REASON:
@@ -631,9 +628,9 @@ static size_t audit_extract(void *evt, const struct bw_field_ref *ref, const str
 	case KA_IMPUSER_NAME:
 		return one(e, GET(o, "impersonatedUser", "username"), ret);
 	case KA_VERB:
-		return one(e, json_object_get(o, "verb"), ret);
+		return one(e, jv_get(o, "verb"), ret);
 	case KA_URI:
-		return one(e, json_object_get(o, "requestURI"), ret);
+		return one(e, jv_get(o, "requestURI"), ret);
 	case KA_URI_PARAM:
 		return uri_param(e, ref->arg, ret);
 	case KA_TARGET_NAME:
@@ -646,7 +643,7 @@ static size_t audit_extract(void *evt, const struct bw_field_ref *ref, const str
 	case KA_TARGET_SUBRESOURCE:
 		return one(e, GET(o, "objectRef", "subresource"), ret);
 	case KA_TARGET_POD_NAME: {
-		const char *res = json_string_value(GET(o, "objectRef", "resource"));
+		const char *res = jv_str(GET(o, "objectRef", "resource"));
 		return res && !strcmp(res, "pods") ? one(e, GET(o, "objectRef", "name"), ret) : 0;
 	}
 	case KA_REQ_BINDING_SUBJECTS:
@@ -683,11 +680,11 @@ static size_t audit_extract(void *evt, const struct bw_field_ref *ref, const str
 	case KA_REQ_POD_HOST_PID:
 		return one(e, GET(o, "requestObject", "spec", "hostPID"), ret);
 	case KA_REQ_CONTAINER_PRIVILEGED: {
-		json_t *arr = containers(e, "containers");
-		if (!json_is_array(arr))
+		const struct jv *arr = containers(e, "containers");
+		if (!jv_is(arr, J_ARR))
 			return 0;
-		for (size_t i = 0; i < json_array_size(arr); i++)
-			if (json_is_true(GET(json_array_get(arr, i), "securityContext", "privileged")))
+		for (size_t i = 0; i < jv_size(arr); i++)
+			if (jv_is(GET(jv_at(arr, i), "securityContext", "privileged"), J_TRUE))
 				return one_str(e, "true", ret);
 		return one_str(e, "false", ret);
 	}
@@ -714,9 +711,9 @@ static size_t audit_extract(void *evt, const struct bw_field_ref *ref, const str
 	case KA_REQ_SERVICE_TYPE:
 		return one(e, GET(o, "requestObject", "spec", "type"), ret);
 	case KA_REQ_SERVICE_PORTS: {
-		json_t *arr = GET(o, "requestObject", "spec", "ports");
+		const struct jv *arr = GET(o, "requestObject", "spec", "ports");
 		if (ref->index >= 0)
-			return one(e, json_array_get(arr, (size_t)ref->index), ret);
+			return one(e, jv_at(arr, (size_t)ref->index), ret);
 		return list_of(e, arr, ret);
 	}
 	case KA_REQ_POD_VOLUMES_HOSTPATH:
@@ -731,11 +728,11 @@ static size_t audit_extract(void *evt, const struct bw_field_ref *ref, const str
 	case KA_RESPONSE_REASON:
 		return one(e, GET(o, "responseStatus", "reason"), ret);
 	case KA_USERAGENT:
-		return one(e, json_object_get(o, "userAgent"), ret);
+		return one(e, jv_get(o, "userAgent"), ret);
 	case KA_SOURCEIPS: {
-		json_t *arr = json_object_get(o, "sourceIPs");
+		const struct jv *arr = jv_get(o, "sourceIPs");
 		if (ref->index >= 0)
-			return one(e, json_array_get(arr, (size_t)ref->index), ret);
+			return one(e, jv_at(arr, (size_t)ref->index), ret);
 		return list_of(e, arr, ret);
 	}
 	case JEVT_VALUE:
@@ -798,18 +795,46 @@ const struct bw_source *bw_audit_source(void)
 /* ---------------------------------------------------------------- decoding */
 
 /* RFC 3339 time ("2018-10-25T14:09:12.581541Z") in nanoseconds; -1 if invalid. */
+static int digits(const char *s, int n, int *ret)
+{
+	int x = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		x = x * 10 + (s[i] - '0');
+	}
+	*ret = x;
+	return 0;
+}
+
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
 static int64_t parse_time(const char *s)
 {
-	struct tm tm = { 0 };
+	int Y, M, D, h, m, sec;
+	int64_t frac = 0, scale = 1000000000, off = 0;
 	const char *p;
-	int64_t frac = 0, scale = 1000000000;
-	long off = 0;
 
-	if (!s || !(p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)))
+	if (!s || strlen(s) < 19 || digits(s, 4, &Y) || s[4] != '-' || digits(s + 5, 2, &M) ||
+	    s[7] != '-' || digits(s + 8, 2, &D) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+	    digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &m) || s[16] != ':' ||
+	    digits(s + 17, 2, &sec))
 		return -1;
+	if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
+		return -1;
+	p = s + 19;
 	if (*p == '.') {
 		p++;
-		while (isdigit((unsigned char)*p)) {
+		while (*p >= '0' && *p <= '9') {
 			if (scale > 1) {
 				scale /= 10;
 				frac += (*p - '0') * scale;
@@ -819,29 +844,33 @@ static int64_t parse_time(const char *s)
 	}
 	if (*p == '+' || *p == '-') {
 		int hh, mm;
-		if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2)
+		if (digits(p + 1, 2, &hh) || p[3] != ':' || digits(p + 4, 2, &mm) || p[6])
 			return -1;
 		off = (hh * 3600L + mm * 60L) * (*p == '-' ? -1 : 1);
-	} else if (*p != 'Z' && *p != 'z') {
+	} else if ((*p != 'Z' && *p != 'z') || p[1]) {
 		return -1;
 	}
-	time_t t = timegm(&tm);
+	int64_t t = days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 + m * 60 + sec;
 	int64_t ns;
-	/* Hostile years overflow nanoseconds: refuse them. */
-	if (__builtin_sub_overflow((int64_t)t, off, &ns) || __builtin_mul_overflow(ns, 1000000000LL, &ns) ||
-	    __builtin_add_overflow(ns, (int64_t)frac, &ns))
+	if (__builtin_sub_overflow(t, off, &ns) || __builtin_mul_overflow(ns, 1000000000LL, &ns) ||
+	    __builtin_add_overflow(ns, frac, &ns))
 		return -1;
 	return ns;
 }
 
-static int check_event(json_t *ev, struct bw_error **err)
+static bool api_version_ok(const char *ver)
 {
-	const char *kind = json_string_value(json_object_get(ev, "kind"));
-	const char *ver = json_string_value(json_object_get(ev, "apiVersion"));
+	return !ver || !strcmp(ver, "audit.k8s.io/v1") || !strcmp(ver, "audit.k8s.io/v1beta1");
+}
 
-	if (!json_is_object(ev) || !kind || strcmp(kind, "Event"))
+static int check_event(const struct jv *ev, struct bw_error **err)
+{
+	const char *kind = jv_str(jv_get(ev, "kind"));
+	const char *ver = jv_str(jv_get(ev, "apiVersion"));
+
+	if (!jv_is(ev, J_OBJ) || !kind || strcmp(kind, "Event"))
 		return bw_error_set(err, -EINVAL, "data not recognized as a k8s audit event");
-	if (ver && strcmp(ver, "audit.k8s.io/v1") && strcmp(ver, "audit.k8s.io/v1beta1"))
+	if (!api_version_ok(ver))
 		return bw_error_set(err, -EINVAL, "unsupported audit event apiVersion `%s`", ver);
 	return 0;
 }
@@ -850,42 +879,46 @@ int bw_audit_decode(const char *data, size_t len, struct bw_audit_batch **ret,
 		    struct bw_error **err)
 {
 	struct bw_audit_batch *b;
-	json_error_t je;
-	json_t *root, *items;
-	const char *kind;
+	const struct jv *root, *items;
+	const char *kind, *msg;
+	size_t off;
+	char *buf;
 	int r;
 
 	if (len > BW_MAX_AUDIT_BATCH_SIZE)
 		return bw_error_set(err, -EFBIG, "audit document is larger than %u bytes",
 				    BW_MAX_AUDIT_BATCH_SIZE);
-	root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
-	if (!root)
-		return bw_error_set(err, -EINVAL, "invalid JSON at column %d: %s", je.column,
-				    je.text);
-	kind = json_string_value(json_object_get(root, "kind"));
-	if (!json_is_object(root) || !kind) {
-		json_decref(root);
-		return bw_error_set(err, -EINVAL, "data not recognized as a k8s audit event");
-	}
 	b = calloc(1, sizeof(*b));
-	if (!b) {
-		json_decref(root);
+	if (!b)
 		return bw_error_set(err, -ENOMEM, "out of memory");
+	if (!(buf = rt_alloc(&b->arena, len + 1))) {
+		r = bw_error_set(err, -ENOMEM, "out of memory");
+		goto fail;
 	}
-	b->root = root;
+	memcpy(buf, data, len);
+	if ((r = json_parse(buf, len, &b->arena, JSON_REJECT_DUPS, &b->root, &msg, &off)) < 0) {
+		r = bw_error_set(err, r, "invalid JSON at byte %zu: %s", off + 1, msg);
+		goto fail;
+	}
+	root = &b->root;
+	kind = jv_str(jv_get(root, "kind"));
+	if (!jv_is(root, J_OBJ) || !kind) {
+		r = bw_error_set(err, -EINVAL, "data not recognized as a k8s audit event");
+		goto fail;
+	}
 	if (!strcmp(kind, "EventList")) {
-		const char *ver = json_string_value(json_object_get(root, "apiVersion"));
-		items = json_object_get(root, "items");
-		if (ver && strcmp(ver, "audit.k8s.io/v1") && strcmp(ver, "audit.k8s.io/v1beta1")) {
+		const char *ver = jv_str(jv_get(root, "apiVersion"));
+		items = jv_get(root, "items");
+		if (!api_version_ok(ver)) {
 			r = bw_error_set(err, -EINVAL, "unsupported audit EventList apiVersion `%s`",
 					 ver);
 			goto fail;
 		}
-		if (!json_is_array(items)) {
+		if (!jv_is(items, J_ARR)) {
 			r = bw_error_set(err, -EINVAL, "EventList has no items array");
 			goto fail;
 		}
-		if (json_array_size(items) > BW_MAX_AUDIT_BATCH_EVENTS) {
+		if (jv_size(items) > BW_MAX_AUDIT_BATCH_EVENTS) {
 			r = bw_error_set(err, -E2BIG, "EventList has more than %u items",
 					 BW_MAX_AUDIT_BATCH_EVENTS);
 			goto fail;
@@ -893,14 +926,14 @@ int bw_audit_decode(const char *data, size_t len, struct bw_audit_batch **ret,
 	} else {
 		items = NULL;
 	}
-	size_t n = items ? json_array_size(items) : 1;
+	size_t n = items ? jv_size(items) : 1;
 	b->events = calloc(n + 1, sizeof(*b->events));
 	if (!b->events) {
 		r = bw_error_set(err, -ENOMEM, "out of memory");
 		goto fail;
 	}
 	for (size_t i = 0; i < n; i++) {
-		json_t *ev = items ? json_array_get(items, i) : root;
+		const struct jv *ev = items ? jv_at(items, i) : root;
 		if ((r = check_event(ev, err)) < 0) {
 			if (items)
 				bw_error_wrap(err, "item %zu", i);
@@ -908,12 +941,12 @@ int bw_audit_decode(const char *data, size_t len, struct bw_audit_batch **ret,
 		}
 		struct audit_event *e = &b->events[b->n++];
 		e->obj = ev;
-		e->ts = parse_time(json_string_value(json_object_get(ev, "stageTimestamp")));
+		e->arena = &b->arena;
+		e->ts = parse_time(jv_str(jv_get(ev, "stageTimestamp")));
 		if (e->ts < 0)
-			e->ts = parse_time(json_string_value(json_object_get(ev, "timestamp")));
+			e->ts = parse_time(jv_str(jv_get(ev, "timestamp")));
 		if (e->ts < 0)
-			e->ts = parse_time(
-				json_string_value(json_object_get(ev, "requestReceivedTimestamp")));
+			e->ts = parse_time(jv_str(jv_get(ev, "requestReceivedTimestamp")));
 		if (e->ts < 0)
 			e->ts = 0;
 	}
@@ -938,10 +971,8 @@ struct bw_audit_batch *bw_audit_batch_free(struct bw_audit_batch *b)
 {
 	if (!b)
 		return NULL;
-	for (size_t i = 0; i < b->n; i++)
-		rt_arena_done(&b->events[i].arena);
 	free(b->events);
-	json_decref(b->root);
+	rt_arena_done(&b->arena);
 	free(b);
 	return NULL;
 }

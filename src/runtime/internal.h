@@ -13,5 +13,7 @@ struct rt_arena {
 void *rt_alloc(struct rt_arena *a, size_t n);
 char *rt_strndup(struct rt_arena *a, const char *s, size_t n);
 void rt_arena_done(struct rt_arena *a);
+/* Frees everything allocated but keeps memory for reuse. */
+void rt_arena_reset(struct rt_arena *a);
 
 #endif

@@ -208,31 +208,58 @@ void bw_sensor_get_stats(struct bw_sensor *s, struct bw_sensor_stats *ret)
 
 /* ---------------------------------------------------------------- JSON */
 
+/* Hot path: every event is formatted here, so no printf. */
 static void put_str(struct bw_buf *b, const char *s)
 {
-	bw_buf_puts(b, "\"");
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			bw_buf_printf(b, "\\%c", *p);
-		else if (*p < 0x20 || *p >= 0x7f)
-			bw_buf_printf(b, "\\u%04x", *p);
-		else
-			bw_buf_append(b, p, 1);
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+
+	bw_buf_append(b, "\"", 1);
+	for (; *p; p++) {
+		if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+			continue;
+		bw_buf_append(b, run, (size_t)(p - run));
+		if (*p == '"' || *p == '\\') {
+			char esc[2] = { '\\', (char)*p };
+			bw_buf_append(b, esc, 2);
+		} else {
+			char esc[6] = { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15] };
+			bw_buf_append(b, esc, 6);
+		}
+		run = p + 1;
 	}
-	bw_buf_puts(b, "\"");
+	bw_buf_append(b, run, (size_t)(p - run));
+	bw_buf_append(b, "\"", 1);
+}
+
+static void put_key(struct bw_buf *b, const char *k)
+{
+	bw_buf_append(b, ",\"", 2);
+	bw_buf_puts(b, k);
+	bw_buf_append(b, "\":", 2);
 }
 
 static void kv_str(struct bw_buf *b, const char *k, const char *v)
 {
 	if (!v)
 		return;
-	bw_buf_printf(b, ",\"%s\":", k);
+	put_key(b, k);
 	put_str(b, v);
 }
 
 static void kv_num(struct bw_buf *b, const char *k, long long v)
 {
-	bw_buf_printf(b, ",\"%s\":%lld", k, v);
+	char tmp[24], *w = tmp + sizeof(tmp);
+	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+
+	do {
+		*--w = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--w = '-';
+	put_key(b, k);
+	bw_buf_append(b, w, (size_t)(tmp + sizeof(tmp) - w));
 }
 
 /* ---------------------------------------------------------------- processes */

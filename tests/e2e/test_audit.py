@@ -30,13 +30,23 @@ def load_cases(shared):
     return json.loads(p.read_text())["cases"]
 
 
+def load_testing_cases(shared):
+    p = shared / CORPUS / "k8saudit-tests/falcosecurity-testing-cases.json"
+    if not p.exists():
+        return []
+    return json.loads(p.read_text())["cases"]
+
+
 def pytest_generate_tests(metafunc):
+    import os
+    root = pathlib.Path(__file__).resolve().parents[2]
+    shared = pathlib.Path(os.environ.get("BULWARK_SHARED", root.parent / "shared"))
     if "case" in metafunc.fixturenames:
-        import os
-        root = pathlib.Path(__file__).resolve().parents[2]
-        shared = pathlib.Path(os.environ.get("BULWARK_SHARED", root.parent / "shared"))
         cases = load_cases(shared)
         metafunc.parametrize("case", cases, ids=[c["name"] for c in cases])
+    if "tcase" in metafunc.fixturenames:
+        cases = load_testing_cases(shared)
+        metafunc.parametrize("tcase", cases, ids=[c["test"] for c in cases])
 
 
 # The fixtures were written for falco 0.34.1's rule files; upstream has since
@@ -53,25 +63,38 @@ RENAMED_LISTS = {
 }
 
 
-# engine_v4_k8s_audit_rules.yaml refers to falco_hostnetwork_images, a list of
-# falco 0.34.1's falco_rules.yaml that the current upstream file no longer
-# defines, so the "trusted" append cannot reach that rule.
-NEEDS_OLD_FALCO_RULES = {"compat_engine_v4_create_hostnetwork_trusted_pod"}
+# engine_v4_k8s_audit_rules.yaml reads falco_privileged_images,
+# falco_hostnetwork_images and falco_sensitive_mount_images, lists of falco
+# 0.34.1's falco_rules.yaml that the current upstream file no longer defines.
+# When it is loaded, they are declared empty right after falco_rules.yaml (the
+# old items are other images than the fixtures' nginx), so that
+# trust_nginx_container.yaml's appends reach its rules as they did upstream;
+# the appends also go to the renamed k8s_audit_* lists of the current rules.
+OLD_FALCO_LISTS = "".join(f"- list: {old}\n  items: []\n" for old in RENAMED_LISTS)
+
+
+def rules_args(shared, files, tmp_path):
+    engine_v4 = any("engine_v4" in r for r in files)
+    args = []
+    for i, r in enumerate(files):
+        path = rules_path(shared, r)
+        if r.endswith("trust_nginx_container.yaml"):
+            text = path.read_text()
+            renamed = text
+            for old, new in RENAMED_LISTS.items():
+                renamed = renamed.replace(old, new)
+            path = tmp_path / f"{i}-{path.name}"
+            path.write_text((text + "\n" if engine_v4 else "") + renamed)
+        args += ["-r", path]
+        if engine_v4 and r.endswith("falco_rules.yaml"):
+            shim = tmp_path / "old-falco-lists.yaml"
+            shim.write_text(OLD_FALCO_LISTS)
+            args += ["-r", shim]
+    return args
 
 
 def test_fixture(bulwark, shared, case, tmp_path):
-    if case["name"] in NEEDS_OLD_FALCO_RULES:
-        pytest.xfail("needs falco 0.34.1's falco_rules.yaml lists")
-    args = ["audit", "--json"]
-    for i, r in enumerate(case["rules_file"]):
-        path = rules_path(shared, r)
-        text = path.read_text()
-        if r.endswith("trust_nginx_container.yaml"):
-            for old, new in RENAMED_LISTS.items():
-                text = text.replace(old, new)
-            path = tmp_path / f"{i}-{path.name}"
-            path.write_text(text)
-        args += ["-r", path]
+    args = ["audit", "--json"] + rules_args(shared, case["rules_file"], tmp_path)
     args.append(shared / CORPUS / "legacy-tests" / case["input"])
     p = run(bulwark, *args)
     assert p.returncode == 0, p.stderr
@@ -95,6 +118,89 @@ def test_fixture(bulwark, shared, case, tmp_path):
         assert counts == {}
     if case.get("stderr_contains"):
         assert case["stderr_contains"] in p.stderr
+
+
+# falcosecurity/testing's k8saudit_test.go names its rule files by Go
+# variable; these are the files of legacy-tests/rules/k8s_audit they embed.
+# LegacyFalcoRules_v1_0_1 (syscall rules, only lists matter here) is the
+# current falco_rules.yaml, as for cases.json.
+TESTING_RULES = {
+    "LegacyFalcoRules_v1_0_1": "BUILD_DIR/falco_rules.yaml",
+    "K8SAuditRules": "BUILD_DIR/k8s_audit_rules.yaml",
+    "K8SAuditEngineV4K8SAuditRules": "rules/k8s_audit/engine_v4_k8s_audit_rules.yaml",
+    "K8SAuditEngineV4AllowNginxContainer": "rules/k8s_audit/engine_v4/allow_nginx_container.yaml",
+    "K8SAuditEngineV4AllowOnlyApacheContainer":
+        "rules/k8s_audit/engine_v4/allow_only_apache_container.yaml",
+    "K8SAuditAllowNamespaceFoo": "rules/k8s_audit/allow_namespace_foo.yaml",
+    "K8SAuditAllowNginxContainer": "rules/k8s_audit/allow_nginx_container.yaml",
+    "K8SAuditAllowOnlyApacheContainer": "rules/k8s_audit/allow_only_apache_container.yaml",
+    "K8SAuditAllowUserSomeUser": "rules/k8s_audit/allow_user_some-user.yaml",
+    "K8SAuditDisallowKactivity": "rules/k8s_audit/disallow_kactivity.yaml",
+    "K8SAuditTrustNginxContainer": "rules/k8s_audit/trust_nginx_container.yaml",
+}
+PRIORITIES = {"WARNING": "Warning", "INFO": "Informational", "NOTICE": "Notice",
+              "ERROR": "Error", "CRITICAL": "Critical"}
+
+
+def capture_for(shared, tcase):
+    """The capture file: capture_file_guess snake-cases the Go variable
+    (some_user_..., fal01003); match it to the real name ignoring '_' and '-'."""
+    d = shared / CORPUS / "legacy-tests/trace_files/k8s_audit"
+    guess = tcase["capture_file_guess"].split("/")[-1]
+    norm = lambda n: n.replace("_", "").replace("-", "").lower()
+    for f in sorted(d.iterdir()):
+        if norm(f.name) == norm(guess):
+            return f
+    pytest.skip(f"capture {guess} ({tcase['capture_var']}) is not in the corpus")
+
+
+def test_testing_fixture(bulwark, shared, tcase, tmp_path):
+    """falcosecurity-testing-cases.json: the assertions of falcosecurity/testing
+    (NotZero/Zero/Equal over detections, by rule or priority), made exact: the
+    rules the assertions name, each as many times as they say, and no others;
+    a case without assertions (or with Zero) detects nothing."""
+    args = ["audit", "--json"] + rules_args(shared, [TESTING_RULES[v] for v in tcase["rules_vars"]],
+                                            tmp_path)
+    args.append(capture_for(shared, tcase))
+    p = run(bulwark, *args)
+    assert p.returncode == tcase["expected_exit_code"], p.stderr
+    alerts = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
+    counts = {}
+    for a in alerts:
+        counts[a["rule"]] = counts.get(a["rule"], 0) + 1
+        assert a["source"] == "k8s_audit"
+    asserts = tcase["detection_assertions"]
+    expected = {}
+    for a in asserts:
+        f = a["filter"]
+        if "OfRule" in f:
+            rule = RENAMED_RULES.get(f["OfRule"], f["OfRule"])
+            got = counts.get(rule, 0)
+            if a["assert"] == "Equal":
+                expected[rule] = a["value"]
+            elif a["assert"] == "NotZero":
+                assert got, f"{rule} not detected: {counts}"
+                expected[rule] = got
+            else:
+                assert got == 0, counts
+        elif "OfPriority" in f:
+            prio = PRIORITIES[f["OfPriority"]]
+            n = sum(1 for x in alerts if x["priority"] == prio)
+            assert (n == 0) == (a["assert"] == "Zero"), (a, counts)
+            if a["assert"] == "NotZero":
+                # exact: every detection has that priority
+                assert all(x["priority"] == prio for x in alerts), alerts
+        elif a["assert"] == "Zero":
+            assert counts == {}
+        else:
+            assert counts, "nothing detected"
+    if expected:
+        assert counts == expected
+    elif not any(a["assert"] == "NotZero" for a in asserts):
+        assert counts == {}
+    else:
+        # NotZero without a rule name: one rule, as the fixture's single event
+        assert len(counts) == 1, counts
 
 
 def test_text_output_and_summary(bulwark, shared):
@@ -171,3 +277,81 @@ def test_webhook(bulwark, shared):
         out, err = proc.communicate(timeout=10)
     rules = [json.loads(line)["rule"] for line in out.splitlines()]
     assert rules == ["K8s Service Created", "K8s Service Created"]
+
+
+class AlertSink:
+    """A local Falcosidekick stand-in: records POSTed JSON bodies; answers 503
+    to the first `fail_first` requests so that retries are exercised."""
+
+    def __init__(self, fail_first=0):
+        import http.server
+        import threading
+        sink = self
+        self.bodies, self.requests, self.fail_first = [], 0, fail_first
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(n)
+                sink.requests += 1
+                if sink.requests <= sink.fail_first:
+                    self.send_response(503)
+                    self.end_headers()
+                    return
+                assert self.headers.get("Content-Type") == "application/json"
+                sink.bodies.append(json.loads(body))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("fmt", ["--json", None])
+def test_http_output(bulwark, shared, fmt):
+    base = shared / CORPUS
+    sink = AlertSink(fail_first=1)
+    try:
+        args = ["audit", "-r", base / "plugins/k8saudit/rules/k8s_audit_rules.yaml",
+                "--http-output", sink.url,
+                base / "legacy-tests/trace_files/k8s_audit/create_nginx_pod_privileged.json"]
+        if fmt:
+            args.insert(1, fmt)
+        p = run(bulwark, *args, check=0)
+    finally:
+        sink.close()
+    # stdout keeps its format; the endpoint always gets Falco's JSON
+    assert p.stdout.strip().startswith("{") == bool(fmt)
+    assert [b["rule"] for b in sink.bodies] == ["Create Privileged Pod"]
+    b = sink.bodies[0]
+    assert set(b) == {"hostname", "output", "output_fields", "priority", "rule", "source",
+                      "tags", "time"}
+    assert b["priority"] == "Warning" and b["source"] == "k8s_audit"
+    assert sink.requests == 2  # one 503, then delivered
+    assert "HTTP output: 1 alerts sent, 1 retries" in p.stderr
+
+
+def test_http_output_unreachable(bulwark, shared):
+    base = shared / CORPUS
+    p = run(bulwark, "audit", "-r", base / "plugins/k8saudit/rules/k8s_audit_rules.yaml",
+            "--http-output", f"http://127.0.0.1:{free_port()}/",
+            base / "legacy-tests/trace_files/k8s_audit/create_nginx_pod_privileged.json",
+            check=0)
+    assert "HTTP output: 1 alerts not delivered (1 failed, 0 dropped)" in p.stderr
+    assert "Create Privileged Pod: 1" in p.stderr
+
+
+def test_http_output_bad_url(bulwark, shared):
+    base = shared / CORPUS
+    p = run(bulwark, "audit", "-r", base / "plugins/k8saudit/rules/k8s_audit_rules.yaml",
+            "--http-output", "ftp://x/", base / "legacy-tests/trace_files/k8s_audit/create_service.json")
+    assert p.returncode != 0 and "not an http(s) URL" in p.stderr

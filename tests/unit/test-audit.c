@@ -182,12 +182,88 @@ static void test_bad_input(void **state)
 	free(huge);
 }
 
+/* The in-place JSON decoder: escapes, numbers, strictness, dumps. */
+static void test_json_decoder(void **state)
+{
+	static const char *const bad[] = {
+		"{\"kind\":\"Event\",\"a\":\"\\u0000\"}",
+		"{\"kind\":\"Event\",\"a\":\"\\ud800\"}",
+		"{\"kind\":\"Event\",\"a\":01}",
+		"{\"kind\":\"Event\",\"a\":1.}",
+		"{\"kind\":\"Event\",\"a\":[1,]}",
+		"{\"kind\":\"Event\",\"a\":\"x\ty\"}",
+		"{\"kind\":\"Event\"} x",
+		"{\"kind\":\"Event\",\"a\":tru}",
+	};
+	struct bw_audit_batch *b = NULL;
+	struct bw_error *err = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < BW_ARRAY_SIZE(bad); i++) {
+		assert_true(bw_audit_decode(bad[i], strlen(bad[i]), &b, &err) < 0);
+		assert_non_null(strstr(err->msg, "invalid JSON"));
+		err = bw_error_free(err);
+	}
+	/* escapes decode, surrogate pairs become UTF-8 */
+	assert_true(matches("ka.user.name = \"a\\\"b\xf0\x9f\x98\x80\"",
+			    "{\"kind\":\"Event\",\"user\":{\"username\":\"a\\\"b\\ud83d\\ude00\"}}"));
+	assert_true(matches("ka.response.code = 201",
+			    "{\"kind\":\"Event\",\"responseStatus\":{\"code\":201}}"));
+	/* non-string values: compact JSON in document order, numbers as written */
+	assert_true(matches("ka.req.role.rules contains \"[1.50,-2e3,true,null],\"",
+			    "{\"kind\":\"Event\",\"requestObject\":{\"rules\":[{\"b\": [1.50, -2e3, true, null], \"a\": 1}]}}"));
+	assert_true(matches("jevt.rawtime = 1540476552581541000",
+			    "{\"kind\":\"Event\",\"stageTimestamp\":\"2018-10-25T14:09:12.581541Z\"}"));
+	assert_true(matches("jevt.rawtime = 1540469352000000000",
+			    "{\"kind\":\"Event\",\"stageTimestamp\":\"2018-10-25T14:09:12+02:00\"}"));
+}
+
+/* A reused replay event: values of the previous line never leak. */
+static void test_replay_reuse(void **state)
+{
+	static const char yaml[] =
+		"- rule: r\n  desc: d\n  condition: evt.type = open and not proc.name exists\n"
+		"  output: \"%evt.rawtime %proc.name\"\n  priority: INFO\n";
+	const struct bw_source *src = bw_replay_source();
+	struct bw_ruleset *rs = bw_ruleset_new();
+	struct bw_matcher *m = NULL;
+	struct bw_replay_decoder *d = NULL;
+	struct bw_replay_event *e = NULL;
+	struct bw_error *err = NULL;
+	const char *l1 = "{\"ts\": 5, \"evt.type\": \"open\", \"proc.name\": \"bash\"}";
+	const char *l2 = "{\"evt.type\": \"open\", \"ts\": 7}";
+	const char *l3 = "{\"evt.type\": \"open\", \"proc.name\": \"x\", \"ts\": \"no\"}";
+
+	(void)state;
+	assert_int_equal(bw_ruleset_load_string(rs, "t.yaml", yaml, strlen(yaml), &err), 0);
+	assert_int_equal(bw_ruleset_compile(rs, &src, 1, &err), 0);
+	assert_int_equal(bw_matcher_new(rs, src, NULL, &m, &err), 0);
+	assert_int_equal(bw_replay_decoder_new(m, &d, &err), 0);
+	assert_int_equal(bw_replay_decode_into(d, l1, strlen(l1), &e, &err), 0);
+	assert_int_equal(bw_matcher_run(m, e, bw_replay_event_type(e), NULL, NULL), 0);
+	assert_int_equal(bw_replay_decode_into(d, l2, strlen(l2), &e, &err), 0);
+	assert_int_equal(bw_matcher_run(m, e, bw_replay_event_type(e), NULL, NULL), 1);
+	struct bw_buf b = BW_BUF_INIT(1 << 16);
+	assert_int_equal(bw_matcher_format_text(m, bw_ruleset_rule(rs, 0), e, &b), 0);
+	assert_non_null(strstr(b.data, "Informational 7 <NA>"));
+	bw_buf_done(&b);
+	assert_true(bw_replay_decode_into(d, l3, strlen(l3), &e, &err) < 0);
+	assert_non_null(strstr(err->msg, "`ts` must be an integer"));
+	err = bw_error_free(err);
+	bw_replay_event_free(e);
+	bw_replay_decoder_free(d);
+	bw_matcher_free(m);
+	bw_ruleset_free(rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_eventlist_and_output),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_json_decoder),
+		cmocka_unit_test(test_replay_reuse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -264,6 +264,40 @@ static void test_dockerfile_runaway(void **state)
 	bw_buf_done(&b);
 }
 
+static void test_cross_object(void **state)
+{
+	static const char text[] =
+		"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\n"
+		"spec:\n  replicas: 3\n  selector: {matchLabels: {app: web}}\n"
+		"  template:\n    metadata: {labels: {app: web, tier: front}}\n"
+		"    spec:\n      serviceAccountName: web\n"
+		"      containers: [{name: c, image: 'nginx@sha256:"
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'}]\n"
+		"---\napiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\n"
+		"spec: {selector: {app: web}}\n"
+		"---\napiVersion: v1\nkind: Service\nmetadata: {name: orphan, namespace: shop}\n"
+		"spec: {selector: {app: gone}}\n"
+		"---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+		"metadata: {name: np, namespace: shop}\n"
+		"spec:\n  podSelector:\n    matchExpressions: [{key: tier, operator: In, values: [back]}]\n"
+		"---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\n"
+		"metadata: {name: h, namespace: shop}\n"
+		"spec: {scaleTargetRef: {kind: Deployment, name: web}, minReplicas: 3}\n";
+	struct bw_config_scan *s = scan_text("app.yaml", text, BW_PSS_BASELINE);
+
+	(void)state;
+	assert_int_equal(count(s, "K8S-DANGLING-SERVICE"), 1);
+	assert_string_equal(first(s, "K8S-DANGLING-SERVICE")->name, "orphan");
+	assert_int_equal(count(s, "K8S-DANGLING-NETPOL"), 1);
+	assert_int_equal(count(s, "K8S-DANGLING-HPA"), 0);
+	assert_int_equal(count(s, "K8S-HPA-MIN-REPLICAS"), 0);
+	assert_int_equal(count(s, "K8S-NONEXISTENT-SA"), 1);
+	assert_int_equal(count(s, "K8S-MISMATCHING-SELECTOR"), 0);
+	assert_int_equal(count(s, "K8S-IMAGE-DIGEST"), 0);
+	assert_int_equal(count(s, "K8S-NON-ISOLATED-POD"), 1);
+	bw_config_scan_free(s);
+}
+
 static void test_explain_table(void **state)
 {
 	(void)state;
@@ -294,6 +328,7 @@ int main(void)
 		cmocka_unit_test(test_dockerfile_parse),
 		cmocka_unit_test(test_dockerfile_checks),
 		cmocka_unit_test(test_dockerfile_runaway),
+		cmocka_unit_test(test_cross_object),
 		cmocka_unit_test(test_explain_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

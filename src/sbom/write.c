@@ -1,0 +1,495 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "bulwark/limits.h"
+#include "bulwark/sbom.h"
+
+/*
+ * SBOM writers. Documents are built as jansson trees and dumped with sorted
+ * keys off, in the field order the specs list them, so output is stable.
+ */
+
+int bw_sbom_format_parse(const char *s, enum bw_sbom_format *ret)
+{
+	if (!strcmp(s, "table"))
+		*ret = BW_SBOM_TABLE;
+	else if (!strcmp(s, "json"))
+		*ret = BW_SBOM_JSON;
+	else if (!strcmp(s, "cyclonedx") || !strcmp(s, "cyclonedx-json"))
+		*ret = BW_SBOM_CYCLONEDX;
+	else if (!strcmp(s, "spdx-json") || !strcmp(s, "spdx"))
+		*ret = BW_SBOM_SPDX_JSON;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static bool is_os_pkg(const struct bw_pkg *p)
+{
+	return p->type && (!strcmp(p->type, "deb") || !strcmp(p->type, "apk") || !strcmp(p->type, "rpm") ||
+			   !strcmp(p->type, "opkg"));
+}
+
+static void uuid4(char out[37])
+{
+	uint8_t b[16];
+
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		for (size_t i = 0; i < sizeof(b); i++)
+			b[i] = (uint8_t)((ts.tv_nsec >> (i % 4 * 8)) ^ (ts.tv_sec >> (i % 8)) ^ (i * 37));
+	}
+	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
+	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+		 b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+static void now_rfc3339(const struct bw_sbom_opts *o, char out[32])
+{
+	time_t t = time(NULL);
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	struct tm tm;
+
+	if (o && o->timestamp) {
+		snprintf(out, 32, "%s", o->timestamp);
+		return;
+	}
+	if (sde && *sde) {
+		char *end;
+		long long v = strtoll(sde, &end, 10);
+		if (!*end && v >= 0)
+			t = (time_t)v;
+	}
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* json_object_set_new that skips NULL strings. */
+static void put_str(json_t *o, const char *k, const char *v)
+{
+	if (v && *v)
+		json_object_set_new(o, k, json_string(v));
+}
+
+static const char *image_name(const struct bw_image *img, const struct bw_sbom_opts *o)
+{
+	if (o && o->name)
+		return o->name;
+	if (img && bw_image_ref(img)->name)
+		return bw_image_ref(img)->name;
+	if (img && bw_image_ref(img)->path)
+		return bw_image_ref(img)->path;
+	return "unknown";
+}
+
+/* pkg:oci/NAME@DIGEST as the PURL spec describes OCI images. */
+static char *image_purl(const struct bw_image *img, const char *name)
+{
+	const char *dg = img ? bw_image_manifest_digest(img) : NULL;
+	const struct bw_ref *ref = img ? bw_image_ref(img) : NULL;
+	const char *base;
+	char *s = NULL;
+	char buf[256];
+	size_t n = 0;
+
+	if (!dg)
+		return NULL;
+	base = ref && ref->repository ? ref->repository : name;
+	if (strrchr(base, '/'))
+		base = strrchr(base, '/') + 1;
+	for (const char *c = base; *c && n < sizeof(buf) - 1; c++) {
+		if (*c == ':' || *c == '@')
+			break;
+		buf[n++] = (char)((*c >= 'A' && *c <= 'Z') ? *c + 32 : *c);
+	}
+	buf[n] = 0;
+	if (!n)
+		snprintf(buf, sizeof(buf), "image");
+	if (asprintf(&s, "pkg:oci/%s@sha256%%3A%s", buf, dg + 7) < 0)
+		return NULL;
+	return s;
+}
+
+static int dump(FILE *f, json_t *doc, struct bw_error **err)
+{
+	int r = json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+	json_decref(doc);
+	if (r < 0 || fputc('\n', f) == EOF)
+		return bw_error_set(err, -EIO, "cannot write the SBOM: %m");
+	return 0;
+}
+
+/* ---------------------------------------------------------------- CycloneDX */
+
+static json_t *cdx_properties(const struct bw_pkg *p, const struct bw_image *img)
+{
+	json_t *props = json_array();
+
+#define PROP(k, v)                                                                     \
+	do {                                                                           \
+		const char *v_ = (v);                                                          \
+		if (v_ && *v_) {                                                       \
+			json_t *o_ = json_object();                                    \
+			json_object_set_new(o_, "name", json_string(k));               \
+			json_object_set_new(o_, "value", json_string(v_));             \
+			json_array_append_new(props, o_);                              \
+		}                                                                      \
+	} while (0)
+	PROP("bulwark:package:type", p->type);
+	PROP("bulwark:package:cataloger", p->cataloger);
+	PROP("bulwark:package:arch", p->arch);
+	PROP("bulwark:package:src_name", p->source_name);
+	PROP("bulwark:package:src_version", p->source_version);
+	PROP("bulwark:package:source_rpm", p->source_rpm);
+	if (p->layer >= 0 && img && bw_image_layer(img, (size_t)p->layer)) {
+		const struct bw_layer_desc *l = bw_image_layer(img, (size_t)p->layer);
+		PROP("bulwark:layer:digest", l->digest);
+		PROP("bulwark:layer:diff_id", l->diff_id);
+	}
+	if (p->epoch >= 0) {
+		char e[16];
+		snprintf(e, sizeof(e), "%d", p->epoch);
+		PROP("bulwark:package:epoch", e);
+	}
+#undef PROP
+	return props;
+}
+
+static int write_cyclonedx(FILE *f, const struct bw_image *img, const struct bw_pkg_result *res,
+			   const struct bw_sbom_opts *o, struct bw_error **err)
+{
+	json_t *doc = json_object(), *meta = json_object(), *tools = json_object(), *tc = json_array();
+	json_t *tool = json_object(), *root = json_object(), *comps = json_array(), *deps = json_array();
+	json_t *root_dep = json_object(), *root_on = json_array(), *os_dep = NULL, *os_on = NULL;
+	const char *name = image_name(img, o);
+	char uuid[37], ts[32], serial[64];
+	_cleanup_free_ char *ipurl = image_purl(img, name);
+	const char *root_ref = ipurl ? ipurl : name;
+	char os_ref[128] = "";
+
+	uuid4(uuid);
+	now_rfc3339(o, ts);
+	snprintf(serial, sizeof(serial), "urn:uuid:%s", uuid);
+	json_object_set_new(doc, "$schema", json_string("http://cyclonedx.org/schema/bom-1.6.schema.json"));
+	json_object_set_new(doc, "bomFormat", json_string("CycloneDX"));
+	json_object_set_new(doc, "specVersion", json_string("1.6"));
+	json_object_set_new(doc, "serialNumber", json_string(serial));
+	json_object_set_new(doc, "version", json_integer(1));
+	json_object_set_new(meta, "timestamp", json_string(ts));
+	json_object_set_new(tool, "type", json_string("application"));
+	json_object_set_new(tool, "name", json_string("bulwark"));
+	json_object_set_new(tool, "version", json_string(BW_VERSION));
+	json_array_append_new(tc, tool);
+	json_object_set_new(tools, "components", tc);
+	json_object_set_new(meta, "tools", tools);
+	json_object_set_new(root, "bom-ref", json_string(root_ref));
+	json_object_set_new(root, "type", json_string(img && bw_image_manifest_digest(img) ? "container" : "file"));
+	json_object_set_new(root, "name", json_string(name));
+	if (ipurl)
+		json_object_set_new(root, "purl", json_string(ipurl));
+	if (img && bw_image_manifest_digest(img)) {
+		json_t *h = json_array(), *ho = json_object();
+		json_object_set_new(ho, "alg", json_string("SHA-256"));
+		json_object_set_new(ho, "content", json_string(bw_image_manifest_digest(img) + 7));
+		json_array_append_new(h, ho);
+		json_object_set_new(root, "hashes", h);
+	}
+	json_object_set_new(meta, "component", root);
+	json_object_set_new(doc, "metadata", meta);
+
+	if (res->os.id && *res->os.id) {
+		json_t *oc = json_object();
+		snprintf(os_ref, sizeof(os_ref), "os:%s@%s", res->os.id,
+			 res->os.version_id ? res->os.version_id : "");
+		json_object_set_new(oc, "bom-ref", json_string(os_ref));
+		json_object_set_new(oc, "type", json_string("operating-system"));
+		json_object_set_new(oc, "name", json_string(res->os.id));
+		put_str(oc, "version", res->os.version_id);
+		put_str(oc, "description", res->os.pretty_name);
+		json_array_append_new(comps, oc);
+		json_array_append_new(root_on, json_string(os_ref));
+		os_dep = json_object();
+		os_on = json_array();
+	}
+	for (size_t i = 0; i < res->pkgs.n; i++) {
+		const struct bw_pkg *p = &res->pkgs.v[i];
+		json_t *c = json_object();
+		char ref[64];
+
+		snprintf(ref, sizeof(ref), "pkg-%zu", i + 1);
+		json_object_set_new(c, "bom-ref", json_string(ref));
+		json_object_set_new(c, "type", json_string("library"));
+		json_object_set_new(c, "name", json_string(p->name ? p->name : ""));
+		put_str(c, "version", p->version);
+		if (p->license && *p->license) {
+			json_t *ls = json_array(), *lo = json_object(), *l = json_object();
+			json_object_set_new(l, "name", json_string(p->license));
+			json_object_set_new(lo, "license", l);
+			json_array_append_new(ls, lo);
+			json_object_set_new(c, "licenses", ls);
+		}
+		put_str(c, "purl", p->purl);
+		json_object_set_new(c, "properties", cdx_properties(p, img));
+		if (p->location && *p->location) {
+			json_t *ev = json_object(), *id = json_object(), *occ = json_array(), *loc = json_object();
+			json_object_set_new(loc, "location", json_string(p->location));
+			json_array_append_new(occ, loc);
+			json_object_set_new(ev, "occurrences", occ);
+			(void)id;
+			json_decref(id);
+			json_object_set_new(c, "evidence", ev);
+		}
+		json_array_append_new(comps, c);
+		if (os_on && is_os_pkg(p))
+			json_array_append_new(os_on, json_string(ref));
+		else
+			json_array_append_new(root_on, json_string(ref));
+	}
+	json_object_set_new(doc, "components", comps);
+	json_object_set_new(root_dep, "ref", json_string(root_ref));
+	json_object_set_new(root_dep, "dependsOn", root_on);
+	json_array_append_new(deps, root_dep);
+	if (os_dep) {
+		json_object_set_new(os_dep, "ref", json_string(os_ref));
+		json_object_set_new(os_dep, "dependsOn", os_on);
+		json_array_append_new(deps, os_dep);
+	}
+	json_object_set_new(doc, "dependencies", deps);
+	return dump(f, doc, err);
+}
+
+/* ---------------------------------------------------------------- SPDX */
+
+/* A licence string usable as an SPDX expression: ids joined by AND/OR/WITH. */
+static bool spdx_expr_ok(const char *s)
+{
+	bool want_id = true;
+	const char *p = s;
+
+	if (!s || !*s)
+		return false;
+	while (*p) {
+		size_t n;
+		while (*p == ' ' || *p == '(' || *p == ')')
+			p++;
+		if (!*p)
+			break;
+		n = strcspn(p, " ()");
+		if (want_id) {
+			for (size_t i = 0; i < n; i++) {
+				char c = p[i];
+				if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+				      c == '.' || c == '-' || c == '+'))
+					return false;
+			}
+			want_id = false;
+		} else {
+			if (!(n == 3 && !strncmp(p, "AND", 3)) && !(n == 2 && !strncmp(p, "OR", 2)) &&
+			    !(n == 4 && !strncmp(p, "WITH", 4)))
+				return false;
+			want_id = true;
+		}
+		p += n;
+	}
+	return !want_id;
+}
+
+static void spdx_rel(json_t *rels, const char *a, const char *type, const char *b)
+{
+	json_t *r = json_object();
+
+	json_object_set_new(r, "spdxElementId", json_string(a));
+	json_object_set_new(r, "relationshipType", json_string(type));
+	json_object_set_new(r, "relatedSpdxElement", json_string(b));
+	json_array_append_new(rels, r);
+}
+
+static int write_spdx(FILE *f, const struct bw_image *img, const struct bw_pkg_result *res,
+		      const struct bw_sbom_opts *o, struct bw_error **err)
+{
+	json_t *doc = json_object(), *ci = json_object(), *creators = json_array(), *pkgs = json_array();
+	json_t *rels = json_array(), *root = json_object();
+	const char *name = image_name(img, o);
+	char uuid[37], ts[32], ns[512];
+	_cleanup_free_ char *ipurl = image_purl(img, name);
+	bool have_os = res->os.id && *res->os.id;
+
+	uuid4(uuid);
+	now_rfc3339(o, ts);
+	json_object_set_new(doc, "spdxVersion", json_string("SPDX-2.3"));
+	json_object_set_new(doc, "dataLicense", json_string("CC0-1.0"));
+	json_object_set_new(doc, "SPDXID", json_string("SPDXRef-DOCUMENT"));
+	json_object_set_new(doc, "name", json_string(name));
+	snprintf(ns, sizeof(ns), "https://bulwark.invalid/spdx/%s", uuid);
+	json_object_set_new(doc, "documentNamespace", json_string(ns));
+	json_array_append_new(creators, json_string("Tool: bulwark-" BW_VERSION));
+	json_object_set_new(ci, "creators", creators);
+	json_object_set_new(ci, "created", json_string(ts));
+	json_object_set_new(doc, "creationInfo", ci);
+
+	json_object_set_new(root, "name", json_string(name));
+	json_object_set_new(root, "SPDXID", json_string("SPDXRef-Image"));
+	if (img && bw_image_manifest_digest(img))
+		json_object_set_new(root, "versionInfo", json_string(bw_image_manifest_digest(img)));
+	json_object_set_new(root, "downloadLocation", json_string("NOASSERTION"));
+	json_object_set_new(root, "filesAnalyzed", json_false());
+	json_object_set_new(root, "primaryPackagePurpose",
+			    json_string(img && bw_image_manifest_digest(img) ? "CONTAINER" : "SOURCE"));
+	if (ipurl) {
+		json_t *er = json_array(), *e = json_object();
+		json_object_set_new(e, "referenceCategory", json_string("PACKAGE-MANAGER"));
+		json_object_set_new(e, "referenceType", json_string("purl"));
+		json_object_set_new(e, "referenceLocator", json_string(ipurl));
+		json_array_append_new(er, e);
+		json_object_set_new(root, "externalRefs", er);
+	}
+	json_array_append_new(pkgs, root);
+	json_object_set_new(doc, "documentDescribes", json_pack("[s]", "SPDXRef-Image"));
+	spdx_rel(rels, "SPDXRef-DOCUMENT", "DESCRIBES", "SPDXRef-Image");
+	if (have_os) {
+		json_t *op = json_object();
+		json_object_set_new(op, "name", json_string(res->os.id));
+		json_object_set_new(op, "SPDXID", json_string("SPDXRef-OperatingSystem"));
+		put_str(op, "versionInfo", res->os.version_id);
+		json_object_set_new(op, "downloadLocation", json_string("NOASSERTION"));
+		json_object_set_new(op, "filesAnalyzed", json_false());
+		json_object_set_new(op, "primaryPackagePurpose", json_string("OPERATING-SYSTEM"));
+		json_array_append_new(pkgs, op);
+		spdx_rel(rels, "SPDXRef-Image", "CONTAINS", "SPDXRef-OperatingSystem");
+	}
+	for (size_t i = 0; i < res->pkgs.n; i++) {
+		const struct bw_pkg *p = &res->pkgs.v[i];
+		json_t *sp = json_object();
+		char id[64];
+		const char *lic = spdx_expr_ok(p->license) ? p->license : "NOASSERTION";
+
+		snprintf(id, sizeof(id), "SPDXRef-Package-%zu", i + 1);
+		json_object_set_new(sp, "name", json_string(p->name ? p->name : ""));
+		json_object_set_new(sp, "SPDXID", json_string(id));
+		put_str(sp, "versionInfo", p->version);
+		json_object_set_new(sp, "downloadLocation", json_string("NOASSERTION"));
+		json_object_set_new(sp, "filesAnalyzed", json_false());
+		json_object_set_new(sp, "licenseConcluded", json_string("NOASSERTION"));
+		json_object_set_new(sp, "licenseDeclared", json_string(lic));
+		json_object_set_new(sp, "copyrightText", json_string("NOASSERTION"));
+		if (p->location && *p->location) {
+			char si[BW_MAX_PATH + 64];
+			snprintf(si, sizeof(si), "found by %s in %s", p->cataloger ? p->cataloger : "bulwark",
+				 p->location);
+			json_object_set_new(sp, "sourceInfo", json_string(si));
+		}
+		if (p->purl) {
+			json_t *er = json_array(), *e = json_object();
+			json_object_set_new(e, "referenceCategory", json_string("PACKAGE-MANAGER"));
+			json_object_set_new(e, "referenceType", json_string("purl"));
+			json_object_set_new(e, "referenceLocator", json_string(p->purl));
+			json_array_append_new(er, e);
+			json_object_set_new(sp, "externalRefs", er);
+		}
+		json_object_set_new(sp, "primaryPackagePurpose", json_string("LIBRARY"));
+		json_array_append_new(pkgs, sp);
+		spdx_rel(rels, have_os && is_os_pkg(p) ? "SPDXRef-OperatingSystem" : "SPDXRef-Image", "CONTAINS",
+			 id);
+	}
+	json_object_set_new(doc, "packages", pkgs);
+	json_object_set_new(doc, "relationships", rels);
+	return dump(f, doc, err);
+}
+
+/* ---------------------------------------------------------------- native */
+
+static int write_json(FILE *f, const struct bw_image *img, const struct bw_pkg_result *res,
+		      const struct bw_sbom_opts *o, struct bw_error **err)
+{
+	json_t *doc = json_object(), *os = json_object(), *arr = json_array();
+
+	json_object_set_new(doc, "image", json_string(image_name(img, o)));
+	if (img && bw_image_manifest_digest(img))
+		json_object_set_new(doc, "manifest_digest", json_string(bw_image_manifest_digest(img)));
+	put_str(os, "id", res->os.id);
+	put_str(os, "version_id", res->os.version_id);
+	put_str(os, "version", res->os.version);
+	put_str(os, "version_codename", res->os.version_codename);
+	put_str(os, "name", res->os.name);
+	put_str(os, "pretty_name", res->os.pretty_name);
+	put_str(os, "id_like", res->os.id_like);
+	put_str(os, "family", res->os.family);
+	json_object_set_new(doc, "os", os);
+	json_object_set_new(doc, "count", json_integer((json_int_t)res->pkgs.n));
+	for (size_t i = 0; i < res->pkgs.n; i++) {
+		const struct bw_pkg *p = &res->pkgs.v[i];
+		json_t *j = json_object();
+		put_str(j, "name", p->name);
+		put_str(j, "version", p->version);
+		put_str(j, "release", p->release);
+		if (p->epoch >= 0)
+			json_object_set_new(j, "epoch", json_integer(p->epoch));
+		put_str(j, "arch", p->arch);
+		put_str(j, "type", p->type);
+		put_str(j, "purl", p->purl);
+		put_str(j, "source_name", p->source_name);
+		put_str(j, "source_version", p->source_version);
+		put_str(j, "source_rpm", p->source_rpm);
+		put_str(j, "license", p->license);
+		put_str(j, "cataloger", p->cataloger);
+		put_str(j, "location", p->location);
+		if (p->layer >= 0) {
+			json_object_set_new(j, "layer", json_integer(p->layer + 1));
+			if (img && bw_image_layer(img, (size_t)p->layer))
+				put_str(j, "layer_digest", bw_image_layer(img, (size_t)p->layer)->digest);
+		}
+		if (p->dev)
+			json_object_set_new(j, "dev", json_true());
+		json_array_append_new(arr, j);
+	}
+	json_object_set_new(doc, "packages", arr);
+	return dump(f, doc, err);
+}
+
+static int write_table(FILE *f, const struct bw_pkg_result *res, struct bw_error **err)
+{
+	size_t wn = 4, wv = 7;
+
+	for (size_t i = 0; i < res->pkgs.n; i++) {
+		const struct bw_pkg *p = &res->pkgs.v[i];
+		size_t a = p->name ? strlen(p->name) : 0, b = p->version ? strlen(p->version) : 0;
+		if (a > wn)
+			wn = a < 60 ? a : 60;
+		if (b > wv)
+			wv = b < 40 ? b : 40;
+	}
+	if (res->os.id)
+		fprintf(f, "OS: %s\n\n", res->os.pretty_name ? res->os.pretty_name : res->os.id);
+	fprintf(f, "%-*s  %-*s  %s\n", (int)wn, "NAME", (int)wv, "VERSION", "TYPE");
+	for (size_t i = 0; i < res->pkgs.n; i++) {
+		const struct bw_pkg *p = &res->pkgs.v[i];
+		fprintf(f, "%-*s  %-*s  %s\n", (int)wn, p->name ? p->name : "", (int)wv,
+			p->version ? p->version : "", p->type ? p->type : "");
+	}
+	if (ferror(f))
+		return bw_error_set(err, -EIO, "cannot write the table: %m");
+	return 0;
+}
+
+int bw_sbom_write(FILE *f, enum bw_sbom_format fmt, const struct bw_image *img,
+		  const struct bw_pkg_result *res, const struct bw_sbom_opts *opts, struct bw_error **err)
+{
+	switch (fmt) {
+	case BW_SBOM_CYCLONEDX:
+		return write_cyclonedx(f, img, res, opts, err);
+	case BW_SBOM_SPDX_JSON:
+		return write_spdx(f, img, res, opts, err);
+	case BW_SBOM_JSON:
+		return write_json(f, img, res, opts, err);
+	case BW_SBOM_TABLE:
+		return write_table(f, res, err);
+	}
+	return bw_error_set(err, -EINVAL, "unknown SBOM format");
+}

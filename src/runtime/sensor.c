@@ -209,12 +209,11 @@ void bw_sensor_get_stats(struct bw_sensor *s, struct bw_sensor_stats *ret)
 /* ---------------------------------------------------------------- JSON */
 
 /* Hot path: every event is formatted here, so no printf. */
-static void put_str(struct bw_buf *b, const char *s)
+static void put_escaped(struct bw_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s, *run = p;
 
-	bw_buf_append(b, "\"", 1);
 	for (; *p; p++) {
 		if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
 			continue;
@@ -229,7 +228,51 @@ static void put_str(struct bw_buf *b, const char *s)
 		run = p + 1;
 	}
 	bw_buf_append(b, run, (size_t)(p - run));
+}
+
+static void put_str(struct bw_buf *b, const char *s)
+{
 	bw_buf_append(b, "\"", 1);
+	put_escaped(b, s);
+	bw_buf_append(b, "\"", 1);
+}
+
+/* "a" or "a rest" as one JSON string (Falco's proc.cmdline). */
+static void put_cmdline(struct bw_buf *b, const char *a, const char *rest)
+{
+	bw_buf_append(b, "\"", 1);
+	put_escaped(b, a);
+	if (rest && *rest) {
+		bw_buf_append(b, " ", 1);
+		put_escaped(b, rest);
+	}
+	bw_buf_append(b, "\"", 1);
+}
+
+static void put_num(struct bw_buf *b, long long v)
+{
+	char tmp[24], *w = tmp + sizeof(tmp);
+	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+
+	do {
+		*--w = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--w = '-';
+	bw_buf_append(b, w, (size_t)(tmp + sizeof(tmp) - w));
+}
+
+static char *u32_str(uint32_t v, char buf[12])
+{
+	char *w = buf + 11;
+
+	*w = 0;
+	do {
+		*--w = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return w;
 }
 
 static void put_key(struct bw_buf *b, const char *k)
@@ -247,19 +290,16 @@ static void kv_str(struct bw_buf *b, const char *k, const char *v)
 	put_str(b, v);
 }
 
+static void kv_bool(struct bw_buf *b, const char *k, bool v)
+{
+	put_key(b, k);
+	bw_buf_puts(b, v ? "true" : "false");
+}
+
 static void kv_num(struct bw_buf *b, const char *k, long long v)
 {
-	char tmp[24], *w = tmp + sizeof(tmp);
-	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-
-	do {
-		*--w = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		*--w = '-';
 	put_key(b, k);
-	bw_buf_append(b, w, (size_t)(tmp + sizeof(tmp) - w));
+	put_num(b, v);
 }
 
 /* ---------------------------------------------------------------- processes */
@@ -335,12 +375,12 @@ static struct proc *proc_from_procfs(uint32_t pid)
 
 static struct proc *proc_get(struct bw_sensor *s, uint32_t pid)
 {
-	char key[16];
+	char kb[12], *key;
 	struct proc *p;
 
 	if (pid == 0)
 		return NULL;
-	snprintf(key, sizeof(key), "%u", pid);
+	key = u32_str(pid, kb);
 	p = bw_map_get(s->procs, key);
 	if (p)
 		return p;
@@ -608,7 +648,8 @@ static void common_fields(struct bw_sensor *s, const struct bw_ev_hdr *h, const 
 	kstr(cg, sizeof(cg), h->cgroup, sizeof(h->cgroup));
 	kstr(comm, sizeof(comm), h->comm, sizeof(h->comm));
 	c = container_get(s, cg);
-	bw_buf_printf(b, "{\"ts\":%lld", (long long)((int64_t)h->ts + s->mono_to_real));
+	bw_buf_puts(b, "{\"ts\":");
+	put_num(b, (long long)((int64_t)h->ts + s->mono_to_real));
 	kv_str(b, "evt.type", type);
 	kv_str(b, "evt.dir", dir);
 	kv_num(b, "evt.rawres", (long long)h->res);
@@ -621,20 +662,15 @@ static void common_fields(struct bw_sensor *s, const struct bw_ev_hdr *h, const 
 		kv_str(b, "proc.exepath", p->exepath[0] ? p->exepath : NULL);
 		kv_str(b, "proc.exe", p->exe);
 		kv_str(b, "proc.args", p->args ? p->args : "");
-		bw_buf_printf(b, ",\"proc.cmdline\":");
-		{
-			char cmd[BW_EV_COMM + BW_EV_ARGS + 2];
-			snprintf(cmd, sizeof(cmd), "%s%s%s", comm, p->args && *p->args ? " " : "", p->args ? p->args : "");
-			put_str(b, cmd);
-		}
+		put_key(b, "proc.cmdline");
+		put_cmdline(b, comm, p->args);
 		kv_str(b, "proc.cwd", p->cwd[0] ? p->cwd : NULL);
 	}
 	pp = proc_get(s, h->ppid);
 	if (pp) {
-		char pcmd[BW_EV_COMM + BW_EV_ARGS + 2];
 		kv_str(b, "proc.pname", pp->comm);
-		snprintf(pcmd, sizeof(pcmd), "%s%s%s", pp->comm, pp->args && *pp->args ? " " : "", pp->args ? pp->args : "");
-		kv_str(b, "proc.pcmdline", pcmd);
+		put_key(b, "proc.pcmdline");
+		put_cmdline(b, pp->comm, pp->args);
 		kv_str(b, "proc.pexepath", pp->exepath[0] ? pp->exepath : NULL);
 	}
 	/* Ancestry: element 0 is the process itself, as Falco indexes it. */
@@ -709,7 +745,7 @@ static int decode_exec(struct bw_sensor *s, const struct bw_ev_exec *e)
 
 	common_fields(s, &e->h, "execve", "<");
 	kv_str(&s->line, "evt.arg.flags", (e->flags & 1) ? "EXE_FROM_MEMFD" : "");
-	bw_buf_printf(&s->line, ",\"proc.is_exe_from_memfd\":%s", (e->flags & 1) ? "true" : "false");
+	kv_bool(&s->line, "proc.is_exe_from_memfd", e->flags & 1);
 	return 0;
 }
 
@@ -738,13 +774,13 @@ static int decode_open(struct bw_sensor *s, const struct bw_ev_open *e)
 	}
 	kv_str(b, "fd.typechar", (e->flags & O_DIRECTORY) ? "d" : "f");
 	kv_num(b, "fd.num", (long long)e->h.res);
-	bw_buf_printf(b, ",\"evt.is_open_read\":%s", acc == O_RDONLY || acc == O_RDWR ? "true" : "false");
-	bw_buf_printf(b, ",\"evt.is_open_write\":%s", acc == O_WRONLY || acc == O_RDWR ? "true" : "false");
-	bw_buf_printf(b, ",\"evt.arg\":{\"flags\":");
+	kv_bool(b, "evt.is_open_read", acc == O_RDONLY || acc == O_RDWR);
+	kv_bool(b, "evt.is_open_write", acc == O_WRONLY || acc == O_RDWR);
+	bw_buf_puts(b, ",\"evt.arg\":{\"flags\":");
 	put_str(b, flags);
-	bw_buf_printf(b, ",\"name\":");
-	put_str(b, path);
-	bw_buf_printf(b, ",\"mode\":%u}", e->mode);
+	kv_str(b, "name", path);
+	kv_num(b, "mode", e->mode);
+	bw_buf_puts(b, "}");
 	return 0;
 }
 

@@ -283,4 +283,13 @@ BW_API int bw_config_scan_report(struct bw_config_scan *s, const struct bw_check
 /* Sorts findings by file, line, column, check id (stable output). */
 BW_API void bw_config_scan_sort(struct bw_config_scan *s);
 
+/*
+ * Writes an image's config (its JSON, as bw_image_config_json() gives it)
+ * as a Dockerfile: a RUN/COPY/ADD line per history step, then ENV, EXPOSE,
+ * WORKDIR, HEALTHCHECK, USER, ENTRYPOINT and CMD from the config, so the
+ * Dockerfile checks judge the image as built. The caller frees *ret.
+ */
+BW_API int bw_config_image_dockerfile(const char *config_json, char **ret, size_t *ret_len,
+				      struct bw_error **err);
+
 #endif

@@ -29,6 +29,10 @@ static const char help[] =
 	"      --ignorefile FILE   check ids to skip, one a line, optionally with a path\n"
 	"                          glob (default: .bulwarkignore when present)\n"
 	"      --skip-check ID     skip a check (repeatable)\n"
+	"      --image REF         also check an image's config (USER, EXPOSE, secrets in\n"
+	"                          ENV, HEALTHCHECK, its history) as the Dockerfile it\n"
+	"                          amounts to (repeatable; with --platform, --insecure,\n"
+	"                          --username, --password, --timeout for registries)\n"
 	"  -q, --quiet             print only errors\n"
 	"  -d, --debug             print debug messages\n"
 	"  -h, --help              show this help\n"
@@ -389,6 +393,12 @@ int cmd_config(int argc, char **argv)
 		{ "pss-level", required_argument, NULL, 1002 },
 		{ "ignorefile", required_argument, NULL, 1003 },
 		{ "skip-check", required_argument, NULL, 1004 },
+		{ "image", required_argument, NULL, 2001 },
+		{ "platform", required_argument, NULL, 2002 },
+		{ "insecure", no_argument, NULL, 2003 },
+		{ "username", required_argument, NULL, 2004 },
+		{ "password", required_argument, NULL, 2005 },
+		{ "timeout", required_argument, NULL, 2006 },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
@@ -396,6 +406,9 @@ int cmd_config(int argc, char **argv)
 	};
 	struct config_args a = { 0 };
 	struct bw_config_opts copts = { .size = sizeof(copts) };
+	struct bw_image_opts iopts = { .sz = sizeof(iopts) };
+	_cleanup_free_ const char **images = calloc((size_t)argc + 1, sizeof(char *));
+	size_t nimages = 0;
 	struct bw_config_scan *s = NULL;
 	struct bw_error *err = NULL;
 	const char *ignorefile = NULL;
@@ -428,6 +441,31 @@ int cmd_config(int argc, char **argv)
 			if (parse_severities(&a, optarg) < 0)
 				return cli_usage_error("config", "bad --severity `%s`", optarg);
 			break;
+		case 2001:
+			if (!images)
+				return EXIT_ERROR;
+			images[nimages++] = optarg;
+			break;
+		case 2002:
+			iopts.platform = optarg;
+			break;
+		case 2003:
+			iopts.insecure = true;
+			break;
+		case 2004:
+			iopts.username = optarg;
+			break;
+		case 2005:
+			iopts.password = optarg;
+			break;
+		case 2006: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (end == optarg || (*end && strcmp(end, "s")) || v <= 0 || v > 86400)
+				return cli_usage_error("config", "bad --timeout `%s` (seconds)", optarg);
+			iopts.timeout_sec = (unsigned)v;
+			break;
+		}
 		case 1001: {
 			char *end;
 			long v = strtol(optarg, &end, 10);
@@ -472,7 +510,7 @@ int cmd_config(int argc, char **argv)
 		}
 	}
 	cli_setup_logging();
-	if (optind >= argc) {
+	if (optind >= argc && !nimages) {
 		free(a.skip);
 		return cli_usage_error("config", "no PATH given");
 	}
@@ -491,6 +529,32 @@ int cmd_config(int argc, char **argv)
 			err = bw_error_free(err);
 			rc = EXIT_INPUT;
 		}
+	}
+	/* Images: their config, as the Dockerfile it amounts to. */
+	for (size_t i = 0; i < nimages; i++) {
+		struct bw_image *img = NULL;
+		_cleanup_free_ char *df = NULL, *name = NULL;
+		size_t len = 0;
+
+		if (bw_image_open(images[i], &iopts, &img, &err) < 0 ||
+		    (bw_image_config_json(img) &&
+		     bw_config_image_dockerfile(bw_image_config_json(img), &df, &len, &err) < 0)) {
+			bw_error_wrap(&err, "image `%s`", images[i]);
+			fprintf(stderr, "error: %s\n", err && err->msg ? err->msg : "cannot read image");
+			rc = err ? cli_exit_code(err->code) : EXIT_INPUT;
+			err = bw_error_free(err);
+			bw_image_free(img);
+			continue;
+		}
+		if (!df) {
+			bw_image_free(img);
+			continue; /* dir: has no config */
+		}
+		if (asprintf(&name, "%s (image config)", bw_image_ref(img)->name) < 0)
+			name = NULL;
+		bw_image_free(img);
+		if (!name || bw_config_scan_add_buffer(s, name, df, len, &err) < 0)
+			goto fail;
 	}
 	if (bw_config_scan_run(s, &err) < 0 || bw_rbac_check(s, &err) < 0)
 		goto fail;

@@ -222,12 +222,74 @@ int cmd_image_inspect(int argc, char **argv)
 
 static const char image_help[] =
 	"Usage: bulwark image COMMAND [OPTIONS] REF\n"
+	"       bulwark image [OPTIONS] REF\n"
 	"\n"
 	"Commands:\n"
 	"  inspect REF            digest, platform, layers, config and history\n"
 	"  files REF [PATH...]    the merged file system as a container sees it\n"
 	"\n"
+	"Without a command, scan the image as Trivy does, with --scanners LIST:\n"
+	"  pkg or none (default)  its packages: the options of `bulwark sbom`\n"
+	"                         (-f table|json|cyclonedx|spdx-json)\n"
+	"  config                 its config as a Dockerfile: the options of\n"
+	"                         `bulwark config` (-f table|json|sarif|junit,\n"
+	"                         --severity, --exit-code)\n"
+	"\n"
 	"Run `bulwark image COMMAND --help` for its options.\n";
+
+/* Options of `bulwark image REF` scans that take a value. */
+static bool takes_value(const char *opt)
+{
+	static const char *with[] = { "-f", "--format", "-o", "--output", "-s", "--severity", "--exit-code",
+				      "--platform", "--username", "--password", "--timeout", "--threads",
+				      "--ignorefile", "--skip-check", "--pss-level", "--scanners" };
+
+	for (size_t i = 0; i < BW_ARRAY_SIZE(with); i++)
+		if (!strcmp(opt, with[i]))
+			return true;
+	return false;
+}
+
+/* `bulwark image [OPTIONS] REF`: hands the scan to the command that does
+ * it, as `bulwark sbom` (packages) or `bulwark config --image` (config). */
+static int image_scan(int argc, char **argv)
+{
+	_cleanup_free_ char **nargv = calloc((size_t)argc + 3, sizeof(char *));
+	const char *scanners = "pkg";
+	int n = 1, ref = -1;
+
+	if (!nargv)
+		return EXIT_ERROR;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--scanners") && i + 1 < argc)
+			scanners = argv[++i];
+		else if (bw_startswith(argv[i], "--scanners="))
+			scanners = argv[i] + 11;
+		else if (argv[i][0] == '-' && argv[i][1] && takes_value(argv[i]) && i + 1 < argc) {
+			nargv[n++] = argv[i];
+			nargv[n++] = argv[++i];
+		} else if (argv[i][0] != '-' && ref < 0)
+			ref = n, nargv[n++] = argv[i];
+		else
+			nargv[n++] = argv[i];
+	}
+	if (strstr(scanners, "vuln") || strstr(scanners, "secret"))
+		return cli_usage_error("image", "scanner `%s` is not available yet (pkg, none, config)", scanners);
+	if (strstr(scanners, "config")) {
+		if (ref >= 0) {
+			/* REF becomes --image REF. */
+			memmove(nargv + ref + 1, nargv + ref, (size_t)(n - ref) * sizeof(char *));
+			nargv[ref] = (char *)"--image";
+			n++;
+		}
+		nargv[0] = (char *)"config";
+		optind = 0;
+		return cmd_config(n, nargv);
+	}
+	nargv[0] = (char *)"sbom";
+	optind = 0;
+	return cmd_sbom(n, nargv);
+}
 
 int cmd_image(int argc, char **argv)
 {
@@ -243,5 +305,5 @@ int cmd_image(int argc, char **argv)
 		return cmd_image_inspect(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "files"))
 		return cmd_image_files(argc - 1, argv + 1);
-	return cli_usage_error("image", "unknown command `image %s`", argv[1]);
+	return image_scan(argc, argv);
 }

@@ -58,6 +58,11 @@
 #define BW_MAX_PKGS 2000000u
 /* Fields of one package record (dpkg stanza value, METADATA header). */
 #define BW_MAX_PKG_FIELD (1u << 20)
+/* Java archives (jar/war/ear) captured from an image, each nested one,
+ * the zip entries looked at, and the bytes inflated from one archive. */
+#define BW_MAX_JAR_SIZE (64u << 20)
+#define BW_MAX_JAR_ENTRIES 65536u
+#define BW_MAX_JAR_INFLATE (256ull << 20)
 
 /* sign: key files, simple-signing payloads, signature manifests. */
 #define BW_MAX_SIGN_KEY_FILE (64u << 10)
@@ -74,6 +79,20 @@
 #define BW_MAX_SCRYPT_MEM (256ull << 20)
 /* containers-policy.json. */
 #define BW_MAX_POLICY_SIZE (1u << 20)
+/* GPG simple signing: one OpenPGP signature (signature-N), its top-level
+ * packets, a GPG keyring (keyPath, keyData, --gpg-keyring), a registries.d
+ * file and the files read from the directory, and lookaside signatures
+ * read per image (containers/image reads at most 128). */
+#define BW_MAX_PGP_SIGNATURE (256u << 10)
+#define BW_MAX_PGP_PACKETS 64u
+#define BW_MAX_GPG_KEYRING (16u << 20)
+#define BW_MAX_REGISTRIES_D_FILE (1u << 20)
+#define BW_MAX_REGISTRIES_D_FILES 256u
+#define BW_MAX_LOOKASIDE_SIGNATURES 128u
+/* Attestations: a predicate file, and a DSSE envelope (with its base64
+ * statement) read back. */
+#define BW_MAX_ATTEST_PREDICATE (16u << 20)
+#define BW_MAX_ATTEST_ENVELOPE (24u << 20)
 
 /* config: Kubernetes manifests and Dockerfiles (bulwark config). */
 /* One input file (YAML, JSON or Dockerfile). */
@@ -126,5 +145,26 @@
 #define BW_MAX_HTTP_QUEUE 10000u
 #define BW_MAX_HTTP_ATTEMPTS 5u
 #define BW_MAX_HTTP_TIMEOUT_MS 10000u
+
+/* version, vulndb: version strings and the advisory store. */
+/* One version string (Maven and node-semver cap theirs at 256). */
+#define BW_MAX_VERSION_LEN 1024u
+#define BW_MAX_VERSION_LEN_SEMVER 256u
+/* Components of one parsed version (dots, suffixes, Maven list items). */
+#define BW_MAX_VERSION_PARTS 128u
+/* One OSV JSON record, and the members and uncompressed bytes of one zip. */
+#define BW_MAX_OSV_RECORD_SIZE (8u << 20)
+#define BW_MAX_ZIP_ENTRIES 500000u
+#define BW_MAX_ZIP_TOTAL (4ull << 30)
+/* Events of one OSV range, affected entries and explicit versions of one record. */
+#define BW_MAX_OSV_EVENTS 4096u
+#define BW_MAX_OSV_AFFECTED 4096u
+#define BW_MAX_OSV_VERSIONS 65536u
+
+/* match: findings of one scan, one CVSS vector, and one advisory's
+ * ranges JSON as the store holds it. */
+#define BW_MAX_FINDINGS 2000000u
+#define BW_MAX_CVSS_VECTOR_LEN 256u
+#define BW_MAX_RANGES_JSON (4u << 20)
 
 #endif

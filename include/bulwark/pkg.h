@@ -71,6 +71,11 @@ struct bw_pkg {
 	char *location;	      /* absolute path of the file it was found in */
 	int layer;	      /* 0-based layer of that file; -1 for dir: and plain files */
 	bool dev;	      /* a development dependency (lockfiles that say so) */
+	char *owner;	      /* PURL of the OS package owning this package's files, or NULL */
+	/* Files the package owns, absolute, where its database lists them
+	 * (rpm file lists, dpkg info/NAME.list); NULL otherwise. */
+	char **files;
+	size_t n_files;
 };
 
 /* A growable list. Each bw_pkg's strings are owned by the list. */

@@ -106,6 +106,12 @@ struct bw_sign_opts {
 	const char *const *annotations; /* "key=value": signed into `optional`, or required */
 	size_t n_annotations;
 	enum bw_identity_match match;  /* verify: how identity is compared */
+	/* registries.d(5) directory for GPG lookaside storage (and, in
+	 * bw_policy_check_opts, use-sigstore-attachments); NULL: the user's
+	 * ~/.config/containers/registries.d when it exists, else
+	 * /etc/containers/registries.d. bw_sign_image and bw_verify_image
+	 * ignore it, as cosign does. */
+	const char *registries_d;
 };
 
 /*
@@ -137,6 +143,155 @@ BW_API int bw_sign_image(const char *ref, const struct bw_sign_key *key,
 BW_API int bw_verify_image(const char *ref, const struct bw_sign_key *key,
 			   const struct bw_sign_opts *opts, char **ret_json, struct bw_error **err);
 
+/* ---------------------------------------------------------------- GPG */
+
+/*
+ * containers' "simple signing" (containers-signature(5)): an OpenPGP-signed
+ * payload
+ *   {"critical":{"identity":{"docker-reference":"HOST/REPO:TAG"},
+ *                "image":{"docker-manifest-digest":"sha256:..."},
+ *                "type":"atomic container signature"},
+ *    "optional":{"creator":"...","timestamp":N}}
+ * stored in the lookaside storage registries.d(5) names for the image
+ * (BASE/REPO@sha256=HEX/signature-N), or in signature-N files of a
+ * containers/image `dir:` directory.
+ */
+
+/* A parsed atomic payload. Strings are owned; creator may be NULL and
+ * timestamp is 0 when absent. */
+struct bw_atomic_payload {
+	char *identity;
+	char *digest;
+	char *creator;
+	int64_t timestamp;
+};
+
+/*
+ * Parses an atomic payload as strictly as containers/image does: exactly
+ * `critical` and `optional` at the top, exactly type/image/identity in
+ * critical, duplicate keys refused, type "atomic container signature",
+ * creator a string and timestamp an integer when present.
+ */
+BW_API int bw_atomic_payload_parse(const char *json, size_t len, struct bw_atomic_payload *ret,
+				   struct bw_error **err);
+BW_API void bw_atomic_payload_done(struct bw_atomic_payload *p);
+
+/*
+ * Checks the framing of a binary OpenPGP message (packet headers, lengths,
+ * at most BW_MAX_PGP_PACKETS top-level packets, nothing after the last) and
+ * that it can hold a signature: -EBADMSG with the reason (garbage, an
+ * encrypted message, literal data without a signature) otherwise.
+ */
+BW_API int bw_pgp_check_message(const void *p, size_t n, struct bw_error **err);
+
+/*
+ * A set of trusted OpenPGP public keys: an ephemeral GnuPG home (a private
+ * temporary directory, removed by _free) holding only the keys added, as
+ * containers/image verifies signedBy. Needs gpg (GPGME).
+ */
+struct bw_gpg_keyring;
+BW_API int bw_gpg_keyring_new(struct bw_gpg_keyring **ret, struct bw_error **err);
+/* Adds keys (binary or ASCII-armored) from memory; what names them in
+ * messages. Fails when nothing was imported. */
+BW_API int bw_gpg_keyring_add(struct bw_gpg_keyring *k, const void *data, size_t len,
+			      const char *what, struct bw_error **err);
+BW_API int bw_gpg_keyring_add_file(struct bw_gpg_keyring *k, const char *path,
+				   struct bw_error **err);
+BW_API struct bw_gpg_keyring *bw_gpg_keyring_free(struct bw_gpg_keyring *k);
+
+/*
+ * Verifies one OpenPGP signature against the keyring: exactly one signature,
+ * good, by a key (or a subkey of a key) of the keyring that is neither
+ * expired nor revoked. *ret_payload gets the signed bytes (NUL-terminated),
+ * *ret_fpr (may be NULL) the primary key's fingerprint. -EKEYREJECTED when
+ * the signature does not verify, -EBADMSG when it is not one.
+ */
+BW_API int bw_gpg_verify(struct bw_gpg_keyring *k, const void *sig, size_t n, char **ret_payload,
+			 size_t *ret_len, char **ret_fpr, struct bw_error **err);
+
+/*
+ * Signs the image ref names with the secret key fingerprint of the user's
+ * GnuPG keyring (GNUPGHOME): the payload names opts->identity or the
+ * reference as given (HOST/REPO:TAG) and the digest the reference resolves
+ * to, and is written as the next signature-N of the lookaside storage
+ * (lookaside-staging, else lookaside; file:// only, as containers/image) for
+ * a registry image. *ret_location (may be NULL) gets the file written.
+ */
+BW_API int bw_sign_image_gpg(const char *ref, const char *fingerprint,
+			     const struct bw_sign_opts *opts, char **ret_digest,
+			     char **ret_location, struct bw_error **err);
+
+/*
+ * Verifies the simple-signing signatures of ref (a registry image, from its
+ * lookaside storage, file:// or http(s)://; or a `dir:` directory) against
+ * keyring: each signature, its payload's digest against the image's, and
+ * its identity: by default as matchRepoDigestOrExact (a reference by tag
+ * needs a signature for that tag, one by digest a signature for the
+ * repository); with opts->identity, against that name with opts->match
+ * (BW_ID_COSIGN meaning matchRepoDigestOrExact).
+ * Returns the number verified (> 0) with *ret_json a JSON array of
+ * {"fingerprint":..., "payload":{...}}, -EKEYREJECTED when none did (the
+ * reasons in the message), -ENOENT when there are none.
+ */
+BW_API int bw_verify_image_gpg(const char *ref, struct bw_gpg_keyring *keyring,
+			       const struct bw_sign_opts *opts, char **ret_json,
+			       struct bw_error **err);
+
+/* ---------------------------------------------------------------- attestations */
+
+/* cosign's predicate types for --type. */
+BW_API const char *bw_attest_predicate_type(const char *type);
+
+struct bw_attest_opts {
+	size_t sz;		    /* sizeof(struct bw_attest_opts) */
+	struct bw_image_opts image;
+	/* cyclonedx, spdxjson, vuln, custom, or a URI. attest: the type
+	 * (NULL: custom); verify: the type required (NULL: any). */
+	const char *predicate_type;
+};
+
+/*
+ * Attests the image ref names as `cosign attest` does: an in-toto v0.1
+ * statement (subject: the image's repository and digest; predicateType;
+ * predicate: the JSON in predicate, at most BW_MAX_ATTEST_PREDICATE bytes)
+ * in a DSSE envelope (payloadType application/vnd.in-toto+json, the PAE
+ * signed; a custom predicate's bytes are wrapped as cosign does,
+ * {"Data": TEXT, "Timestamp": ...}), appended as a layer of media type
+ * application/vnd.dsse.envelope.v1+json to the manifest at
+ * `sha256-<hex>.att`.
+ */
+BW_API int bw_attest_image(const char *ref, const struct bw_sign_key *key, const char *predicate,
+			   size_t predicate_len, const struct bw_attest_opts *opts,
+			   char **ret_digest, char **ret_att_tag, struct bw_error **err);
+
+/*
+ * Checks a DSSE envelope holding an in-toto statement against key and
+ * digest ("sha256:HEX"): the envelope's form, the signature over the PAE,
+ * the statement's type, and that a subject claims digest. *ret_statement
+ * (may be NULL) gets the statement's JSON. -EKEYREJECTED for a bad
+ * signature or a digest no subject claims, -EBADMSG for a malformed one.
+ */
+BW_API int bw_attest_verify_envelope(const char *envelope, size_t len,
+				     const struct bw_sign_key *key, const char *digest,
+				     char **ret_statement, struct bw_error **err);
+
+/* The envelope and statement checks of bw_attest_verify_envelope without
+ * the signature (cosign's subject claim verifier): for an envelope whose
+ * signature was checked elsewhere. */
+BW_API int bw_attest_check_subject(const char *envelope, size_t len, const char *digest,
+				   char **ret_statement, struct bw_error **err);
+
+/*
+ * Verifies the attestations of the image ref names: each layer of its
+ * `.att` manifest through bw_attest_verify_envelope, and the predicate type
+ * when opts->predicate_type is set. Returns the number verified with
+ * *ret_json a JSON array of the statements, -EKEYREJECTED or -ENOENT as
+ * bw_verify_image.
+ */
+BW_API int bw_verify_attestation(const char *ref, const struct bw_sign_key *key,
+				 const struct bw_attest_opts *opts, char **ret_json,
+				 struct bw_error **err);
+
 /* ---------------------------------------------------------------- policy */
 
 /*
@@ -145,8 +300,9 @@ BW_API int bw_verify_image(const char *ref, const struct bw_sign_key *key,
  * else the default; every requirement of it must hold. Supported:
  * insecureAcceptAnything, reject, sigstoreSigned (keyPath, keyPaths,
  * keyData; signedIdentity matchRepoDigestOrExact, matchRepository,
- * matchExact, exactReference, exactRepository, remapIdentity). Any other
- * requirement (signedBy, signedBaseLayer) rejects with a reason: a policy
+ * matchExact, exactReference, exactRepository, remapIdentity), signedBy
+ * (GPG simple signing, see bw_policy_check_opts). Any other requirement
+ * (signedBaseLayer, signedBy with X.509 key types) rejects with a reason: a policy
  * we cannot check is never taken as accepting.
  *
  * Returns 1 (accepted) or 0 (rejected, *ret_reason says why), or -errno
@@ -155,5 +311,18 @@ BW_API int bw_verify_image(const char *ref, const struct bw_sign_key *key,
 BW_API int bw_policy_check(const char *policy_path, const char *ref,
 			   const struct bw_image_opts *opts, char **ret_reason,
 			   struct bw_error **err);
+
+struct bw_policy_opts {
+	size_t sz;		  /* sizeof(struct bw_policy_opts) */
+	struct bw_image_opts image;
+	const char *registries_d; /* as bw_sign_opts.registries_d */
+};
+/* bw_policy_check with signedBy (GPGKeys: keyPath, keyPaths, keyData)
+ * reading the lookaside storage registries_d names, and sigstoreSigned
+ * reading a registry image's cosign attachments only when registries_d sets
+ * use-sigstore-attachments for it (else: no signatures, a rejection). */
+BW_API int bw_policy_check_opts(const char *policy_path, const char *ref,
+				const struct bw_policy_opts *opts, char **ret_reason,
+				struct bw_error **err);
 
 #endif

@@ -97,6 +97,11 @@ int cmd_config(int argc, char **argv);
 int cmd_rbac(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_sbom(int argc, char **argv);
+int cmd_fs(int argc, char **argv);
+/* vulndb: db_cmd.c */
+int cmd_db(int argc, char **argv);
+/* match: vuln_cmd.c */
+int cmd_vuln(int argc, char **argv);
 
 /* sign: key_cmd.c, sign_cmd.c, verify_cmd.c, policy_cmd.c */
 struct bw_sign_key;
@@ -105,6 +110,8 @@ int cmd_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_verify_blob(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
+int cmd_attest(int argc, char **argv);
+int cmd_verify_attestation(int argc, char **argv);
 /* The password for a key: COSIGN_PASSWORD, or asked on the terminal. */
 int cli_read_password(const char *what, bool confirm, char **ret);
 /* Load key files, printing any error; -exit code on failure. */
@@ -117,12 +124,23 @@ struct sign_args {
 	const char *identity;
 	const char *ann[64];
 	size_t n_ann;
+	const char *gpg_key;	  /* sign --gpg-key FINGERPRINT */
+	const char *gpg_keyrings[16]; /* verify --gpg-keyring FILE (repeatable) */
+	size_t n_gpg_keyrings;
+	const char *registries_d; /* --registries.d DIR */
+	const char *predicate;	  /* attest --predicate FILE */
+	const char *type;	  /* attest, verify-attestation --type */
 };
 /* 1 when c was one of them, 0 when not, -exit code on a bad value. */
 int cli_sign_opt(struct sign_args *a, int c, const char *arg, const char *cmd);
 #define SIGN_LONG_OPTIONS                                                                 \
 	{ "key", required_argument, NULL, 'k' }, { "annotations", required_argument, NULL, 'a' }, \
 		{ "identity", required_argument, NULL, 'I' },                              \
+		{ "gpg-key", required_argument, NULL, 1101 },                              \
+		{ "gpg-keyring", required_argument, NULL, 1102 },                          \
+		{ "registries.d", required_argument, NULL, 1103 },                         \
+		{ "predicate", required_argument, NULL, 1104 },                            \
+		{ "type", required_argument, NULL, 1105 },                                 \
 		{ "platform", required_argument, NULL, 1001 },                             \
 		{ "insecure", no_argument, NULL, 1002 },                                   \
 		{ "username", required_argument, NULL, 1003 },                             \
@@ -139,6 +157,7 @@ int cli_sign_opt(struct sign_args *a, int c, const char *arg, const char *cmd);
 	"      --username USER    registry user (default: from the auth files)\n"           \
 	"      --password PASS    registry password\n"                                      \
 	"      --timeout SECONDS  fail a registry request that stalls this long\n"          \
+	"      --registries.d DIR registries.d(5) for GPG lookaside storage\n"             \
 	"  -q, --quiet            print only errors\n"                                      \
 	"  -d, --debug            print debug messages\n"                                   \
 	"  -h, --help             show this help\n"

@@ -273,8 +273,14 @@ static int image_scan(int argc, char **argv)
 		else
 			nargv[n++] = argv[i];
 	}
-	if (strstr(scanners, "vuln") || strstr(scanners, "secret"))
-		return cli_usage_error("image", "scanner `%s` is not available yet (pkg, none, config)", scanners);
+	if (strstr(scanners, "secret"))
+		return cli_usage_error("image", "scanner `%s` is not available yet (pkg, none, config, vuln)", scanners);
+	if (strstr(scanners, "vuln")) {
+		/* The other arguments go through unchanged, REF included. */
+		nargv[0] = (char *)"vuln";
+		optind = 0;
+		return cmd_vuln(n, nargv);
+	}
 	if (strstr(scanners, "config")) {
 		if (ref >= 0) {
 			/* REF becomes --image REF. */

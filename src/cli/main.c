@@ -94,7 +94,12 @@ static const struct command {
 	{ "verify", cmd_verify, "verify REF --key PUB: check an image's cosign signatures" },
 	{ "verify-blob", cmd_verify_blob, "verify-blob FILE --key PUB --signature SIG: check a signature" },
 	{ "policy", cmd_policy, "policy check REF --policy FILE: evaluate a containers-policy.json" },
+	{ "attest", cmd_attest, "attest REF --key KEY --predicate FILE: attach an in-toto attestation" },
+	{ "verify-attestation", cmd_verify_attestation, "verify-attestation REF --key PUB: check attestations" },
+	{ "db", cmd_db, "db import PATH... | db info: the advisory database" },
+	{ "vuln", cmd_vuln, "vuln REF [--db PATH] [-f table|json|sarif]: find known vulnerabilities" },
 	{ "sbom", cmd_sbom, "sbom REF [-f cyclonedx|spdx-json|json|table]: list an image's packages" },
+	{ "fs", cmd_fs, "fs DIR [-f cyclonedx|spdx-json|json|table]: list a project folder's packages" },
 };
 
 static const char usage_head[] =

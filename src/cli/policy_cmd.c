@@ -17,8 +17,12 @@ static const char help[] =
 	"skopeo and CRI-O enforce it) for the image REF (a registry, oci:DIR[:TAG]\n"
 	"or dir:PATH): prints `accepted`, or `rejected: WHY` and exits 1.\n"
 	"Requirements: insecureAcceptAnything, reject, sigstoreSigned (keyPath,\n"
-	"keyPaths, keyData, every signedIdentity type). signedBy is not supported\n"
-	"yet and rejects.\n"
+	"keyPaths, keyData, every signedIdentity type; a registry image's cosign\n"
+	"attachments count only where registries.d sets use-sigstore-attachments\n"
+	"for its scope, as in containers/image), signedBy (keyType GPGKeys;\n"
+	"keyPath, keyPaths, keyData; every signedIdentity type), whose signatures\n"
+	"are read from the lookaside storage of registries.d. signedBaseLayer\n"
+	"rejects.\n"
 	"\n"
 	"Options:\n"
 	"      --policy FILE      the policy (default /etc/containers/policy.json)\n" SIGN_IMAGE_OPTIONS_HELP;
@@ -32,13 +36,14 @@ int cmd_policy(int argc, char **argv)
 		{ "username", required_argument, NULL, 1003 },
 		{ "password", required_argument, NULL, 1004 },
 		{ "timeout", required_argument, NULL, 1005 },
+		{ "registries.d", required_argument, NULL, 1103 },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct image_args ia = { .opts = { .sz = sizeof(struct bw_image_opts) } };
-	const char *policy = "/etc/containers/policy.json";
+	const char *policy = "/etc/containers/policy.json", *regd = NULL;
 	_cleanup_free_ char *reason = NULL;
 	struct bw_error *err = NULL;
 	int c, r;
@@ -57,6 +62,9 @@ int cmd_policy(int argc, char **argv)
 		case 'P':
 			policy = optarg;
 			break;
+		case 1103:
+			regd = optarg;
+			break;
 		case 'd':
 			cli.debug = true;
 			break;
@@ -74,7 +82,9 @@ int cmd_policy(int argc, char **argv)
 	cli_setup_logging();
 	if (optind + 1 != argc)
 		return cli_usage_error("policy", "expected one image reference");
-	r = bw_policy_check(policy, argv[optind], &ia.opts, &reason, &err);
+	struct bw_policy_opts po = { .sz = sizeof(po), .image = ia.opts, .registries_d = regd };
+
+	r = bw_policy_check_opts(policy, argv[optind], &po, &reason, &err);
 	if (r < 0)
 		return cli_fail(err);
 	if (r == 0) {

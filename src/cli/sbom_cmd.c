@@ -32,7 +32,18 @@ static const char help[] =
 	"A package database that is corrupt or too large is skipped with a warning\n"
 	"naming its file and layer; the exit status stays 0.\n";
 
-int cmd_sbom(int argc, char **argv)
+static const char fs_help[] =
+	"Usage: bulwark fs [OPTIONS] DIR\n"
+	"\n"
+	"List the packages of a project folder: lockfiles and manifests (package-lock.json,\n"
+	"yarn.lock, pnpm-lock.yaml, requirements.txt, Pipfile.lock, poetry.lock, pdm.lock,\n"
+	"uv.lock, Cargo.lock, Gemfile.lock, composer.lock, go.mod, packages.lock.json,\n"
+	"*.deps.json, ...), installed packages (node_modules, site-packages) and Go\n"
+	"binaries, as `bulwark sbom` lists an image's. Nothing outside DIR is read.\n"
+	"\n"
+	"Options: as `bulwark sbom` (-f, -o, -q, -d, -h).\n";
+
+static int sbom_main(int argc, char **argv, bool fs)
 {
 	static const struct option opts[] = { IMAGE_LONG_OPTIONS, { "scanners", required_argument, NULL, 2001 },
 					      { NULL, 0, NULL, 0 } };
@@ -43,12 +54,13 @@ int cmd_sbom(int argc, char **argv)
 	struct bw_error *err = NULL;
 	struct bw_image *img = NULL;
 	const char *ref;
+	_cleanup_free_ char *dirref = NULL;
 	FILE *f;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "f:o:qdh", opts, NULL)) != -1) {
 		if (c == 'h') {
-			fputs(help, stdout);
+			fputs(fs ? fs_help : help, stdout);
 			return EXIT_OK;
 		}
 		if (c == 'f') {
@@ -69,10 +81,16 @@ int cmd_sbom(int argc, char **argv)
 			return cli_usage_error("sbom", "unknown option `%s`", argv[optind - 1]);
 	}
 	if (argc - optind != 1)
-		return cli_usage_error("sbom", "expected one image reference");
+		return cli_usage_error(fs ? "fs" : "sbom", fs ? "expected one folder" : "expected one image reference");
 	cli_setup_logging();
 	ref = argv[optind];
 	so.name = ref;
+	if (fs) {
+		/* A project folder is read like an unpacked root file system. */
+		if (asprintf(&dirref, "dir:%s", ref) < 0)
+			return cli_fail(NULL);
+		ref = dirref;
+	}
 
 	r = bw_image_open(ref, &a.opts, &img, &err);
 	if (r == 0)
@@ -98,4 +116,14 @@ int cmd_sbom(int argc, char **argv)
 	if (output_close(f, &a, &err) < 0)
 		return cli_fail(err);
 	return EXIT_OK;
+}
+
+int cmd_sbom(int argc, char **argv)
+{
+	return sbom_main(argc, argv, false);
+}
+
+int cmd_fs(int argc, char **argv)
+{
+	return sbom_main(argc, argv, true);
 }

@@ -9,15 +9,25 @@
 
 static const char help[] =
 	"Usage: bulwark sign [OPTIONS] REF --key KEY\n"
+	"       bulwark sign [OPTIONS] REF --gpg-key FINGERPRINT\n"
 	"\n"
 	"Signs the image REF (a registry or an OCI layout, oci:DIR[:TAG]) as cosign\n"
 	"does: a simple-signing payload naming the image's digest and repository,\n"
 	"signed with KEY, appended to the manifest at tag `sha256-<hex>.sig` beside\n"
 	"the image. KEY is a cosign key (password from COSIGN_PASSWORD or the\n"
 	"terminal) or a PEM private key. Prints the digest signed and the tag.\n"
+	"As cosign, --key ignores registries.d and its use-sigstore-attachments.\n"
+	"\n"
+	"With --gpg-key, signs as `skopeo copy --sign-by` does (containers' simple\n"
+	"signing): an OpenPGP signature by that key of your GnuPG keyring (GNUPGHOME)\n"
+	"over an `atomic container signature` payload naming REF and its digest,\n"
+	"written to the lookaside storage registries.d names for REF\n"
+	"(lookaside-staging, else lookaside; file:// only). Prints the digest and the\n"
+	"file written.\n"
 	"\n"
 	"Options:\n"
 	"      --key KEY          the private key\n"
+	"      --gpg-key FPR      sign with this GnuPG secret key instead\n"
 	"  -a, --annotations K=V  add K=V to the payload's `optional` (repeatable)\n"
 	"      --identity NAME    the docker-reference to sign (default: REF's repository)\n" SIGN_IMAGE_OPTIONS_HELP;
 
@@ -36,6 +46,23 @@ int cli_sign_opt(struct sign_args *a, int c, const char *arg, const char *cmd)
 		return 1;
 	case 'I':
 		a->identity = arg;
+		return 1;
+	case 1101:
+		a->gpg_key = arg;
+		return 1;
+	case 1102:
+		if (a->n_gpg_keyrings >= BW_ARRAY_SIZE(a->gpg_keyrings))
+			return -cli_usage_error(cmd, "too many --gpg-keyring");
+		a->gpg_keyrings[a->n_gpg_keyrings++] = arg;
+		return 1;
+	case 1103:
+		a->registries_d = arg;
+		return 1;
+	case 1104:
+		a->predicate = arg;
+		return 1;
+	case 1105:
+		a->type = arg;
 		return 1;
 	case 'd':
 		cli.debug = true;
@@ -75,18 +102,28 @@ int cmd_sign(int argc, char **argv)
 	cli_setup_logging();
 	if (optind + 1 != argc)
 		return cli_usage_error("sign", "expected one image reference");
-	if (!a.key)
-		return cli_usage_error("sign", "--key KEY is required");
-	r = cli_load_private_key(a.key, &k);
-	if (r < 0)
-		return -r;
+	if (!a.key == !a.gpg_key)
+		return cli_usage_error("sign", "give one of --key KEY and --gpg-key FINGERPRINT");
 	struct bw_sign_opts so = {
 		.sz = sizeof(so),
 		.image = a.image,
 		.identity = a.identity,
 		.annotations = a.ann,
 		.n_annotations = a.n_ann,
+		.registries_d = a.registries_d,
 	};
+	if (a.gpg_key) {
+		if (a.n_ann)
+			return cli_usage_error("sign", "-a is for cosign signatures (--key)");
+		r = bw_sign_image_gpg(argv[optind], a.gpg_key, &so, &digest, &tag, &err);
+		if (r < 0)
+			return cli_fail(err);
+		printf("%s\t%s\n", digest, tag);
+		return EXIT_OK;
+	}
+	r = cli_load_private_key(a.key, &k);
+	if (r < 0)
+		return -r;
 	r = bw_sign_image(argv[optind], k, &so, &digest, &tag, &err);
 	bw_sign_key_free(k);
 	if (r < 0)

@@ -13,15 +13,25 @@
 
 static const char help[] =
 	"Usage: bulwark verify [OPTIONS] REF --key PUB\n"
+	"       bulwark verify [OPTIONS] REF --gpg-keyring FILE\n"
 	"\n"
 	"Verifies the cosign signatures of REF (a registry, an OCI layout, or\n"
 	"containers/image's dir:PATH with manifest.json and signature-N files):\n"
 	"the payload blob's digest, the signature against PUB, that the payload\n"
 	"names the image's digest and repository, and the required annotations.\n"
 	"Prints the verified payloads as a JSON array; exits 1 when none verifies.\n"
+	"As cosign, --key ignores registries.d (use-sigstore-attachments is for\n"
+	"`policy check`).\n"
+	"\n"
+	"With --gpg-keyring, checks containers' simple signing instead (what\n"
+	"`skopeo copy --sign-by` writes): the signature-N files of the lookaside\n"
+	"storage registries.d names for REF (file://, http://, https://), or of a\n"
+	"dir:PATH, against the OpenPGP keys of FILE; the payload must name REF's\n"
+	"digest, and REF itself when REF has a tag (its repository when by digest).\n"
 	"\n"
 	"Options:\n"
 	"      --key PUB          the public key (PEM)\n"
+	"      --gpg-keyring FILE trusted OpenPGP public keys (repeatable)\n"
 	"  -a, --annotations K=V  require K=V in the payload's `optional` (repeatable)\n"
 	"      --identity NAME    the docker-reference to require (default: REF's\n"
 	"                         repository; required for dir:)\n" SIGN_IMAGE_OPTIONS_HELP;
@@ -55,20 +65,37 @@ int cmd_verify(int argc, char **argv)
 	cli_setup_logging();
 	if (optind + 1 != argc)
 		return cli_usage_error("verify", "expected one image reference");
-	if (!a.key)
-		return cli_usage_error("verify", "--key PUB is required");
-	r = cli_load_public_key(a.key, &k);
-	if (r < 0)
-		return -r;
+	if (!a.key == !a.n_gpg_keyrings)
+		return cli_usage_error("verify", "give one of --key PUB and --gpg-keyring FILE");
 	struct bw_sign_opts so = {
 		.sz = sizeof(so),
 		.image = a.image,
 		.identity = a.identity,
 		.annotations = a.ann,
 		.n_annotations = a.n_ann,
+		.registries_d = a.registries_d,
 	};
-	r = bw_verify_image(argv[optind], k, &so, &json, &err);
-	bw_sign_key_free(k);
+	if (a.n_gpg_keyrings) {
+		struct bw_gpg_keyring *kr = NULL;
+
+		if (a.n_ann)
+			return cli_usage_error("verify", "-a is for cosign signatures (--key)");
+		r = bw_gpg_keyring_new(&kr, &err);
+		for (size_t i = 0; r >= 0 && i < a.n_gpg_keyrings; i++)
+			r = bw_gpg_keyring_add_file(kr, a.gpg_keyrings[i], &err);
+		if (r < 0) {
+			bw_gpg_keyring_free(kr);
+			return cli_fail(err);
+		}
+		r = bw_verify_image_gpg(argv[optind], kr, &so, &json, &err);
+		bw_gpg_keyring_free(kr);
+	} else {
+		r = cli_load_public_key(a.key, &k);
+		if (r < 0)
+			return -r;
+		r = bw_verify_image(argv[optind], k, &so, &json, &err);
+		bw_sign_key_free(k);
+	}
 	if (r == -EKEYREJECTED || r == -ENOENT) {
 		cli_fail(err);
 		return EXIT_UNVERIFIED;

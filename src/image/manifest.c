@@ -86,6 +86,20 @@ static bool is_index_type(const char *mt)
 	return mt && (!strcmp(mt, MT_OCI_INDEX) || !strcmp(mt, MT_DOCKER_LIST));
 }
 
+/* A tag cosign gives to what it attaches to an image (`sha256-<hex>.sig`,
+ * `.att`, `.sbom`): not an image of the layout's own. */
+static bool is_cosign_tag(const char *ref)
+{
+	const char *dot;
+
+	if (!ref || strncmp(ref, "sha256-", 7) || strlen(ref) < 7 + 64 + 4)
+		return false;
+	if (strspn(ref + 7, "0123456789abcdef") != 64)
+		return false;
+	dot = ref + 7 + 64;
+	return !strcmp(dot, ".sig") || !strcmp(dot, ".att") || !strcmp(dot, ".sbom");
+}
+
 int index_select(const char *json, size_t len, const char *what, const char *tag, const char *platform,
 		 char **ret_digest, char **ret_media_type, int64_t *ret_size, struct bw_error **err)
 {
@@ -111,6 +125,16 @@ int index_select(const char *json, size_t len, const char *what, const char *tag
 		json_decref(root);
 		return bw_error_set(err, -E2BIG, "%s lists more than %d manifests", what, BW_MAX_MANIFESTS_IN_INDEX);
 	}
+	/* Untagged, the signatures and attestations cosign (and bulwark sign)
+	 * add to a layout are not candidates: signing a one-image layout must
+	 * not make it ambiguous. */
+	size_t n_images = 0;
+	json_array_foreach(mans, i, m)
+	{
+		json_t *a = json_object_get(m, "annotations");
+		if (tag || !is_cosign_tag(a ? json_str(a, "org.opencontainers.image.ref.name") : NULL))
+			n_images++;
+	}
 	json_array_foreach(mans, i, m)
 	{
 		const char *d = json_str(m, "digest"), *mt = json_str(m, "mediaType");
@@ -126,6 +150,8 @@ int index_select(const char *json, size_t len, const char *what, const char *tag
 			if (!ref || strcmp(ref, tag))
 				continue;
 			tagged++;
+		} else if (is_cosign_tag(ref)) {
+			continue;
 		}
 		if (json_is_object(plat)) {
 			const char *os = json_str(plat, "os"), *arch = json_str(plat, "architecture");
@@ -137,7 +163,7 @@ int index_select(const char *json, size_t len, const char *what, const char *tag
 				continue;
 		} else if (is_index_type(mt) || !tag) {
 			/* No platform: only a tagged layout entry may be taken as is. */
-			if (!tag && json_array_size(mans) > 1 && !is_index_type(mt))
+			if (!tag && n_images > 1 && !is_index_type(mt))
 				continue;
 		}
 		candidates++;

@@ -14,6 +14,8 @@
  * of memory. */
 struct bw_pkg *pkg_add(struct bw_pkg_list *l, const char *type, const char *cataloger,
 		       const char *name, const char *version, const char *location);
+/* Frees the strings of one package (not the package itself). */
+void pkg_done(struct bw_pkg *p);
 /* Replaces *dst with a copy of the n bytes at s (NUL-terminated). -ENOMEM. */
 int pkg_set(char **dst, const char *s, size_t n);
 static inline int pkg_sets(char **dst, const char *s)
@@ -22,6 +24,14 @@ static inline int pkg_sets(char **dst, const char *s)
 }
 /* Fills in the PURLs of the packages from index `from` on. -ENOMEM. */
 int pkg_finish(struct bw_pkg_list *l, size_t from, const struct bw_os *os);
+
+/* Drops the packages from index `from` on that repeat an earlier one's
+ * type, name and version (lockfiles list a package per place it is
+ * installed). -ENOMEM. */
+int pkg_dedupe(struct bw_pkg_list *l, size_t from, struct bw_error **err);
+
+/* The parser kind of a lockfile path (relative or absolute), or NULL. */
+const char *pkg_lockfile_kind(const char *path);
 
 /* Trims spaces and tabs on both ends of [*s, *s+*n). */
 void trim(const char **s, size_t *n);
@@ -57,6 +67,58 @@ int parse_npm_package_lock(const char *path, const char *data, size_t len, struc
 			   struct bw_error **err);
 int parse_go_buildinfo(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
 		       struct bw_error **err);
+int parse_rpmdb(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		struct bw_error **err);
+int parse_java_archive(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		       struct bw_error **err);
+/* lockfiles (lock.c, yamllock.c) */
+int parse_pipfile_lock(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		struct bw_error **err);
+int parse_composer_lock(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		struct bw_error **err);
+int parse_nuget_lock(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		struct bw_error **err);
+int parse_dotnet_deps(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		struct bw_error **err);
+int parse_renv_lock(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		struct bw_error **err);
+int parse_swift_resolved(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		struct bw_error **err);
+int parse_conan_lock(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		struct bw_error **err);
+int parse_cargo_lock(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		struct bw_error **err);
+int parse_poetry_lock(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		struct bw_error **err);
+int parse_pdm_lock(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		struct bw_error **err);
+int parse_uv_lock(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		struct bw_error **err);
+int parse_yarn_lock(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		struct bw_error **err);
+int parse_gemfile_lock(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		struct bw_error **err);
+int parse_go_mod(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		struct bw_error **err);
+int parse_gradle_lock(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		struct bw_error **err);
+int parse_mix_lock(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		struct bw_error **err);
+int parse_pnpm_lock(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		struct bw_error **err);
+int parse_pubspec_lock(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		struct bw_error **err);
+int parse_stack_lock(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		struct bw_error **err);
+int parse_podfile_lock(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		struct bw_error **err);
+
+/* The TOML subset of toml.c: called for each table header (key NULL,
+ * flag: an array-of-tables header) and each key = value of a table (flag:
+ * the value was a string, decoded; otherwise its raw text). A negative
+ * return stops the walk. */
+typedef int (*toml_fn)(void *ud, const char *table, bool flag, const char *key, const char *val, size_t vlen);
+int toml_walk(const char *path, const char *data, size_t len, toml_fn fn, void *ud, struct bw_error **err);
 
 /* Go binaries: finds the build info blob in a whole binary (for
  * bw_pkg_parse). Returns the offset of the magic or -1. */

@@ -105,28 +105,6 @@ static int lock_v1(const char *path, json_t *deps, int depth, struct bw_pkg_list
 	return 0;
 }
 
-/* A lockfile lists a package once per place it is installed: report each
- * name and version once. */
-static void dedupe(struct bw_pkg_list *l, size_t from)
-{
-	size_t w = from;
-
-	for (size_t i = from; i < l->n; i++) {
-		bool dup = false;
-		for (size_t j = from; j < w && !dup; j++)
-			dup = !strcmp(l->v[j].name, l->v[i].name) &&
-			      !strcmp(l->v[j].version ? l->v[j].version : "", l->v[i].version ? l->v[i].version : "");
-		if (dup) {
-			struct bw_pkg *d = &l->v[i];
-			free(d->name), free(d->version), free(d->type), free(d->cataloger), free(d->location);
-			free(d->license), free(d->purl);
-			continue;
-		}
-		l->v[w++] = l->v[i];
-	}
-	l->n = w;
-}
-
 int parse_npm_package_lock(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
 			   struct bw_error **err)
 {
@@ -168,6 +146,6 @@ int parse_npm_package_lock(const char *path, const char *data, size_t len, struc
 	}
 	json_decref(root);
 	if (r == 0)
-		dedupe(out, from);
+		r = pkg_dedupe(out, from, err);
 	return r;
 }

@@ -22,21 +22,26 @@ enum kind {
 	K_DPKG_D,
 	K_OPKG,
 	K_APK,
+	K_RPM,
 	K_PYTHON,
 	K_NPM,
+	K_JAR,
+	K_DPKG_LIST, /* var/lib/dpkg/info/NAME[:ARCH].list: the files a deb owns */
+	K_LOCK, /* a lockfile: its parser kind is in lock_kind */
 	K_ELF, /* an executable: probe for ELF, then look for Go build info */
 };
 
 static const char *kind_name[] = {
 	[K_DPKG] = "dpkg",	       [K_DPKG_D] = "dpkg-status.d",	   [K_OPKG] = "opkg",
 	[K_APK] = "apk",	       [K_PYTHON] = "python-metadata",	   [K_NPM] = "npm-package.json",
-	[K_ELF] = "go-binary",
+	[K_ELF] = "go-binary",	       [K_RPM] = "rpm",			   [K_JAR] = "java-archive",
 };
 
 struct capture {
 	char *path; /* relative, as in the layer */
 	int layer;
 	enum kind kind;
+	const char *lock_kind;
 	char *data;
 	size_t len;
 };
@@ -53,6 +58,7 @@ struct layer_state {
 	int layer;
 	/* the file in progress */
 	enum kind kind;
+	const char *lock_kind;
 	char *path;
 	struct bw_buf buf;
 	bool over;
@@ -91,7 +97,51 @@ static bool npm_manifest(const char *path)
 	return rest[0] == '@' && !memchr(sl + 1, '/', (size_t)(rest + n - sl - 1));
 }
 
-static enum kind classify(const char *path, uint64_t size, uint32_t mode)
+static bool rpmdb_path(const char *path, const char *base)
+{
+	static const char *const dirs[] = { "var/lib/rpm/", "usr/lib/sysimage/rpm/", "usr/share/rpm/" };
+	size_t dn = (size_t)(base - path);
+
+	if (strcmp(base, "Packages") && strcmp(base, "Packages.db") && strcmp(base, "rpmdb.sqlite"))
+		return false;
+	for (size_t i = 0; i < BW_ARRAY_SIZE(dirs); i++)
+		if (strlen(dirs[i]) == dn && !memcmp(path, dirs[i], dn))
+			return true;
+	return false;
+}
+
+const char *pkg_lockfile_kind(const char *path)
+{
+	static const char *const names[][2] = {
+		{ "package-lock.json", "npm-package-lock" }, { "npm-shrinkwrap.json", "npm-package-lock" },
+		{ "yarn.lock", "yarn.lock" },		     { "pnpm-lock.yaml", "pnpm-lock.yaml" },
+		{ "Pipfile.lock", "Pipfile.lock" },	     { "poetry.lock", "poetry.lock" },
+		{ "pdm.lock", "pdm.lock" },		     { "uv.lock", "uv.lock" },
+		{ "Cargo.lock", "Cargo.lock" },		     { "Gemfile.lock", "Gemfile.lock" },
+		{ "gems.locked", "Gemfile.lock" },	     { "composer.lock", "composer.lock" },
+		{ "go.mod", "go.mod" },			     { "packages.lock.json", "packages.lock.json" },
+		{ "gradle.lockfile", "gradle.lockfile" },   { "mix.lock", "mix.lock" },
+		{ "pubspec.lock", "pubspec.lock" },	     { "Podfile.lock", "Podfile.lock" },
+		{ "Package.resolved", "Package.resolved" }, { "conan.lock", "conan.lock" },
+		{ "renv.lock", "renv.lock" },		     { "stack.yaml.lock", "stack.yaml.lock" },
+	};
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	/* Lockfiles inside installed packages describe their own development, not the image. */
+	if (strstr(path, "node_modules/") || bw_startswith(path, "usr/share/doc/"))
+		return NULL;
+	for (size_t i = 0; i < BW_ARRAY_SIZE(names); i++)
+		if (!strcmp(base, names[i][0]))
+			return names[i][1];
+	if (bw_endswith(base, ".deps.json"))
+		return "dotnet-deps.json";
+	if (!strcmp(base, "installed.json") && bw_endswith(path, "vendor/composer/installed.json"))
+		return "composer.lock";
+	return NULL;
+}
+
+static enum kind classify(const char *path, uint64_t size, uint32_t mode, const char **lock_kind)
 {
 	const char *base = strrchr(path, '/');
 
@@ -104,15 +154,24 @@ static enum kind classify(const char *path, uint64_t size, uint32_t mode)
 	if (bw_startswith(path, "var/lib/dpkg/status.d/") && !strchr(path + 22, '/') &&
 	    !bw_endswith(path, ".md5sums"))
 		return K_DPKG_D;
+	if (bw_startswith(path, "var/lib/dpkg/info/") && bw_endswith(path, ".list") && !strchr(path + 18, '/'))
+		return K_DPKG_LIST;
 	if (!strcmp(path, "usr/lib/opkg/status"))
 		return K_OPKG;
 	if (!strcmp(path, "lib/apk/db/installed"))
 		return K_APK;
+	if (rpmdb_path(path, base))
+		return K_RPM;
 	if (bw_endswith(path, ".dist-info/METADATA") || bw_endswith(path, ".egg-info/PKG-INFO") ||
 	    (bw_endswith(base, ".egg-info") && size < BW_MAX_PKG_META_SIZE))
 		return K_PYTHON;
 	if (!strcmp(base, "package.json") && npm_manifest(path))
 		return K_NPM;
+	if ((*lock_kind = pkg_lockfile_kind(path)))
+		return K_LOCK;
+	if (bw_endswith(base, ".jar") || bw_endswith(base, ".war") || bw_endswith(base, ".ear") ||
+	    bw_endswith(base, ".jpi") || bw_endswith(base, ".hpi"))
+		return K_JAR;
 	if ((mode & 0111) && size >= 4096)
 		return K_ELF;
 	return K_NONE;
@@ -133,15 +192,18 @@ static int h_layer_begin(void *ud, int layer, void **ret, struct bw_error **err)
 static bool h_file_begin(void *state, const char *path, uint64_t size, uint32_t mode)
 {
 	struct layer_state *ls = state;
-	enum kind k = classify(path, size, mode);
+	const char *lk = NULL;
+	enum kind k = classify(path, size, mode, &lk);
 	size_t cap;
 
 	if (k == K_NONE)
 		return false;
-	cap = k == K_DPKG || k == K_APK || k == K_OPKG ? BW_MAX_PKGDB_SIZE
+	cap = k == K_DPKG || k == K_APK || k == K_OPKG || k == K_RPM ? BW_MAX_PKGDB_SIZE
 	      : k == K_ELF				 ? BW_MAX_GO_BUILDINFO
+	      : k == K_JAR				 ? BW_MAX_JAR_SIZE
 							 : BW_MAX_PKG_META_SIZE;
 	ls->kind = k;
+	ls->lock_kind = lk;
 	ls->path = strdup(path);
 	ls->buf = BW_BUF_INIT(cap);
 	ls->over = !ls->path;
@@ -290,6 +352,7 @@ static int h_file_end(void *state, struct bw_error **err)
 	c->path = TAKE_PTR(ls->path);
 	c->layer = ls->layer;
 	c->kind = ls->kind;
+	c->lock_kind = ls->lock_kind;
 	c->len = ls->buf.len;
 	c->data = bw_buf_steal(&ls->buf);
 	if (!c->data) {
@@ -357,6 +420,102 @@ static int os_read(void *ud, const char *path, char **ret, size_t *ret_len)
 	return 0;
 }
 
+static bool os_pkg(const struct bw_pkg *p)
+{
+	return p->type && (!strcmp(p->type, "deb") || !strcmp(p->type, "rpm") || !strcmp(p->type, "apk"));
+}
+
+/*
+ * A language package whose metadata file an OS package installed (a
+ * python3-requests egg-info, a Debian jar) gets that OS package's PURL as
+ * its owner, so reports can tell it is the same software. Owned files come
+ * from rpm file lists and dpkg's info/NAME[:ARCH].list files.
+ */
+static int mark_owners(struct finder *fd, struct bw_pkg_list *l, struct bw_error **err)
+{
+	struct bw_map *owner = bw_map_new(), *deb = bw_map_new();
+	int r = 0;
+
+	if (!owner || !deb) {
+		r = bw_error_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < l->n && r == 0; i++) {
+		struct bw_pkg *p = &l->v[i];
+		if (!os_pkg(p) || !p->purl)
+			continue;
+		for (size_t k = 0; k < p->n_files && r == 0; k++)
+			r = bw_map_put(owner, p->files[k], p->purl);
+		if (r == 0 && !strcmp(p->type, "deb"))
+			r = bw_map_put(deb, p->name, p->purl);
+	}
+	for (size_t i = 0; i < fd->sc->n && r == 0; i++) {
+		struct capture *c = &fd->sc->caps[i];
+		char abspath[BW_MAX_PATH + 2], name[256];
+		const char *base, *purl;
+		size_t bn;
+
+		if (c->kind != K_DPKG_LIST)
+			continue;
+		snprintf(abspath, sizeof(abspath), "/%s", c->path);
+		if (kept(fd, abspath, false) != c)
+			continue;
+		/* NAME[:ARCH].list; names may hold dots (python3.11) */
+		base = c->path + 18;
+		bn = strlen(base) - 5;
+		if (memchr(base, ':', bn))
+			bn = (size_t)((const char *)memchr(base, ':', bn) - base);
+		if (!bn || bn >= sizeof(name))
+			continue;
+		memcpy(name, base, bn);
+		name[bn] = 0;
+		purl = bw_map_get(deb, name);
+		if (!purl)
+			continue;
+		struct lines ln = { c->data, c->data + c->len };
+		const char *line;
+		size_t n;
+		while (r == 0 && next_line(&ln, &line, &n)) {
+			char f[BW_MAX_PATH + 1];
+			if (!n || n > BW_MAX_PATH || line[0] != '/')
+				continue;
+			memcpy(f, line, n);
+			f[n] = 0;
+			r = bw_map_put(owner, f, (void *)purl);
+		}
+	}
+	if (r < 0) {
+		r = bw_error_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		struct bw_pkg *p = &l->v[i];
+		const char *o;
+		if (os_pkg(p) || !p->location)
+			continue;
+		o = bw_map_get(owner, p->location);
+		if (!o) {
+			/* a dist-info's METADATA is listed; so is an egg-info folder itself */
+			char dir[BW_MAX_PATH + 1];
+			const char *sl = strrchr(p->location, '/');
+			size_t dn = sl ? (size_t)(sl - p->location) : 0;
+			if (dn && dn <= BW_MAX_PATH) {
+				memcpy(dir, p->location, dn);
+				dir[dn] = 0;
+				o = bw_map_get(owner, dir);
+			}
+		}
+		if (o && pkg_sets(&p->owner, o) < 0) {
+			r = bw_error_set(err, -ENOMEM, "out of memory");
+			break;
+		}
+	}
+out:
+	bw_map_free(owner);
+	bw_map_free(deb);
+	return r;
+}
+
 static int cmp_pkg(const void *a, const void *b)
 {
 	const struct bw_pkg *x = a, *y = b;
@@ -417,12 +576,12 @@ int bw_pkg_scan_image(struct bw_image *img, struct bw_pkg_result *ret, struct bw
 		struct bw_error *perr = NULL;
 		size_t from = res.pkgs.n;
 
-		if (c->kind == K_OS)
+		if (c->kind == K_OS || c->kind == K_DPKG_LIST)
 			continue;
 		snprintf(abspath, sizeof(abspath), "/%s", c->path);
 		if (kept(&fd, abspath, false) != c)
 			continue; /* deleted or replaced by a later layer */
-		r = bw_pkg_parse(kind_name[c->kind], abspath, c->data, c->len, &res.os, &res.pkgs, &perr);
+		r = bw_pkg_parse(c->kind == K_LOCK ? c->lock_kind : kind_name[c->kind], abspath, c->data, c->len, &res.os, &res.pkgs, &perr);
 		if (r == -ENOMEM) {
 			bw_error_free(perr);
 			r = bw_error_set(err, -ENOMEM, "out of memory");
@@ -446,6 +605,9 @@ int bw_pkg_scan_image(struct bw_image *img, struct bw_pkg_result *ret, struct bw
 		for (size_t k = from; k < res.pkgs.n; k++)
 			res.pkgs.v[k].layer = c->layer;
 	}
+	r = mark_owners(&fd, &res.pkgs, err);
+	if (r < 0)
+		goto out;
 	if (res.pkgs.n)
 		qsort(res.pkgs.v, res.pkgs.n, sizeof(*res.pkgs.v), cmp_pkg);
 out:

@@ -48,7 +48,7 @@ struct bw_pkg *pkg_add(struct bw_pkg_list *l, const char *type, const char *cata
 	return p;
 }
 
-static void pkg_done(struct bw_pkg *p)
+void pkg_done(struct bw_pkg *p)
 {
 	free(p->name);
 	free(p->version);
@@ -64,6 +64,10 @@ static void pkg_done(struct bw_pkg *p)
 	free(p->type);
 	free(p->cataloger);
 	free(p->location);
+	free(p->owner);
+	for (size_t i = 0; i < p->n_files; i++)
+		free(p->files[i]);
+	free(p->files);
 }
 
 void bw_pkg_list_done(struct bw_pkg_list *l)
@@ -93,6 +97,42 @@ void bw_pkg_result_done(struct bw_pkg_result *r)
 	bw_os_done(&r->os);
 	bw_pkg_list_done(&r->pkgs);
 	r->warnings = 0;
+}
+
+int pkg_dedupe(struct bw_pkg_list *l, size_t from, struct bw_error **err)
+{
+	struct bw_map *seen = bw_map_new();
+	struct bw_buf key = BW_BUF_INIT(BW_MAX_PKG_FIELD * 3 + 8);
+	size_t w = from;
+	int r = 0;
+
+	if (!seen)
+		return bw_error_set(err, -ENOMEM, "out of memory");
+	for (size_t i = from; i < l->n; i++) {
+		struct bw_pkg *p = &l->v[i];
+		void *at;
+
+		bw_buf_reset(&key);
+		if (r == 0)
+			r = bw_buf_printf(&key, "%s\n%s\n%s", p->type ? p->type : "", p->name ? p->name : "",
+					  p->version ? p->version : "");
+		at = r == 0 ? bw_map_get(seen, key.data) : NULL;
+		if (at) {
+			/* A dev copy and a prod copy: it is a prod dependency. */
+			struct bw_pkg *first = &l->v[(uintptr_t)at - 1];
+			first->dev = first->dev && p->dev;
+			pkg_done(p);
+			continue;
+		}
+		l->v[w] = *p;
+		if (r == 0)
+			r = bw_map_put(seen, key.data, (void *)(uintptr_t)(w + 1));
+		w++;
+	}
+	l->n = w;
+	bw_buf_done(&key);
+	bw_map_free(seen);
+	return r < 0 ? bw_error_set(err, -ENOMEM, "out of memory") : 0;
 }
 
 /* ---------------------------------------------------------------- text */
@@ -258,6 +298,28 @@ static const struct {
 	{ "npm-package.json", parse_npm_package_json },
 	{ "npm-package-lock", parse_npm_package_lock },
 	{ "go-binary", parse_go_buildinfo },
+	{ "rpm", parse_rpmdb },
+	{ "java-archive", parse_java_archive },
+	{ "Pipfile.lock", parse_pipfile_lock },
+	{ "composer.lock", parse_composer_lock },
+	{ "packages.lock.json", parse_nuget_lock },
+	{ "dotnet-deps.json", parse_dotnet_deps },
+	{ "renv.lock", parse_renv_lock },
+	{ "Package.resolved", parse_swift_resolved },
+	{ "conan.lock", parse_conan_lock },
+	{ "Cargo.lock", parse_cargo_lock },
+	{ "poetry.lock", parse_poetry_lock },
+	{ "pdm.lock", parse_pdm_lock },
+	{ "uv.lock", parse_uv_lock },
+	{ "yarn.lock", parse_yarn_lock },
+	{ "Gemfile.lock", parse_gemfile_lock },
+	{ "go.mod", parse_go_mod },
+	{ "gradle.lockfile", parse_gradle_lock },
+	{ "mix.lock", parse_mix_lock },
+	{ "pnpm-lock.yaml", parse_pnpm_lock },
+	{ "pubspec.lock", parse_pubspec_lock },
+	{ "stack.yaml.lock", parse_stack_lock },
+	{ "Podfile.lock", parse_podfile_lock },
 };
 
 const char *const *bw_pkg_kinds(void)
@@ -279,7 +341,8 @@ int bw_pkg_parse(const char *kind, const char *path, const char *data, size_t le
 		if (strcmp(parsers[i].kind, kind))
 			continue;
 		r = parsers[i].fn(path, data, len, out, err);
-		if (r == 0 && pkg_finish(out, from, os) < 0)
+		/* On a parse error what was found before the bad part is kept. */
+		if (pkg_finish(out, from, os) < 0 && r >= 0)
 			r = bw_error_set(err, -ENOMEM, "out of memory");
 		return r;
 	}

@@ -439,6 +439,8 @@ static int write_json(FILE *f, const struct bw_image *img, const struct bw_pkg_r
 		put_str(j, "source_rpm", p->source_rpm);
 		put_str(j, "license", p->license);
 		put_str(j, "cataloger", p->cataloger);
+		if (p->owner)
+			put_str(j, "owner", p->owner);
 		put_str(j, "location", p->location);
 		if (p->layer >= 0) {
 			json_object_set_new(j, "layer", json_integer(p->layer + 1));

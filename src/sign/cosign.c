@@ -45,7 +45,7 @@ static const char *image_digest(struct bw_image *img)
 
 /* "registry/repository" for a registry reference; the layout reference
  * without its tag otherwise. */
-static char *default_identity(const struct bw_ref *ref)
+char *sign_default_identity(const struct bw_ref *ref)
 {
 	char *s = NULL;
 
@@ -173,7 +173,7 @@ static json_t *sig_config(json_t *layers)
  * manifest at tag in s, creating it when missing, and writes it back. An
  * identical layer already there is left alone.
  */
-static int append_layer(struct sig_store *s, const char *tag, const char *mt, const char *payload,
+int sign_append_layer(struct sig_store *s, const char *tag, const char *mt, const char *payload,
 			json_t *annotations, struct bw_error **err)
 {
 	_cleanup_free_ char *old = NULL, *out = NULL;
@@ -260,7 +260,7 @@ int bw_sign_image(const char *refstr, const struct bw_sign_key *key,
 		return bw_error_set(err, -EOPNOTSUPP, "`%s` has no manifest digest to sign",
 				    ref->name);
 	digest = strdup(image_digest(img));
-	identity = o->identity ? strdup(o->identity) : default_identity(ref);
+	identity = o->identity ? strdup(o->identity) : sign_default_identity(ref);
 	if (!digest || !identity)
 		return bw_error_set(err, -ENOMEM, "out of memory");
 	r = sig_store_open(ref, &o->image, true, &s, err);
@@ -277,7 +277,7 @@ int bw_sign_image(const char *refstr, const struct bw_sign_key *key,
 	if (!ann)
 		return bw_error_set(err, -ENOMEM, "out of memory");
 	sig_tag(digest, "sig", tag);
-	r = append_layer(s, tag, MT_COSIGN_SIMPLESIGNING, payload, ann, err);
+	r = sign_append_layer(s, tag, MT_COSIGN_SIMPLESIGNING, payload, ann, err);
 	if (r < 0)
 		return bw_error_wrap(err, "cannot attach the signature to `%s`", ref->name);
 	if (ret_sig_tag) {
@@ -552,7 +552,7 @@ int bw_verify_image(const char *refstr, const struct bw_sign_key *key,
 			return bw_error_set(err, -EOPNOTSUPP, "`%s` has no manifest digest",
 					    refstr);
 		c.digest = image_digest(img);
-		identity = o->identity ? strdup(o->identity) : default_identity(bw_image_ref(img));
+		identity = o->identity ? strdup(o->identity) : sign_default_identity(bw_image_ref(img));
 		if (!identity)
 			return bw_error_set(err, -ENOMEM, "out of memory");
 		c.identity = identity;

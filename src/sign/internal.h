@@ -44,4 +44,37 @@ int sig_store_put_blob(struct sig_store *s, const char *digest, const void *p, s
 int sig_store_put_manifest(struct sig_store *s, const char *tag, const char *media_type,
 			   const void *p, size_t n, struct bw_error **err);
 
+/* ------------------------------------------------ cosign.c */
+
+/* Appends a layer (the blob payload, of media type mt, with annotations)
+ * to the manifest at tag in s, creating it when missing. */
+int sign_append_layer(struct sig_store *s, const char *tag, const char *mt, const char *payload,
+		      json_t *annotations, struct bw_error **err);
+/* HOST/REPO for a registry reference, `oci:PATH` for a layout. */
+char *sign_default_identity(const struct bw_ref *ref);
+
+/* ------------------------------------------------ gpg.c, simple.c */
+
+/* Signs p with the secret key fingerprint of the user's GnuPG keyring: a
+ * binary OpenPGP message holding p. */
+int gpg_sign_user(const char *fingerprint, const void *p, size_t n, char **ret, size_t *ret_len,
+		  struct bw_error **err);
+
+/* How a signed docker reference must relate to the intended one
+ * (containers-policy.json(5) signedIdentity, for full references). */
+enum gid_mode {
+	GID_DIGEST_OR_EXACT = 0, /* by tag: the same; by digest: the same repository */
+	GID_REPOSITORY,		 /* the same repository */
+	GID_EXACT,		 /* the same reference (tag or digest) */
+};
+/* A docker reference from untrusted text, normalised without a default tag:
+ * *ret_name HOST/REPO, *ret_full HOST/REPO[:TAG][@DIGEST]. */
+int dref_parse(const char *s, char **ret_name, char **ret_full, struct bw_error **err);
+bool dref_matches(const char *signed_id, const char *intended, enum gid_mode mode);
+/* registries.d(5) `use-sigstore-attachments` for a registry image (dir as
+ * bw_sign_opts.registries_d): from the most specific scope that sets it,
+ * else default-docker, else false. */
+int regd_use_sigstore_attachments(const char *dir, const struct bw_ref *ref, bool *ret,
+				  struct bw_error **err);
+
 #endif

@@ -239,7 +239,8 @@ static int signed_identity(json_t *si, const struct bw_ref *ref, const char *doc
 
 static int check_sigstore(json_t *req, const char *refstr, const struct bw_ref *ref,
 			  const char *docker_ref, const char *docker_repo,
-			  const struct bw_image_opts *iopts, char **ret_reason, struct bw_error **err)
+			  const struct bw_policy_opts *popts, char **ret_reason,
+			  struct bw_error **err)
 {
 	_cleanup_free_ char *id = NULL;
 	struct bw_sign_key *keys[16] = { 0 };
@@ -255,7 +256,24 @@ static int check_sigstore(json_t *req, const char *refstr, const struct bw_ref *
 	r = load_keys(req, keys, &n, BW_ARRAY_SIZE(keys), err);
 	if (r < 0)
 		goto out;
-	so.image = *iopts;
+	/* containers/image reads a registry image's cosign attachments only
+	 * when registries.d sets use-sigstore-attachments for its scope;
+	 * without them it sees no signatures at all. */
+	if (ref->transport == BW_TRANSPORT_REGISTRY) {
+		bool use = false;
+
+		r = regd_use_sigstore_attachments(popts->registries_d, ref, &use, err);
+		if (r < 0)
+			goto out;
+		if (!use) {
+			r = reject(ret_reason, "sigstoreSigned: a signature was required, but no "
+				   "signature exists (registries.d does not set "
+				   "use-sigstore-attachments for `%s`, so its sigstore "
+				   "attachments are not read)", docker_ref);
+			goto out;
+		}
+	}
+	so.image = popts->image;
 	so.identity = id;
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_error_ struct bw_error *e = NULL;
@@ -279,14 +297,184 @@ out:
 	return r;
 }
 
+/* ---------------------------------------------------------------- signedBy */
+
+static int load_gpg_keys(json_t *req, struct bw_gpg_keyring *kr, struct bw_error **err)
+{
+	const char *path = json_str(req, "keyPath"), *data = json_str(req, "keyData");
+	json_t *paths = json_object_get(req, "keyPaths"), *v;
+	int given = !!json_object_get(req, "keyPath") + !!json_object_get(req, "keyData") + !!paths;
+	size_t i;
+	int r;
+
+	if (given != 1)
+		return bw_error_set(err, -EINVAL, "signedBy needs exactly one of keyPath, keyPaths, "
+				    "keyData");
+	if (data) {
+		_cleanup_free_ unsigned char *raw = NULL;
+		size_t len;
+
+		if (sign_b64_decode(data, strlen(data), BW_MAX_GPG_KEYRING, &raw, &len) < 0)
+			return bw_error_set(err, -EINVAL, "signedBy keyData is not base64");
+		return bw_gpg_keyring_add(kr, raw, len, "keyData", err);
+	}
+	if (path)
+		return bw_gpg_keyring_add_file(kr, path, err);
+	if (!json_is_array(paths) || json_array_size(paths) == 0 || json_array_size(paths) > 64)
+		return bw_error_set(err, -EINVAL, "signedBy keyPaths must list 1 to 64 files");
+	json_array_foreach(paths, i, v) {
+		if (!json_is_string(v))
+			return bw_error_set(err, -EINVAL, "signedBy keyPaths: not a string");
+		r = bw_gpg_keyring_add_file(kr, json_string_value(v), err);
+		if (r < 0)
+			return r;
+	}
+	if (!path && !paths)
+		return bw_error_set(err, -EINVAL, "signedBy keyPath/keyData is not a string");
+	return 0;
+}
+
+/*
+ * signedIdentity for full docker references (simple signing): the intended
+ * reference and the bw_verify_image_gpg match mode. 1 when set, 0 when the
+ * image can never match (*why), -EINVAL for an invalid signedIdentity.
+ */
+static int gpg_identity(json_t *si, const char *docker_ref, char **ret_id,
+			enum bw_identity_match *ret_mode, const char **why, struct bw_error **err)
+{
+	const char *type = si ? json_str(si, "type") : "matchRepoDigestOrExact";
+	_cleanup_free_ char *n = NULL, *f = NULL;
+	char *id = NULL;
+
+	if (si && !json_is_object(si))
+		return bw_error_set(err, -EINVAL, "signedIdentity is not an object");
+	if (!type)
+		return bw_error_set(err, -EINVAL, "signedIdentity has no type");
+	if (!strcmp(type, "exactReference") || !strcmp(type, "exactRepository")) {
+		bool repo = !strcmp(type, "exactRepository");
+		const char *v = json_str(si, repo ? "dockerRepository" : "dockerReference");
+
+		if (!v || dref_parse(v, &n, &f, NULL) < 0 || (repo && strcmp(n, f)) ||
+		    (!repo && !strcmp(n, f)))
+			return bw_error_set(err, -EINVAL, "%s needs a valid %s", type,
+					    repo ? "dockerRepository (no tag or digest)"
+						 : "dockerReference (with a tag or digest)");
+		id = strdup(v);
+		*ret_mode = repo ? BW_ID_REPOSITORY : BW_ID_EXACT;
+	} else if (!strcmp(type, "matchRepoDigestOrExact") || !strcmp(type, "matchRepository") ||
+		   !strcmp(type, "matchExact") || !strcmp(type, "remapIdentity")) {
+		if (!docker_ref) {
+			*why = "the image has no docker reference to match the signed identity "
+			       "against";
+			return 0;
+		}
+		*ret_mode = !strcmp(type, "matchRepository") ? BW_ID_REPOSITORY
+			    : !strcmp(type, "matchExact")    ? BW_ID_EXACT
+							     : BW_ID_COSIGN;
+		if (!strcmp(type, "remapIdentity")) {
+			const char *prefix = json_str(si, "prefix");
+			const char *signed_prefix = json_str(si, "signedPrefix");
+			size_t len;
+
+			if (!prefix || !signed_prefix)
+				return bw_error_set(err, -EINVAL,
+						    "remapIdentity needs prefix and signedPrefix");
+			len = strlen(prefix);
+			if (!strncmp(docker_ref, prefix, len) &&
+			    (strchr("/:@", docker_ref[len]) || !docker_ref[len] ||
+			     (len && prefix[len - 1] == '/'))) {
+				if (asprintf(&id, "%s%s", signed_prefix, docker_ref + len) < 0)
+					id = NULL;
+			} else {
+				id = strdup(docker_ref);
+			}
+		} else {
+			id = strdup(docker_ref);
+		}
+	} else {
+		return bw_error_set(err, -EINVAL, "unknown signedIdentity type `%s`", type);
+	}
+	if (!id)
+		return bw_error_set(err, -ENOMEM, "out of memory");
+	*ret_id = id;
+	return 1;
+}
+
+static int check_signed_by(json_t *req, const char *refstr, const struct bw_ref *ref,
+			   const char *docker_ref, const struct bw_policy_opts *popts,
+			   char **ret_reason, struct bw_error **err)
+{
+	_cleanup_free_ char *id = NULL, *json = NULL;
+	_cleanup_error_ struct bw_error *e = NULL;
+	struct bw_gpg_keyring *kr = NULL;
+	struct bw_sign_opts so = { .sz = sizeof(so) };
+	const char *kt = json_str(req, "keyType"), *why = NULL;
+	int r;
+
+	if (!kt)
+		return bw_error_set(err, -EINVAL, "signedBy needs keyType");
+	if (strcmp(kt, "GPGKeys")) {
+		if (!strcmp(kt, "signedByGPGKeys") || !strcmp(kt, "X509Certificates") ||
+		    !strcmp(kt, "signedByX509CAs"))
+			return reject(ret_reason, "signedBy keyType `%s` is not implemented (nor "
+				      "is it in containers/image)", kt);
+		return bw_error_set(err, -EINVAL, "signedBy: unknown keyType `%s`", kt);
+	}
+	r = gpg_identity(json_object_get(req, "signedIdentity"), docker_ref, &id, &so.match, &why,
+			 err);
+	if (r < 0)
+		return r;
+	r = bw_gpg_keyring_new(&kr, err);
+	if (r < 0)
+		return r;
+	r = load_gpg_keys(req, kr, err);
+	if (r < 0) {
+		bw_gpg_keyring_free(kr);
+		return bw_error_wrap(err, "signedBy");
+	}
+	if (!id) {
+		bw_gpg_keyring_free(kr);
+		return reject(ret_reason, "signedBy: %s", why);
+	}
+	if (ref->transport == BW_TRANSPORT_OCI_LAYOUT) {
+		bw_gpg_keyring_free(kr);
+		return reject(ret_reason, "signedBy: a signature was required, but an OCI layout "
+			      "holds no simple signatures");
+	}
+	so.image = popts->image;
+	so.identity = id;
+	so.registries_d = popts->registries_d;
+	r = bw_verify_image_gpg(refstr, kr, &so, &json, &e);
+	bw_gpg_keyring_free(kr);
+	if (r > 0)
+		return 1;
+	if (r == -EKEYREJECTED || r == -ENOENT)
+		return reject(ret_reason, "signedBy: %s", e->msg);
+	if (err && !*err)
+		*err = TAKE_PTR(e);
+	return r;
+}
+
 /* ---------------------------------------------------------------- entry */
 
 int bw_policy_check(const char *policy_path, const char *refstr, const struct bw_image_opts *opts,
 		    char **ret_reason, struct bw_error **err)
 {
+	struct bw_policy_opts po = { .sz = sizeof(po) };
+
+	if (opts)
+		po.image = *opts;
+	else
+		po.image.sz = sizeof(po.image);
+	return bw_policy_check_opts(policy_path, refstr, &po, ret_reason, err);
+}
+
+int bw_policy_check_opts(const char *policy_path, const char *refstr,
+			 const struct bw_policy_opts *o, char **ret_reason, struct bw_error **err)
+{
+	struct bw_policy_opts popts = { .sz = sizeof(popts), .image = { .sz = sizeof(popts.image) } };
 	_cleanup_free_ char *data = NULL, *docker_ref = NULL, *docker_repo = NULL, *path = NULL;
 	_cleanup_json_ json_t *policy = NULL;
-	struct bw_image_opts dflt = { .sz = sizeof(dflt) };
 	struct bw_ref ref = { 0 };
 	json_error_t jerr;
 	json_t *reqs, *req;
@@ -294,6 +482,8 @@ int bw_policy_check(const char *policy_path, const char *refstr, const struct bw
 	size_t len, i;
 	int r;
 
+	if (o)
+		memcpy(&popts, o, o->sz && o->sz < sizeof(popts) ? o->sz : sizeof(popts));
 	r = bw_read_file(policy_path, BW_MAX_POLICY_SIZE, &data, &len, err);
 	if (r < 0)
 		return bw_error_wrap(err, "policy");
@@ -351,12 +541,18 @@ int bw_policy_check(const char *policy_path, const char *refstr, const struct bw
 		}
 		if (!strcmp(type, "sigstoreSigned")) {
 			r = check_sigstore(req, refstr, &ref, docker_ref, docker_repo,
-					   opts ? opts : &dflt, ret_reason, err);
+					   &popts, ret_reason, err);
 			if (r != 1)
 				break;
 			continue;
 		}
-		if (!strcmp(type, "signedBy") || !strcmp(type, "signedBaseLayer")) {
+		if (!strcmp(type, "signedBy")) {
+			r = check_signed_by(req, refstr, &ref, docker_ref, &popts, ret_reason, err);
+			if (r != 1)
+				break;
+			continue;
+		}
+		if (!strcmp(type, "signedBaseLayer")) {
 			r = reject(ret_reason, "requirement `%s` is not supported by bulwark yet", type);
 			break;
 		}

@@ -55,5 +55,5 @@ def test_default_scan_lists_packages(bulwark, images):
     bom = json.loads(p.stdout)
     assert bom["bomFormat"] == "CycloneDX"
     assert any(c.get("name") == "dpkg" for c in bom["components"])
-    p = run(bulwark, "image", "--scanners", "vuln", "oci:%s/debian-minbase.oci:v1" % images)
+    p = run(bulwark, "image", "--scanners", "secret", "oci:%s/debian-minbase.oci:v1" % images)
     assert p.returncode == 2 and "not available yet" in p.stderr

@@ -184,3 +184,62 @@ def test_spdx_structure(bulwark, images):
 def test_bad_format_is_usage_error(bulwark, images):
     p = run(bulwark, "sbom", "-f", "xml", f"oci:{images}/debian-minbase.oci:v1")
     assert p.returncode == 2
+
+
+def _jar_coordinates(path):
+    """What a jar says it is, read with Python's zipfile: every
+    pom.properties, else the manifest's Implementation-Title/Version."""
+    import zipfile
+    out = set()
+    with zipfile.ZipFile(path) as z:
+        for n in z.namelist():
+            if n.startswith("META-INF/maven/") and n.endswith("/pom.properties"):
+                props = dict(line.split("=", 1) for line in z.read(n).decode().splitlines()
+                             if "=" in line and not line.startswith("#"))
+                out.add((f"{props['groupId']}:{props['artifactId']}", props["version"]))
+        if not out:
+            mf = dict(line.split(": ", 1) for line in z.read("META-INF/MANIFEST.MF").decode().splitlines()
+                      if ": " in line)
+            t = mf.get("Implementation-Title")
+            out.add((f"{mf.get('Implementation-Vendor-Id', t)}:{t}", mf["Implementation-Version"]))
+    return out
+
+
+def test_jars_equal_their_metadata(multi, rootfs):
+    want = set()
+    for jar in sorted((rootfs / "opt/java-app/lib").glob("*.jar")):
+        want |= _jar_coordinates(jar)
+    got = {(p["name"], p["version"]) for p in pkgs(multi, "maven")}
+    assert want and got == want
+    assert all(p["location"].startswith("/opt/java-app/lib/") for p in pkgs(multi, "maven"))
+
+
+def test_debian_python_packages_have_their_deb_as_owner(multi):
+    owned = {p["name"]: p.get("owner") for p in pkgs(multi, "pypi")}
+    assert owned["requests"].startswith("pkg:deb/debian/python3-requests@")
+    assert owned["pip"] is None  # installed by pip into the venv, not by dpkg
+
+
+def test_fs_reads_project_lockfiles(bulwark, tmp_path):
+    (tmp_path / "Cargo.lock").write_text('version = 3\n\n[[package]]\nname = "syn"\nversion = "1.0.73"\n')
+    (tmp_path / "go.mod").write_text("module example.com/x\n\ngo 1.22\n\nrequire github.com/pkg/errors v0.9.1\n")
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web/yarn.lock").write_text('# yarn lockfile v1\n\n\nleft-pad@^1.3.0:\n  version "1.3.0"\n')
+    (tmp_path / "Pipfile.lock").write_text('{"default": {"six": {"version": "==1.16.0"}}, "develop": {}}')
+    p = run(bulwark, "fs", "-f", "json", str(tmp_path), check=0)
+    got = {(x["type"], x["name"], x["version"], x["location"]) for x in json.loads(p.stdout)["packages"]}
+    assert got == {
+        ("cargo", "syn", "1.0.73", "/Cargo.lock"),
+        ("golang", "github.com/pkg/errors", "0.9.1", "/go.mod"),
+        ("golang", "stdlib", "1.22", "/go.mod"),
+        ("npm", "left-pad", "1.3.0", "/web/yarn.lock"),
+        ("pypi", "six", "1.16.0", "/Pipfile.lock"),
+    }
+
+
+def test_fs_bad_lockfile_warns_and_goes_on(bulwark, tmp_path):
+    (tmp_path / "poetry.lock").write_text("this is not toml\n")
+    (tmp_path / "composer.lock").write_text('{"packages": [{"name": "a/b", "version": "1.0.0"}]}')
+    p = run(bulwark, "fs", "-f", "json", str(tmp_path), check=0)
+    assert "poetry.lock" in p.stderr
+    assert [(x["name"], x["version"]) for x in json.loads(p.stdout)["packages"]] == [("a/b", "1.0.0")]

@@ -177,12 +177,18 @@ def test_sigstore_signed_registry(bulwark, env, world, tmp_path):
     _, other_pub = keygen(bulwark, env, tmp_path, "other")
     ok(run(bulwark, "sign", f"{reg}/team/app:v1", "--key", key, "--insecure", env=env))
     keydata = __import__("base64").b64encode(pub.read_bytes()).decode()
+    # As containers/image, cosign attachments count only where registries.d
+    # enables them (test_sign_registriesd.py covers the scopes).
+    regd = tmp_path / "registries.d"
+    regd.mkdir()
+    (regd / "sigstore.yaml").write_text("default-docker:\n  use-sigstore-attachments: true\n")
 
     def check(req, ref=f"{reg}/team/app:v1"):
         pf = tmp_path / "p.json"
         pf.write_text(json.dumps({"default": REJECT,
                                   "transports": {"docker": {f"{reg}/team": [req]}}}))
-        p = run(bulwark, "policy", "check", ref, "--policy", pf, "--insecure", env=env)
+        p = run(bulwark, "policy", "check", ref, "--policy", pf, "--insecure",
+                "--registries.d", regd, env=env)
         assert p.returncode in (0, 1), p.stderr
         return p.returncode == 0
 

@@ -6,6 +6,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <jansson.h>
+#include <stdlib.h>
+
 #include "bulwark/sign.h"
 
 /* cosign's pemsigstorekey (pkg/cosign/keys_test.go), password "hello". */
@@ -161,6 +164,109 @@ static void test_payload(void **state)
 	}
 }
 
+/* cosign's Test_IntotoSubjectClaimVerifier cases (the corpus copy). */
+static void test_intoto_subject_claims(void **state)
+{
+	const char *root = getenv("BULWARK_SOURCE_ROOT");
+	char path[4096];
+	json_t *doc, *cases, *c;
+	size_t i, n_fail = 0, n_ok = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/../shared/corpus/signing/cosign/"
+		 "intoto-subject-claim-cases.json", root ? root : ".");
+	doc = json_load_file(path, 0, NULL);
+	if (!doc) {
+		skip();
+		return;
+	}
+	cases = json_object_get(doc, "cases");
+	assert_true(json_array_size(cases) >= 9);
+	json_array_foreach(cases, i, c) {
+		const char *payload = json_string_value(json_object_get(c, "payload"));
+		const char *hex = json_string_value(json_object_get(c, "digest_sha256"));
+		bool should_fail = json_is_true(json_object_get(c, "should_fail"));
+		struct bw_error *err = NULL;
+		char digest[80], *st = NULL;
+		int r;
+
+		snprintf(digest, sizeof(digest), "sha256:%s", hex ? hex : "");
+		r = bw_attest_check_subject(payload, strlen(payload), hex ? digest : NULL, &st,
+					    &err);
+		if (should_fail) {
+			assert_true(r < 0);
+			assert_non_null(err);
+			n_fail++;
+		} else {
+			assert_int_equal(r, 0);
+			assert_non_null(st);
+			n_ok++;
+		}
+		free(st);
+		bw_error_free(err);
+	}
+	assert_true(n_fail >= 6 && n_ok >= 2);
+	json_decref(doc);
+}
+
+/* containers-signature(5) payloads, parsed as strictly as containers/image. */
+static void test_atomic_payload(void **state)
+{
+	static const char good[] =
+		"{\"critical\":{\"type\":\"atomic container signature\",\"image\":{\"docker-"
+		"manifest-digest\":\"sha256:20bf21ed457b390829cdbeec8795a7bea1626991fda603e0d01b4"
+		"e7f60427e55\"},\"identity\":{\"docker-reference\":\"testing/manifest:latest\"}},"
+		"\"optional\":{\"creator\":\"atomic\",\"timestamp\":1458239713}}";
+	static const char *const bad[] = {
+		"{\"critical\":{\"type\":\"atomic container signature\",\"image\":{\"docker-"
+		"manifest-digest\":\"sha256:aa\"},\"identity\":{\"docker-reference\":\"a/b\"}}}",
+		"{\"critical\":{\"type\":\"cosign container image signature\",\"image\":{\"docker-"
+		"manifest-digest\":\"sha256:aa\"},\"identity\":{\"docker-reference\":\"a/b\"}},"
+		"\"optional\":{}}",
+		"{\"critical\":{\"type\":\"atomic container signature\",\"image\":{\"docker-"
+		"manifest-digest\":\"sha256:aa\",\"x\":1},\"identity\":{\"docker-reference\":\"a/b"
+		"\"}},\"optional\":{}}",
+		"{\"critical\":{\"type\":\"atomic container signature\",\"type\":\"atomic container"
+		" signature\",\"image\":{\"docker-manifest-digest\":\"sha256:aa\"},\"identity\":{"
+		"\"docker-reference\":\"a/b\"}},\"optional\":{}}",
+		"{\"critical\":{\"type\":\"atomic container signature\",\"image\":{\"docker-"
+		"manifest-digest\":\"sha256:aa\"},\"identity\":{\"docker-reference\":\"a/b\"}},"
+		"\"optional\":{\"timestamp\":\"now\"}}",
+		"[]",
+		"{",
+	};
+	struct bw_atomic_payload p = { 0 };
+	struct bw_error *err = NULL;
+
+	(void)state;
+	assert_int_equal(bw_atomic_payload_parse(good, strlen(good), &p, &err), 0);
+	assert_string_equal(p.identity, "testing/manifest:latest");
+	assert_string_equal(p.creator, "atomic");
+	assert_int_equal(p.timestamp, 1458239713);
+	bw_atomic_payload_done(&p);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(bw_atomic_payload_parse(bad[i], strlen(bad[i]), &p, &err), -EBADMSG);
+		err = bw_error_free(err);
+	}
+}
+
+static void test_pgp_framing(void **state)
+{
+	static const unsigned char sig_only[] = { 0x88, 0x02, 0x04, 0x00 };
+	static const unsigned char literal[] = { 0xac, 0x02, 'h', 'i' };
+	static const unsigned char partial_sig[] = { 0xc2, 0xe1, 0, 0 };
+	struct bw_error *err = NULL;
+
+	(void)state;
+	assert_int_equal(bw_pgp_check_message(sig_only, sizeof(sig_only), &err), 0);
+	assert_int_equal(bw_pgp_check_message(literal, sizeof(literal), &err), -EBADMSG);
+	err = bw_error_free(err);
+	assert_int_equal(bw_pgp_check_message(partial_sig, sizeof(partial_sig), &err), -EBADMSG);
+	err = bw_error_free(err);
+	assert_int_equal(bw_pgp_check_message("x", 1, &err), -EBADMSG);
+	err = bw_error_free(err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +274,9 @@ int main(void)
 		cmocka_unit_test(test_cosign_key),
 		cmocka_unit_test(test_bad_envelopes),
 		cmocka_unit_test(test_payload),
+		cmocka_unit_test(test_intoto_subject_claims),
+		cmocka_unit_test(test_atomic_payload),
+		cmocka_unit_test(test_pgp_framing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

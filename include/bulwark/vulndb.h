@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef BULWARK_VULNDB_H
+#define BULWARK_VULNDB_H
+
+/*
+ * vulndb: the advisory store, an SQLite database indexed by (ecosystem,
+ * package name). Built from OSV records (single JSON files, folders of them,
+ * or the per-ecosystem all.zip files OSV publishes). A build always writes a
+ * fresh database beside the target and renames it into place, so a reader
+ * (or a kill at any moment) only ever sees a complete database.
+ */
+
+#include "bulwark/core.h"
+#include "bulwark/limits.h"
+
+/* The default database path: $XDG_CACHE_HOME/bulwark/db/bulwark.db (or
+ * ~/.cache/...). Caller frees. */
+BW_API char *bw_vulndb_default_path(void);
+
+/* Progress of an import: called after each source and every 1000 records. */
+typedef void (*bw_vulndb_progress_fn)(const char *source, uint64_t records, void *userdata);
+
+struct bw_vulndb_import_opts {
+	size_t sz; /* sizeof(struct bw_vulndb_import_opts) */
+	bw_vulndb_progress_fn progress;
+	void *userdata;
+};
+
+struct bw_vulndb_stats {
+	uint64_t records;   /* advisories stored */
+	uint64_t affected;  /* (advisory, ecosystem, package) rows */
+	uint64_t skipped;   /* withdrawn or without a usable affected entry */
+	uint64_t rejected;  /* not OSV: bad JSON or schema */
+};
+
+/*
+ * Builds a new database at db_path from the OSV sources in paths (files
+ * ending .json, folders walked for *.json, .zip archives) and swaps it in.
+ * A record that violates the schema is counted in rejected and skipped; a
+ * source that cannot be read (missing, corrupt or truncated zip, CRC error)
+ * fails the whole import and leaves the old database untouched.
+ */
+BW_API int bw_vulndb_import(const char *db_path, const char *const *paths, size_t n,
+			    const struct bw_vulndb_import_opts *opts, struct bw_vulndb_stats *ret_stats,
+			    struct bw_error **err);
+
+struct bw_vulndb_eco_count {
+	char *ecosystem;
+	uint64_t advisories;
+	uint64_t packages;
+};
+
+struct bw_vulndb_info {
+	uint64_t records;
+	char *built;	      /* ISO 8601 UTC time of the import */
+	char *newest_modified; /* newest `modified` of any record */
+	struct bw_vulndb_eco_count *ecosystems;
+	size_t n_ecosystems;
+};
+
+/* Reads counts per ecosystem (the part before ':' in "Debian:12" counts per
+ * release too) and dates. -ENOENT when there is no database. */
+BW_API int bw_vulndb_info(const char *db_path, struct bw_vulndb_info *ret, struct bw_error **err);
+BW_API void bw_vulndb_info_done(struct bw_vulndb_info *info);
+
+/* ---------------------------------------------------------------- queries */
+
+struct bw_vulndb;
+
+BW_API int bw_vulndb_open(const char *db_path, struct bw_vulndb **ret, struct bw_error **err);
+BW_API struct bw_vulndb *bw_vulndb_close(struct bw_vulndb *db);
+
+/* One affected entry of one advisory for a package. Strings are owned by the
+ * entry. events is the JSON array of ranges as stored: [[type,version],...]
+ * per range, ranges as an array; versions a JSON array or NULL. */
+struct bw_vuln_entry {
+	char *id;
+	char *aliases;	 /* JSON array */
+	char *summary;
+	char *cvss;	 /* first CVSS vector, or NULL */
+	char *urgency;	 /* distro rating (Debian urgency), or NULL */
+	char *ecosystem;
+	char *package;
+	char *ranges;	 /* JSON: [[["introduced","0"],["fixed","1.2"]], ...] */
+	char *versions;	 /* JSON array or NULL */
+	char *published, *modified;
+};
+
+/* Calls fn for every entry of (ecosystem, package); stops when fn returns
+ * nonzero (which is returned). */
+BW_API int bw_vulndb_query(struct bw_vulndb *db, const char *ecosystem, const char *package,
+			   int (*fn)(const struct bw_vuln_entry *e, void *ud), void *ud,
+			   struct bw_error **err);
+
+/* Calls fn with every distinct package name stored for ecosystem (for name
+ * normalisation such as PEP 503); stops when fn returns nonzero (which is
+ * returned). */
+BW_API int bw_vulndb_packages(struct bw_vulndb *db, const char *ecosystem,
+			      int (*fn)(const char *package, void *ud), void *ud, struct bw_error **err);
+
+#endif

@@ -1,0 +1,659 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Matching packages to advisories. Each package is turned into the key the
+ * advisory data uses (ecosystem, package name, version): Debian binary
+ * packages become their source package and source version in the
+ * release's ecosystem, PyPI names are normalised per PEP 503, and so on.
+ * Then every affected entry of that key is evaluated with the ecosystem's
+ * version scheme.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bulwark/limits.h"
+#include "bulwark/match.h"
+#include "bulwark/version.h"
+
+/* ---------------------------------------------------------------- names */
+
+static const char *const sev_names[BW_VSEV_COUNT] = {
+	[BW_VSEV_UNKNOWN] = "UNKNOWN", [BW_VSEV_NEGLIGIBLE] = "NEGLIGIBLE", [BW_VSEV_LOW] = "LOW",
+	[BW_VSEV_MEDIUM] = "MEDIUM",   [BW_VSEV_HIGH] = "HIGH",		  [BW_VSEV_CRITICAL] = "CRITICAL",
+};
+
+const char *bw_vuln_severity_name(enum bw_vuln_severity s)
+{
+	return (unsigned)s < BW_VSEV_COUNT ? sev_names[s] : "UNKNOWN";
+}
+
+int bw_vuln_severity_parse(const char *s, enum bw_vuln_severity *ret)
+{
+	for (size_t i = 0; i < BW_VSEV_COUNT; i++)
+		if (!strcasecmp(s, sev_names[i])) {
+			*ret = (enum bw_vuln_severity)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *bw_match_status_name(enum bw_match_status s)
+{
+	switch (s) {
+	case BW_STATUS_FIXED:
+		return "fixed";
+	case BW_STATUS_AFFECTED:
+		return "affected";
+	case BW_STATUS_END_OF_LIFE:
+		return "end-of-life";
+	}
+	return "affected";
+}
+
+/* ---------------------------------------------------------------- CVSS v3 */
+
+/* CVSS v3.1 Roundup(): the smallest one-decimal number >= x, computed on
+ * integers so that 4.000000001 does not become 4.1. Returns tenths. */
+static int roundup10(double x)
+{
+	long i = lround(x * 100000.0);
+
+	if (i % 10000 == 0)
+		return (int)(i / 10000);
+	return (int)(i / 10000 + 1);
+}
+
+int bw_cvss3_score(const char *vector, int *ret_score10)
+{
+	/* AV AC PR UI S C I A, each -1 until seen. */
+	double av = -1, ac = -1, pr = -1, ui = -1, c = -1, in = -1, a = -1;
+	int scope = -1;
+	char pr_letter = 0;
+	const char *p, *end;
+	double iss, impact, expl;
+
+	if (!vector || strlen(vector) > BW_MAX_CVSS_VECTOR_LEN)
+		return -EINVAL;
+	if (!bw_startswith(vector, "CVSS:3.0/") && !bw_startswith(vector, "CVSS:3.1/"))
+		return -EINVAL;
+	p = vector + 9;
+	end = p + strlen(p);
+	while (p < end) {
+		const char *slash = memchr(p, '/', (size_t)(end - p)), *colon;
+		size_t kn;
+		char v;
+
+		if (!slash)
+			slash = end;
+		colon = memchr(p, ':', (size_t)(slash - p));
+		if (!colon || slash - colon != 2)
+			goto next;
+		kn = (size_t)(colon - p);
+		v = colon[1];
+#define K(s) (kn == strlen(s) && !memcmp(p, s, kn))
+		if (K("AV"))
+			av = v == 'N' ? 0.85 : v == 'A' ? 0.62 : v == 'L' ? 0.55 : v == 'P' ? 0.2 : -2;
+		else if (K("AC"))
+			ac = v == 'L' ? 0.77 : v == 'H' ? 0.44 : -2;
+		else if (K("PR"))
+			pr_letter = v;
+		else if (K("UI"))
+			ui = v == 'N' ? 0.85 : v == 'R' ? 0.62 : -2;
+		else if (K("S"))
+			scope = v == 'U' ? 0 : v == 'C' ? 1 : -2;
+		else if (K("C"))
+			c = v == 'H' ? 0.56 : v == 'L' ? 0.22 : v == 'N' ? 0 : -2;
+		else if (K("I"))
+			in = v == 'H' ? 0.56 : v == 'L' ? 0.22 : v == 'N' ? 0 : -2;
+		else if (K("A"))
+			a = v == 'H' ? 0.56 : v == 'L' ? 0.22 : v == 'N' ? 0 : -2;
+#undef K
+	next:
+		p = slash + 1;
+	}
+	if (scope < 0)
+		return -EINVAL;
+	if (pr_letter == 'N')
+		pr = 0.85;
+	else if (pr_letter == 'L')
+		pr = scope ? 0.68 : 0.62;
+	else if (pr_letter == 'H')
+		pr = scope ? 0.5 : 0.27;
+	if (av < 0 || ac < 0 || pr < 0 || ui < 0 || c < 0 || in < 0 || a < 0)
+		return -EINVAL;
+	iss = 1 - (1 - c) * (1 - in) * (1 - a);
+	impact = scope ? 7.52 * (iss - 0.029) - 3.25 * pow(iss - 0.02, 15) : 6.42 * iss;
+	expl = 8.22 * av * ac * pr * ui;
+	if (impact <= 0)
+		*ret_score10 = 0;
+	else if (scope)
+		*ret_score10 = roundup10(fmin(1.08 * (impact + expl), 10));
+	else
+		*ret_score10 = roundup10(fmin(impact + expl, 10));
+	return 0;
+}
+
+static enum bw_vuln_severity cvss_severity(const char *vector)
+{
+	int s;
+
+	if (bw_cvss3_score(vector, &s) < 0)
+		return BW_VSEV_UNKNOWN;
+	if (s >= 90)
+		return BW_VSEV_CRITICAL;
+	if (s >= 70)
+		return BW_VSEV_HIGH;
+	if (s >= 40)
+		return BW_VSEV_MEDIUM;
+	if (s >= 1)
+		return BW_VSEV_LOW;
+	return BW_VSEV_NEGLIGIBLE;
+}
+
+/* A distro rating: Debian urgencies ("unimportant", "low", "medium**",
+ * "high", "not yet assigned", "end-of-life") and plain severity words.
+ * UNKNOWN when it rates nothing; *ret_eol for "end-of-life". */
+static enum bw_vuln_severity urgency_severity(const char *u, bool *ret_eol)
+{
+	char w[32];
+	size_t n = 0;
+
+	*ret_eol = false;
+	if (!u)
+		return BW_VSEV_UNKNOWN;
+	for (; *u && n < sizeof(w) - 1; u++)
+		if (*u != '*' && *u != ' ')
+			w[n++] = (char)tolower((unsigned char)*u);
+	w[n] = '\0';
+	if (!strcmp(w, "end-of-life")) {
+		*ret_eol = true;
+		return BW_VSEV_UNKNOWN;
+	}
+	if (!strcmp(w, "unimportant") || !strcmp(w, "negligible"))
+		return BW_VSEV_NEGLIGIBLE;
+	if (!strcmp(w, "low"))
+		return BW_VSEV_LOW;
+	if (!strcmp(w, "medium") || !strcmp(w, "moderate"))
+		return BW_VSEV_MEDIUM;
+	if (!strcmp(w, "high") || !strcmp(w, "important"))
+		return BW_VSEV_HIGH;
+	if (!strcmp(w, "critical"))
+		return BW_VSEV_CRITICAL;
+	return BW_VSEV_UNKNOWN;
+}
+
+/* ---------------------------------------------------------------- keys */
+
+char *bw_pep503_normalize(const char *name)
+{
+	size_t n = strlen(name), j = 0;
+	char *out = malloc(n + 1);
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		char ch = name[i];
+
+		if (ch == '-' || ch == '_' || ch == '.') {
+			if (j == 0 || out[j - 1] != '-')
+				out[j++] = '-';
+			continue;
+		}
+		out[j++] = (char)tolower((unsigned char)ch);
+	}
+	out[j] = '\0';
+	return out;
+}
+
+/* The leading n dot-separated components of v ("12.4" -> "12" for n=1). */
+static size_t version_prefix(const char *v, int n)
+{
+	size_t i = 0;
+
+	for (; v[i]; i++)
+		if (v[i] == '.' && --n == 0)
+			break;
+	return i;
+}
+
+char *bw_match_os_ecosystem(const struct bw_os *os)
+{
+	const char *id = os ? os->id : NULL, *v = os ? os->version_id : NULL;
+	char *s = NULL;
+	int r = -1;
+
+	if (!id || !v || !*v)
+		return NULL;
+	if (!strcmp(id, "debian"))
+		r = asprintf(&s, "Debian:%.*s", (int)version_prefix(v, 1), v);
+	else if (!strcmp(id, "ubuntu"))
+		r = asprintf(&s, "Ubuntu:%s", v);
+	else if (!strcmp(id, "alpine"))
+		r = asprintf(&s, "Alpine:v%.*s", (int)version_prefix(v, 2), v);
+	return r < 0 ? NULL : s;
+}
+
+/* The OSV ecosystem of a language package type, or NULL. */
+static const char *lang_ecosystem(const char *type)
+{
+	static const char *const map[][2] = {
+		{ "pypi", "PyPI" },	{ "npm", "npm" },	      { "golang", "Go" },
+		{ "cargo", "crates.io" }, { "gem", "RubyGems" },     { "maven", "Maven" },
+		{ "nuget", "NuGet" },	{ "composer", "Packagist" }, { "hex", "Hex" },
+		{ "pub", "Pub" },
+	};
+
+	for (size_t i = 0; i < BW_ARRAY_SIZE(map); i++)
+		if (!strcmp(type, map[i][0]))
+			return map[i][1];
+	return NULL;
+}
+
+static bool is_header_pkg(const char *name)
+{
+	return !strcmp(name, "linux-libc-dev") || !strcmp(name, "kernel-headers") ||
+	       !strcmp(name, "linux-headers") || !strcmp(name, "linux-api-headers");
+}
+
+static bool is_kernel_pkg(const struct bw_pkg *p)
+{
+	const char *n = p->name;
+
+	return bw_startswith(n, "linux-image-") || !strcmp(n, "kernel") || !strcmp(n, "kernel-core") ||
+	       bw_startswith(n, "kernel-default") || !strcmp(n, "linux-lts") || !strcmp(n, "linux-virt") ||
+	       !strcmp(n, "linux-edge");
+}
+
+/* ---------------------------------------------------------------- matching */
+
+struct matcher {
+	const struct bw_match_opts *opts;
+	const struct bw_pkg *pkg;
+	enum bw_version_scheme scheme;
+	const char *version; /* the version compared */
+	struct bw_findings *out;
+	size_t first;	      /* this package's first finding in out */
+	bool bad_version;     /* the installed version does not parse */
+	struct bw_error *err; /* an error of the callback */
+};
+
+static void finding_done(struct bw_finding *f)
+{
+	free(f->id);
+	free(f->aliases);
+	free(f->summary);
+	free(f->ecosystem);
+	free(f->package);
+	free(f->advisory_package);
+	free(f->installed);
+	free(f->matched_version);
+	free(f->fixed);
+	free(f->cvss);
+	free(f->purl);
+	free(f->type);
+	free(f->location);
+}
+
+void bw_findings_done(struct bw_findings *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		finding_done(&f->v[i]);
+	free(f->v);
+	memset(f, 0, sizeof(*f));
+}
+
+static int sdup(char **dst, const char *s)
+{
+	if (!s) {
+		*dst = NULL;
+		return 0;
+	}
+	*dst = strdup(s);
+	return *dst ? 0 : -ENOMEM;
+}
+
+/*
+ * Evaluates one affected entry for m->version. Returns 1 when affected (with
+ * *ret_fixed the lowest fixed version above the installed one, or NULL), 0
+ * when not, -EINVAL when the installed version does not parse, -ENOMEM.
+ */
+static int entry_affects(struct matcher *m, const struct bw_vuln_entry *e, char **ret_fixed)
+{
+	json_t *ranges = NULL, *range, *ev;
+	const char *fixed = NULL;
+	bool hit = false;
+	size_t i, j;
+	int r = 0;
+
+	if (e->versions) {
+		json_t *vs = json_loads(e->versions, 0, NULL), *v;
+
+		json_array_foreach(vs, i, v)
+			if (json_is_string(v) && !strcmp(json_string_value(v), m->version))
+				hit = true;
+		json_decref(vs);
+	}
+	if (e->ranges && strlen(e->ranges) <= BW_MAX_RANGES_JSON)
+		ranges = json_loads(e->ranges, 0, NULL);
+	json_array_foreach(ranges, i, range) {
+		struct bw_osv_event evs[64], *heap = NULL, *list = evs;
+		size_t n = json_array_size(range), k = 0;
+		bool aff = false;
+
+		if (n > BW_MAX_OSV_EVENTS)
+			continue;
+		if (n > BW_ARRAY_SIZE(evs)) {
+			heap = calloc(n, sizeof(*heap));
+			if (!heap) {
+				r = -ENOMEM;
+				break;
+			}
+			list = heap;
+		}
+		json_array_foreach(range, j, ev) {
+			const char *t = json_string_value(json_array_get(ev, 0));
+			const char *v = json_string_value(json_array_get(ev, 1));
+
+			if (!t || !v)
+				continue;
+			if (!strcmp(t, "introduced"))
+				list[k].type = BW_OSV_INTRODUCED;
+			else if (!strcmp(t, "fixed"))
+				list[k].type = BW_OSV_FIXED;
+			else if (!strcmp(t, "last_affected"))
+				list[k].type = BW_OSV_LAST_AFFECTED;
+			else if (!strcmp(t, "limit"))
+				list[k].type = BW_OSV_LIMIT;
+			else
+				continue;
+			list[k++].version = v;
+		}
+		r = bw_osv_range_affects(m->scheme, list, k, m->version, &aff, NULL);
+		if (r == 0 && aff) {
+			hit = true;
+			/* The fix for this version: the lowest fixed event above it. */
+			for (size_t q = 0; q < k; q++) {
+				int c;
+
+				if (list[q].type != BW_OSV_FIXED ||
+				    bw_version_compare(m->scheme, list[q].version, m->version, &c, NULL) < 0 || c <= 0)
+					continue;
+				if (!fixed || (bw_version_compare(m->scheme, list[q].version, fixed, &c, NULL) == 0 &&
+					       c < 0))
+					fixed = list[q].version;
+			}
+		}
+		free(heap);
+		if (r < 0)
+			break;
+	}
+	if (r == 0 && hit && fixed) {
+		*ret_fixed = strdup(fixed);
+		if (!*ret_fixed)
+			r = -ENOMEM;
+	} else if (r == 0) {
+		*ret_fixed = NULL;
+	}
+	json_decref(ranges);
+	if (r < 0)
+		return r;
+	return hit ? 1 : 0;
+}
+
+static const char *distro_source(const char *eco)
+{
+	if (bw_startswith(eco, "Debian"))
+		return "debian";
+	if (bw_startswith(eco, "Ubuntu"))
+		return "ubuntu";
+	if (bw_startswith(eco, "Alpine"))
+		return "alpine";
+	return "advisory";
+}
+
+static int on_entry(const struct bw_vuln_entry *e, void *ud)
+{
+	struct matcher *m = ud;
+	struct bw_finding *f = NULL;
+	char *fixed = NULL;
+	enum bw_vuln_severity us;
+	bool eol;
+	int r;
+
+	r = entry_affects(m, e, &fixed);
+	if (r == -EINVAL) {
+		m->bad_version = true;
+		return 1;
+	}
+	if (r < 0)
+		return bw_error_set(&m->err, r, "cannot evaluate `%s`", e->id);
+	if (r == 0)
+		return 0;
+
+	/* Another affected entry of an advisory already found merges into it. */
+	for (size_t i = m->first; i < m->out->n; i++)
+		if (!strcmp(m->out->v[i].id, e->id)) {
+			f = &m->out->v[i];
+			break;
+		}
+	if (f) {
+		int c;
+
+		if (!fixed) {
+			free(f->fixed);
+			f->fixed = NULL;
+			f->status = BW_STATUS_AFFECTED;
+		} else if (f->fixed && bw_version_compare(m->scheme, fixed, f->fixed, &c, NULL) == 0 && c > 0) {
+			free(f->fixed);
+			f->fixed = TAKE_PTR(fixed);
+		}
+		free(fixed);
+		return 0;
+	}
+
+	if (m->out->n >= BW_MAX_FINDINGS) {
+		free(fixed);
+		return bw_error_set(&m->err, -E2BIG, "more than %u findings", BW_MAX_FINDINGS);
+	}
+	if (m->out->n == m->out->alloc) {
+		size_t na = m->out->alloc ? m->out->alloc * 2 : 64;
+		struct bw_finding *nv = realloc(m->out->v, na * sizeof(*nv));
+
+		if (!nv) {
+			free(fixed);
+			return -ENOMEM;
+		}
+		m->out->v = nv;
+		m->out->alloc = na;
+	}
+	f = &m->out->v[m->out->n];
+	memset(f, 0, sizeof(*f));
+	f->fixed = fixed;
+	f->layer = m->pkg->layer;
+	if (sdup(&f->id, e->id) < 0 || sdup(&f->aliases, e->aliases) < 0 || sdup(&f->summary, e->summary) < 0 ||
+	    sdup(&f->ecosystem, e->ecosystem) < 0 || sdup(&f->package, m->pkg->name) < 0 ||
+	    sdup(&f->advisory_package, e->package) < 0 || sdup(&f->installed, m->pkg->version) < 0 ||
+	    sdup(&f->matched_version, m->version) < 0 || sdup(&f->cvss, e->cvss) < 0 ||
+	    sdup(&f->purl, m->pkg->purl) < 0 || sdup(&f->type, m->pkg->type) < 0 ||
+	    sdup(&f->location, m->pkg->location) < 0) {
+		finding_done(f);
+		return -ENOMEM;
+	}
+	us = urgency_severity(e->urgency, &eol);
+	f->status = f->fixed ? BW_STATUS_FIXED : eol ? BW_STATUS_END_OF_LIFE : BW_STATUS_AFFECTED;
+	if (us != BW_VSEV_UNKNOWN) {
+		f->severity = us;
+		f->severity_source = distro_source(e->ecosystem);
+	} else if (e->cvss && (f->severity = cvss_severity(e->cvss)) != BW_VSEV_UNKNOWN) {
+		f->severity_source = "cvss";
+	}
+	m->out->n++;
+	return 0;
+}
+
+/* Advisory names of one ecosystem by normalised name (PyPI). */
+struct name_index {
+	struct bw_map *map; /* normalised -> NUL-separated list of stored names (struct bw_buf *) */
+};
+
+static void buf_free(void *p)
+{
+	struct bw_buf *b = p;
+
+	if (b) {
+		bw_buf_done(b);
+		free(b);
+	}
+}
+
+static int on_name(const char *name, void *ud)
+{
+	struct name_index *ix = ud;
+	_cleanup_free_ char *k = bw_pep503_normalize(name);
+	struct bw_buf *b;
+
+	if (!k)
+		return -ENOMEM;
+	b = bw_map_get(ix->map, k);
+	if (!b) {
+		b = calloc(1, sizeof(*b));
+		if (!b)
+			return -ENOMEM;
+		*b = BW_BUF_INIT(1u << 20);
+		if (bw_map_put(ix->map, k, b) < 0) {
+			free(b);
+			return -ENOMEM;
+		}
+	}
+	return bw_buf_append(b, name, strlen(name) + 1);
+}
+
+static int cmp_finding(const void *a, const void *b)
+{
+	const struct bw_finding *x = a, *y = b;
+	int c = strcmp(x->package, y->package);
+
+	if (!c)
+		c = strcmp(x->installed ? x->installed : "", y->installed ? y->installed : "");
+	if (!c)
+		c = strcmp(x->location ? x->location : "", y->location ? y->location : "");
+	if (!c)
+		c = strcmp(x->id, y->id);
+	return c;
+}
+
+static int match_one(struct bw_vulndb *db, struct matcher *m, const char *eco, const char *name,
+		     struct bw_error **err)
+{
+	int r;
+
+	r = bw_vulndb_query(db, eco, name, on_entry, m, err);
+	if (m->err) {
+		r = r < 0 ? r : -EIO;
+		*err = TAKE_PTR(m->err);
+	}
+	return r < 0 ? r : 0;
+}
+
+int bw_match_packages(struct bw_vulndb *db, const struct bw_pkg_result *res, const struct bw_match_opts *opts,
+		      struct bw_findings *ret, struct bw_error **err)
+{
+	static const struct bw_match_opts defaults = { .sz = sizeof(defaults) };
+	_cleanup_free_ char *os_eco = bw_match_os_ecosystem(&res->os);
+	struct name_index pypi = { 0 };
+	size_t start = ret->n, kept;
+	bool has_kernel = false;
+	int r = 0;
+
+	if (!opts)
+		opts = &defaults;
+	for (size_t i = 0; i < res->pkgs.n; i++)
+		if (is_kernel_pkg(&res->pkgs.v[i]))
+			has_kernel = true;
+
+	for (size_t i = 0; i < res->pkgs.n && r == 0; i++) {
+		const struct bw_pkg *p = &res->pkgs.v[i];
+		struct matcher m = { .opts = opts, .pkg = p, .out = ret, .first = ret->n };
+		const char *eco = NULL, *name = p->name, *type = p->type ? p->type : "";
+		_cleanup_free_ char *norm = NULL;
+
+		if (!p->name || !p->version)
+			continue;
+		m.version = p->version;
+		if (!strcmp(type, "deb") || !strcmp(type, "apk")) {
+			eco = os_eco;
+			if (!eco)
+				continue;
+			if (p->source_name && *p->source_name)
+				name = p->source_name;
+			if (p->source_version && *p->source_version)
+				m.version = p->source_version;
+			if (is_header_pkg(p->name) && !has_kernel && !opts->include_kernel_headers)
+				continue;
+		} else {
+			eco = lang_ecosystem(type);
+			if (!eco)
+				continue;
+			if (!strcmp(type, "golang") && bw_startswith(m.version, "go"))
+				m.version += 2;
+		}
+		if (bw_version_scheme_for_ecosystem(eco, &m.scheme) < 0)
+			continue;
+		if (!bw_version_valid(m.scheme, m.version)) {
+			bw_log(BW_LOG_DEBUG, "%s: %s version `%s` does not parse, ignoring", p->location ? p->location : "",
+			       p->name, m.version);
+			continue;
+		}
+
+		if (!strcmp(eco, "PyPI")) {
+			struct bw_buf *names;
+
+			if (!pypi.map) {
+				pypi.map = bw_map_new();
+				if (!pypi.map) {
+					r = -ENOMEM;
+					break;
+				}
+				r = bw_vulndb_packages(db, "PyPI", on_name, &pypi, err);
+				if (r < 0)
+					break;
+			}
+			norm = bw_pep503_normalize(p->name);
+			if (!norm) {
+				r = -ENOMEM;
+				break;
+			}
+			names = bw_map_get(pypi.map, norm);
+			for (size_t o = 0; names && o < names->len && r == 0; o += strlen(names->data + o) + 1)
+				r = match_one(db, &m, eco, names->data + o, err);
+		} else {
+			r = match_one(db, &m, eco, name, err);
+		}
+		if (r == 0 && m.bad_version)
+			bw_log(BW_LOG_WARN, "%s: %s version `%s` cannot be compared, ignoring",
+			       p->location ? p->location : "", p->name, m.version);
+	}
+	bw_map_free_with(pypi.map, buf_free);
+	if (r < 0) {
+		for (size_t i = start; i < ret->n; i++)
+			finding_done(&ret->v[i]);
+		ret->n = start;
+		return r;
+	}
+
+	/* Drop unfixed findings when asked, then sort what this call added. */
+	kept = start;
+	for (size_t i = start; i < ret->n; i++) {
+		if (opts->ignore_unfixed && !ret->v[i].fixed) {
+			finding_done(&ret->v[i]);
+			continue;
+		}
+		ret->v[kept++] = ret->v[i];
+	}
+	ret->n = kept;
+	qsort(ret->v + start, ret->n - start, sizeof(*ret->v), cmp_finding);
+	return (int)(ret->n - start);
+}

@@ -54,6 +54,13 @@ struct bw_config_scan {
 	const struct bw_k8s_object **x_pods, **x_pols;
 	size_t x_npods, x_npols;
 	struct bw_map *x_names;
+	/* Pods by "namespace\x1fkey=value" of each label (a struct x_list),
+	 * so a selector looks at the pods carrying its first label rather
+	 * than every pod of the namespace; x_odd holds pods whose labels
+	 * cannot be indexed (merge keys, odd values, long keys). */
+	struct bw_map *x_bylabel;
+	const struct bw_k8s_object **x_odd;
+	size_t x_nodd;
 };
 
 /* The check tables of each part of the folder. */

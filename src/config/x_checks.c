@@ -367,19 +367,91 @@ static bool runs_pods(const struct bw_k8s_object *o)
 	return o->pod_spec && !is(o->kind, "PodTemplate");
 }
 
+struct x_list {
+	const struct bw_k8s_object **v;
+	size_t n, alloc;
+};
+
+static void x_list_free(void *p)
+{
+	struct x_list *l = p;
+
+	if (l) {
+		free(l->v);
+		free(l);
+	}
+}
+
+static int label_index_key(char *buf, size_t size, const char *ns, const char *k, const char *v)
+{
+	int n = snprintf(buf, size, "%s\x1f%s=%s", ns, k, v);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/*
+ * Calls fn for every pod of namespace ns that may carry the label pair
+ * (k, v) (k NULL: every pod of ns), until fn returns non-zero, which is
+ * returned. The candidates are exact for indexed pods; pods that could not
+ * be indexed are always offered, and fn checks the whole selector anyway.
+ */
+typedef int (*pod_fn)(const struct bw_k8s_object *p, void *ud);
+
+static int each_pod(const struct bw_config_scan *s, const char *ns, const char *k, const char *v, pod_fn fn,
+		    void *ud)
+{
+	char key[1024];
+	int r;
+
+	if (!k || label_index_key(key, sizeof(key), ns, k, v ? v : "") < 0) {
+		size_t end, i = ns_range(s->x_pods, s->x_npods, ns, &end);
+		for (; i < end; i++)
+			if ((r = fn(s->x_pods[i], ud)))
+				return r;
+		return 0;
+	}
+	const struct x_list *l = bw_map_get(s->x_bylabel, key);
+	for (size_t i = 0; l && i < l->n; i++)
+		if ((r = fn(l->v[i], ud)))
+			return r;
+	for (size_t i = 0; i < s->x_nodd; i++)
+		if (!strcmp(ns_of(s->x_odd[i]), ns) && (r = fn(s->x_odd[i], ud)))
+			return r;
+	return 0;
+}
+
+/* The first key and value of a non-empty selector map, or NULL. */
+static const char *first_pair(const struct bw_yaml_node *m, const char **ret_v)
+{
+	if (!m || m->type != BW_YAML_MAP || m->n == 0)
+		return NULL;
+	*ret_v = bw_yaml_str(m->kids[1]);
+	return bw_yaml_str(m->kids[0]);
+}
+
+struct sel_ctx {
+	const struct bw_yaml_node *sel;
+	bool map;
+};
+
+static int pod_selected(const struct bw_k8s_object *p, void *ud)
+{
+	const struct sel_ctx *c = ud;
+
+	return c->map ? map_selects(c->sel, pod_labels(p)) : selector_selects(c->sel, pod_labels(p));
+}
+
 /* Some object of the namespace with a pod template whose labels the
  * selector matches; map selects with a plain map, else a LabelSelector. */
 static bool any_pod_selected(const struct bw_config_scan *s, const char *ns,
 			     const struct bw_yaml_node *sel, bool map)
 {
-	size_t end, i = ns_range(s->x_pods, s->x_npods, ns, &end);
+	struct sel_ctx c = { sel, map };
+	const char *v = NULL, *k = first_pair(map ? sel : bw_yaml_get(sel, "matchLabels"), &v);
 
-	for (; i < end; i++) {
-		const struct bw_k8s_object *p = s->x_pods[i];
-		if (map ? map_selects(sel, pod_labels(p)) : selector_selects(sel, pod_labels(p)))
-			return true;
-	}
-	return false;
+	/* "<<" in a selector is a merge key, not a label: scan them all. */
+	if (k && !strcmp(k, "<<"))
+		k = NULL;
+	return each_pod(s, ns, k, v, pod_selected, &c) != 0;
 }
 
 static int name_key(char *buf, size_t size, const char *kind, const char *ns, const char *name)
@@ -1086,6 +1158,36 @@ static bool pct_or_int(const struct bw_yaml_node *n, long long *v, bool *pct)
 	return false;
 }
 
+struct pdb_ctx {
+	struct bw_config_scan *s;
+	const struct bw_k8s_object *o;
+	const struct bw_yaml_node *sel, *ma;
+	long long v;
+	bool pct;
+	int r;
+};
+
+/* minAvailable of a PDB against the replicas of a workload it selects. */
+static int pdb_workload(const struct bw_k8s_object *w, void *ud)
+{
+	struct pdb_ctx *c = ud;
+	const struct bw_yaml_node *rep;
+	long long n = 1;
+	bool bad;
+
+	if (!is_replicated(w->kind) || strcmp(ns_of(w), ns_of(c->o)) || !selector_selects(c->sel, pod_labels(w)))
+		return 0;
+	rep = bw_yaml_path(w->root, "spec.replicas");
+	if (rep && bw_yaml_int(rep, &n) < 0)
+		return 0;
+	bad = c->pct ? c->v >= 100 : n <= c->v;
+	if (bad && (c->r = XREPORT(c->s, "K8S-PDB-MIN-AVAILABLE", c->o, c->ma, NULL,
+				   "PodDisruptionBudget `%s` requires %s available pods; %s `%s` runs %lld",
+				   oname(c->o), bw_yaml_str(c->ma), w->kind, oname(w), n)) < 0)
+		return -1;
+	return 0;
+}
+
 static int check_pdb(struct bw_config_scan *s, const struct bw_k8s_object *o)
 {
 	const struct bw_yaml_node *spec = bw_yaml_get(o->root, "spec");
@@ -1111,25 +1213,12 @@ static int check_pdb(struct bw_config_scan *s, const struct bw_k8s_object *o)
 		return r;
 	/* minAvailable against the replicas of the workloads it selects */
 	if (ma && pct_or_int(ma, &v, &pct) && sel && !selector_empty(sel)) {
-		size_t end, i = ns_range(s->x_pods, s->x_npods, ns_of(o), &end);
-		for (; i < end; i++) {
-			const struct bw_k8s_object *w = s->x_pods[i];
-			const struct bw_yaml_node *rep;
-			long long n = 1;
-			bool bad;
-			if (!is_replicated(w->kind) || strcmp(ns_of(w), ns_of(o)) ||
-			    !selector_selects(sel, pod_labels(w)))
-				continue;
-			rep = bw_yaml_path(w->root, "spec.replicas");
-			if (rep && bw_yaml_int(rep, &n) < 0)
-				continue;
-			bad = pct ? v >= 100 : n <= v;
-			if (bad && (r = XREPORT(s, "K8S-PDB-MIN-AVAILABLE", o, ma, NULL,
-						"PodDisruptionBudget `%s` requires %s available pods; %s "
-						"`%s` runs %lld",
-						oname(o), bw_yaml_str(ma), w->kind, oname(w), n)) < 0)
-				return r;
-		}
+		struct pdb_ctx c = { s, o, sel, ma, v, pct, 0 };
+		const char *lv = NULL, *lk = first_pair(bw_yaml_get(sel, "matchLabels"), &lv);
+		if (lk && !strcmp(lk, "<<"))
+			lk = NULL;
+		if (each_pod(s, ns_of(o), lk, lv, pdb_workload, &c) < 0)
+			return c.r;
 	}
 	return 0;
 }
@@ -1343,6 +1432,51 @@ static void index_done(struct bw_config_scan *s)
 	s->x_pods = s->x_pols = NULL;
 	s->x_npods = s->x_npols = 0;
 	s->x_names = bw_map_free(s->x_names);
+	s->x_bylabel = bw_map_free_with(s->x_bylabel, x_list_free);
+	free(s->x_odd);
+	s->x_odd = NULL;
+	s->x_nodd = 0;
+}
+
+/* Files pod p under each of its labels; pods whose labels cannot be
+ * indexed go to x_odd. */
+static int index_labels(struct bw_config_scan *s, const struct bw_k8s_object *p)
+{
+	const struct bw_yaml_node *l = pod_labels(p);
+	char key[1024];
+
+	for (uint32_t i = 0; l && l->type == BW_YAML_MAP && i < l->n; i++) {
+		const char *k = bw_yaml_str(l->kids[2 * i]), *v = bw_yaml_str(l->kids[2 * i + 1]);
+		if (!k || !v || !strcmp(k, "<<") || label_index_key(key, sizeof(key), ns_of(p), k, v) < 0) {
+			s->x_odd[s->x_nodd++] = p;
+			return 0;
+		}
+	}
+	for (uint32_t i = 0; l && l->type == BW_YAML_MAP && i < l->n; i++) {
+		struct x_list *xl;
+		label_index_key(key, sizeof(key), ns_of(p), bw_yaml_str(l->kids[2 * i]),
+				bw_yaml_str(l->kids[2 * i + 1]));
+		xl = bw_map_get(s->x_bylabel, key);
+		if (!xl) {
+			xl = calloc(1, sizeof(*xl));
+			if (!xl || bw_map_put(s->x_bylabel, key, xl) < 0) {
+				free(xl);
+				return -ENOMEM;
+			}
+		}
+		if (xl->n && xl->v[xl->n - 1] == p)
+			continue; /* a label repeated in the map */
+		if (xl->n == xl->alloc) {
+			size_t a = xl->alloc ? xl->alloc * 2 : 4;
+			const struct bw_k8s_object **v = realloc(xl->v, a * sizeof(*v));
+			if (!v)
+				return -ENOMEM;
+			xl->v = v;
+			xl->alloc = a;
+		}
+		xl->v[xl->n++] = p;
+	}
+	return 0;
 }
 
 static int index_build(struct bw_config_scan *s)
@@ -1367,6 +1501,14 @@ static int index_build(struct bw_config_scan *s)
 	}
 	qsort(s->x_pods, s->x_npods, sizeof(*s->x_pods), cmp_ns);
 	qsort(s->x_pols, s->x_npols, sizeof(*s->x_pols), cmp_ns);
+	s->x_bylabel = bw_map_new();
+	s->x_odd = calloc(s->x_npods ? s->x_npods : 1, sizeof(*s->x_odd));
+	if (!s->x_bylabel || !s->x_odd)
+		return -ENOMEM;
+	/* In namespace order, so each list keeps the order of x_pods. */
+	for (size_t i = 0; i < s->x_npods; i++)
+		if (index_labels(s, s->x_pods[i]) < 0)
+			return -ENOMEM;
 	return 0;
 }
 

@@ -65,12 +65,6 @@ static const struct bw_attest_opts *aopts_or_default(const struct bw_attest_opts
 	return dflt;
 }
 
-static const char *image_digest(struct bw_image *img)
-{
-	const char *d = bw_image_index_digest(img);
-	return d ? d : bw_image_manifest_digest(img);
-}
-
 /* The DSSE pre-authentication encoding of body. */
 static int pae(const char *type, const void *body, size_t n, struct bw_buf *out)
 {
@@ -131,10 +125,10 @@ int bw_attest_image(const char *refstr, const struct bw_sign_key *key, const cha
 	r = bw_image_open(refstr, &o->image, &img, err);
 	if (r < 0)
 		return r;
-	if (!image_digest(img))
+	if (!sign_image_digest(img))
 		return bw_error_set(err, -EOPNOTSUPP, "`%s` has no manifest digest to attest",
 				    bw_image_ref(img)->name);
-	digest = strdup(image_digest(img));
+	digest = strdup(sign_image_digest(img));
 	name = sign_default_identity(bw_image_ref(img));
 	if (!digest || !name)
 		return bw_error_set(err, -ENOMEM, "out of memory");
@@ -350,7 +344,7 @@ int bw_verify_attestation(const char *refstr, const struct bw_sign_key *key,
 	r = bw_image_open(refstr, &o->image, &img, err);
 	if (r < 0)
 		return r;
-	digest = image_digest(img);
+	digest = sign_image_digest(img);
 	if (!digest)
 		return bw_error_set(err, -EOPNOTSUPP, "`%s` has no manifest digest", refstr);
 	r = sig_store_open(bw_image_ref(img), &o->image, false, &s, err);

@@ -23,8 +23,7 @@ static void image_freep(struct bw_image **i)
 	*i = bw_image_free(*i);
 }
 
-static const struct bw_sign_opts *opts_or_default(const struct bw_sign_opts *o,
-						  struct bw_sign_opts *dflt)
+const struct bw_sign_opts *sign_opts_or_default(const struct bw_sign_opts *o, struct bw_sign_opts *dflt)
 {
 	memset(dflt, 0, sizeof(*dflt));
 	dflt->sz = sizeof(*dflt);
@@ -37,7 +36,7 @@ static const struct bw_sign_opts *opts_or_default(const struct bw_sign_opts *o,
 
 /* The digest a signature names for img: the index's when the reference
  * resolved through one (cosign signs what the tag points at). */
-static const char *image_digest(struct bw_image *img)
+const char *sign_image_digest(struct bw_image *img)
 {
 	const char *d = bw_image_index_digest(img);
 	return d ? d : bw_image_manifest_digest(img);
@@ -249,17 +248,17 @@ int bw_sign_image(const char *refstr, const struct bw_sign_key *key,
 	char tag[96];
 	int r;
 
-	o = opts_or_default(o, &dflt);
+	o = sign_opts_or_default(o, &dflt);
 	if (!bw_sign_key_is_private(key))
 		return bw_error_set(err, -EINVAL, "signing needs a private key");
 	r = bw_image_open(refstr, &o->image, &img, err);
 	if (r < 0)
 		return r;
 	ref = bw_image_ref(img);
-	if (!image_digest(img))
+	if (!sign_image_digest(img))
 		return bw_error_set(err, -EOPNOTSUPP, "`%s` has no manifest digest to sign",
 				    ref->name);
-	digest = strdup(image_digest(img));
+	digest = strdup(sign_image_digest(img));
 	identity = o->identity ? strdup(o->identity) : sign_default_identity(ref);
 	if (!digest || !identity)
 		return bw_error_set(err, -ENOMEM, "out of memory");
@@ -530,7 +529,7 @@ int bw_verify_image(const char *refstr, const struct bw_sign_key *key,
 	size_t len;
 	int r;
 
-	o = opts_or_default(o, &dflt);
+	o = sign_opts_or_default(o, &dflt);
 	c.opts = o;
 	c.verified = verified;
 	if (!verified)
@@ -548,10 +547,10 @@ int bw_verify_image(const char *refstr, const struct bw_sign_key *key,
 		r = bw_image_open(refstr, &o->image, &img, err);
 		if (r < 0)
 			return r;
-		if (!image_digest(img))
+		if (!sign_image_digest(img))
 			return bw_error_set(err, -EOPNOTSUPP, "`%s` has no manifest digest",
 					    refstr);
-		c.digest = image_digest(img);
+		c.digest = sign_image_digest(img);
 		identity = o->identity ? strdup(o->identity) : sign_default_identity(bw_image_ref(img));
 		if (!identity)
 			return bw_error_set(err, -ENOMEM, "out of memory");

@@ -77,4 +77,10 @@ bool dref_matches(const char *signed_id, const char *intended, enum gid_mode mod
 int regd_use_sigstore_attachments(const char *dir, const struct bw_ref *ref, bool *ret,
 				  struct bw_error **err);
 
+/* cosign.c, shared by simple.c and attest.c: the caller's options
+ * filled up to their size (or all defaults), and the digest a signature
+ * names for img (the index's when the reference resolved through one). */
+const struct bw_sign_opts *sign_opts_or_default(const struct bw_sign_opts *o, struct bw_sign_opts *dflt);
+const char *sign_image_digest(struct bw_image *img);
+
 #endif

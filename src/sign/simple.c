@@ -698,24 +698,6 @@ static int lookaside_dir(const struct regd *d, const struct bw_ref *ref, const c
 
 /* ---------------------------------------------------------------- sign */
 
-static const struct bw_sign_opts *opts_or_default(const struct bw_sign_opts *o,
-						  struct bw_sign_opts *dflt)
-{
-	memset(dflt, 0, sizeof(*dflt));
-	dflt->sz = sizeof(*dflt);
-	dflt->image.sz = sizeof(dflt->image);
-	if (!o)
-		return dflt;
-	memcpy(dflt, o, o->sz && o->sz < sizeof(*dflt) ? o->sz : sizeof(*dflt));
-	return dflt;
-}
-
-static const char *image_digest(struct bw_image *img)
-{
-	const char *d = bw_image_index_digest(img);
-	return d ? d : bw_image_manifest_digest(img);
-}
-
 /* The reference as containers/image names the image: HOST/REPO:TAG or
  * HOST/REPO@DIGEST. */
 static char *intended_ref(const struct bw_ref *ref)
@@ -740,7 +722,7 @@ int bw_sign_image_gpg(const char *refstr, const char *fingerprint, const struct 
 	size_t siglen;
 	int r;
 
-	o = opts_or_default(o, &dflt);
+	o = sign_opts_or_default(o, &dflt);
 	if (!fingerprint || !*fingerprint)
 		return bw_error_set(err, -EINVAL, "no GPG key given");
 	r = bw_image_open(refstr, &o->image, &img, err);
@@ -752,10 +734,10 @@ int bw_sign_image_gpg(const char *refstr, const char *fingerprint, const struct 
 				    "GPG signatures are stored for registry images (in the "
 				    "lookaside storage of registries.d), not for `%s`",
 				    ref->name);
-	if (!image_digest(img))
+	if (!sign_image_digest(img))
 		return bw_error_set(err, -EOPNOTSUPP, "`%s` has no manifest digest to sign",
 				    ref->name);
-	digest = strdup(image_digest(img));
+	digest = strdup(sign_image_digest(img));
 	identity = o->identity ? strdup(o->identity) : intended_ref(ref);
 	if (!digest || !identity)
 		return bw_error_set(err, -ENOMEM, "out of memory");
@@ -909,7 +891,7 @@ int bw_verify_image_gpg(const char *refstr, struct bw_gpg_keyring *keyring,
 	struct gverify c = { .keyring = keyring, .reasons = BW_BUF_INIT(8192) };
 	int r = 0;
 
-	o = opts_or_default(o, &dflt);
+	o = sign_opts_or_default(o, &dflt);
 	c.verified = verified;
 	if (!verified)
 		return bw_error_set(err, -ENOMEM, "out of memory");
@@ -942,7 +924,7 @@ int bw_verify_image_gpg(const char *refstr, struct bw_gpg_keyring *keyring,
 					 ref->name);
 			goto out;
 		}
-		c.digest = image_digest(img);
+		c.digest = sign_image_digest(img);
 		if (!c.digest) {
 			r = bw_error_set(err, -EOPNOTSUPP, "`%s` has no manifest digest", refstr);
 			goto out;

@@ -482,12 +482,59 @@ static void split_image(struct container *c, const char *ref)
 	}
 }
 
+/* containers/storage (podman, buildah, CRI-O) records every container in a
+ * JSON list before it starts: its names and, in "metadata", the image's
+ * name. Reading it needs no engine and takes no lock, so it answers even
+ * while the engine is busy creating the container. */
+static bool storage_lookup(struct container *c, const char *path, const char *full_id)
+{
+	char *data = NULL;
+	size_t len = 0;
+	json_t *list, *e;
+	size_t i;
+	bool found = false;
+
+	if (bw_read_file(path, ENGINE_REPLY_MAX * 8, &data, &len, NULL) < 0)
+		return false;
+	list = json_loadb(data, len, 0, NULL);
+	free(data);
+	json_array_foreach(list, i, e) {
+		const char *id = json_string_value(json_object_get(e, "id"));
+		const char *name = json_string_value(json_array_get(json_object_get(e, "names"), 0));
+		const char *meta = json_string_value(json_object_get(e, "metadata"));
+
+		if (!id || strcmp(id, full_id) != 0)
+			continue;
+		if (name)
+			c->name = strdup(name);
+		if (meta && !c->image) {
+			json_t *m = json_loads(meta, 0, NULL);
+			const char *image = json_string_value(json_object_get(m, "image-name"));
+			if (image && *image)
+				split_image(c, image);
+			json_decref(m);
+		}
+		found = c->name != NULL;
+		break;
+	}
+	json_decref(list);
+	return found;
+}
+
 static void container_lookup(struct container *c, const char *full_id)
 {
+	static const char *stores[] = {
+		"/var/lib/containers/storage/overlay-containers/containers.json",
+		"/run/containers/storage/overlay-containers/volatile-containers.json",
+		"/var/lib/containers/storage/vfs-containers/containers.json",
+	};
 	char url[256];
 	json_t *j;
 	const char *name = NULL, *image = NULL;
 
+	for (size_t i = 0; i < BW_ARRAY_SIZE(stores); i++)
+		if (storage_lookup(c, stores[i], full_id))
+			return;
 	snprintf(url, sizeof(url), "http://d/v4.0.0/libpod/containers/%s/json", full_id);
 	j = engine_inspect("/run/podman/podman.sock", url);
 	if (!j) {

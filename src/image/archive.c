@@ -178,13 +178,12 @@ static int a_get_blob(struct bw_image *img, const char *digest, size_t cap, char
 	return read_member(img, path, cap, ret, ret_len, err);
 }
 
-static int a_stream_blob(struct bw_image *img, const struct bw_layer_desc *layer, blob_write_fn write,
-			 void *ud, struct bw_error **err)
+/* The archive member that holds a layer. */
+static int layer_member(struct bw_image *img, const struct bw_layer_desc *layer, const struct member **ret,
+			char path[96], const char **ret_name, struct bw_error **err)
 {
 	struct archive *a = img->priv;
-	char path[96];
 	const char *name = path;
-	const struct member *m;
 
 	if (a->layer_names) {
 		size_t i = (size_t)(layer - img->layers);
@@ -192,10 +191,44 @@ static int a_stream_blob(struct bw_image *img, const struct bw_layer_desc *layer
 	} else if (blob_path(layer->digest, path) < 0) {
 		return bw_error_set(err, -EINVAL, "bad digest `%s`", layer->digest);
 	}
-	m = find(a, name);
-	if (!m)
+	*ret = find(a, name);
+	if (!*ret)
 		return bw_error_set(err, -ENOENT, "`%s` is missing from the archive", name);
+	*ret_name = name;
+	return 0;
+}
+
+static int a_stream_blob(struct bw_image *img, const struct bw_layer_desc *layer, blob_write_fn write,
+			 void *ud, struct bw_error **err)
+{
+	struct archive *a = img->priv;
+	const struct member *m;
+	const char *name;
+	char path[96];
+	int r = layer_member(img, layer, &m, path, &name, err);
+
+	if (r < 0)
+		return r;
 	return stream_fd(a->fd, name, m->offset, (int64_t)m->size, write, ud, err);
+}
+
+static int a_blob_fd(struct bw_image *img, const struct bw_layer_desc *layer, int *ret_fd, uint64_t *ret_offset,
+		     int64_t *ret_len, struct bw_error **err)
+{
+	struct archive *a = img->priv;
+	const struct member *m;
+	const char *name;
+	char path[96];
+	int r = layer_member(img, layer, &m, path, &name, err);
+
+	if (r < 0)
+		return r;
+	*ret_fd = fcntl(a->fd, F_DUPFD_CLOEXEC, 3);
+	if (*ret_fd < 0)
+		return bw_error_set(err, -errno, "cannot read `%s`: %s", name, strerror(errno));
+	*ret_offset = m->offset;
+	*ret_len = (int64_t)m->size;
+	return 0;
 }
 
 static void a_done(struct bw_image *img)
@@ -219,6 +252,7 @@ static const struct source_ops archive_ops = {
 	.get_manifest = a_get_manifest,
 	.get_blob = a_get_blob,
 	.stream_blob = a_stream_blob,
+	.blob_fd = a_blob_fd,
 	.done = a_done,
 };
 

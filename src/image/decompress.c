@@ -19,7 +19,9 @@ enum gz_state { GZ_MEMBER, GZ_BETWEEN, GZ_TRAILING_ZEROS };
  * sixth of inflating, and on the longest layer that time would otherwise
  * add straight to the whole read while other cores sit idle. Bytes are
  * copied into a small ring of slots, so a source may reuse its buffer as
- * soon as the write returns.
+ * soon as the write returns; or, when the source promises its buffers stay
+ * valid (a mapped file), only their addresses are queued and the source
+ * asks hasher_wait() before it lets a buffer go.
  */
 #define HASH_SLOTS 4
 #define HASH_SLOT_SIZE (1u << 20)
@@ -29,7 +31,9 @@ struct hasher {
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
 	uint8_t *slot[HASH_SLOTS];
+	const uint8_t *ref[HASH_SLOTS]; /* by_ref: the queued buffers */
 	size_t len[HASH_SLOTS];
+	bool by_ref;
 	unsigned head, tail; /* published slots are tail..head-1 (mod HASH_SLOTS) */
 	bool have_slot;	     /* the writer holds slot head */
 	size_t fill;	     /* bytes in it */
@@ -50,7 +54,7 @@ static void *hasher_main(void *arg)
 		unsigned i = hs->tail % HASH_SLOTS;
 		size_t n = hs->len[i];
 		pthread_mutex_unlock(&hs->mu);
-		bw_sha256_update(hs->h, hs->slot[i], n);
+		bw_sha256_update(hs->h, hs->by_ref ? hs->ref[i] : hs->slot[i], n);
 		pthread_mutex_lock(&hs->mu);
 		hs->tail++;
 		pthread_cond_broadcast(&hs->cond);
@@ -59,14 +63,15 @@ static void *hasher_main(void *arg)
 	return NULL;
 }
 
-static struct hasher *hasher_new(struct bw_sha256 *h)
+static struct hasher *hasher_new(struct bw_sha256 *h, bool by_ref)
 {
 	struct hasher *hs = calloc(1, sizeof(*hs));
 
 	if (!hs)
 		return NULL;
 	hs->h = h;
-	for (int i = 0; i < HASH_SLOTS; i++) {
+	hs->by_ref = by_ref;
+	for (int i = 0; i < HASH_SLOTS && !by_ref; i++) {
 		hs->slot[i] = malloc(HASH_SLOT_SIZE);
 		if (!hs->slot[i])
 			goto fail;
@@ -90,6 +95,17 @@ fail:
  * end). Only the writer touches the slot at head until it publishes it. */
 static void hasher_put(struct hasher *hs, const uint8_t *p, size_t n)
 {
+	if (hs->by_ref && n > 0) {
+		pthread_mutex_lock(&hs->mu);
+		while (hs->head - hs->tail == HASH_SLOTS)
+			pthread_cond_wait(&hs->cond, &hs->mu);
+		hs->ref[hs->head % HASH_SLOTS] = p;
+		hs->len[hs->head % HASH_SLOTS] = n;
+		hs->head++;
+		pthread_cond_broadcast(&hs->cond);
+		pthread_mutex_unlock(&hs->mu);
+		return;
+	}
 	while (n > 0) {
 		if (!hs->have_slot) {
 			pthread_mutex_lock(&hs->mu);
@@ -116,6 +132,15 @@ static void hasher_put(struct hasher *hs, const uint8_t *p, size_t n)
 			pthread_mutex_unlock(&hs->mu);
 		}
 	}
+}
+
+/* By reference: waits until every buffer queued so far has been hashed. */
+static void hasher_wait(struct hasher *hs)
+{
+	pthread_mutex_lock(&hs->mu);
+	while (hs->tail != hs->head)
+		pthread_cond_wait(&hs->cond, &hs->mu);
+	pthread_mutex_unlock(&hs->mu);
 }
 
 /* Publishes the partial slot, waits for the thread to hash everything. */
@@ -165,7 +190,7 @@ struct layer_stream {
 };
 
 struct layer_stream *layer_stream_new(struct tar_reader *tar, int64_t expected_size,
-				      bool hash_uncompressed)
+				      bool hash_uncompressed, bool stable_input)
 {
 	struct layer_stream *ls = calloc(1, sizeof(*ls));
 
@@ -180,7 +205,7 @@ struct layer_stream *layer_stream_new(struct tar_reader *tar, int64_t expected_s
 	if (!ls->raw_hash || !ls->out || (hash_uncompressed && !ls->diff_hash))
 		return layer_stream_free(ls);
 	/* Without a thread the stream still works: hashing stays inline. */
-	ls->raw_hasher = hasher_new(ls->raw_hash);
+	ls->raw_hasher = hasher_new(ls->raw_hash, stable_input);
 	return ls;
 }
 
@@ -196,6 +221,12 @@ struct layer_stream *layer_stream_free(struct layer_stream *ls)
 	free(ls->out);
 	free(ls);
 	return NULL;
+}
+
+void layer_stream_release(struct layer_stream *ls)
+{
+	if (ls->raw_hasher && ls->raw_hasher->by_ref)
+		hasher_wait(ls->raw_hasher);
 }
 
 uint64_t layer_stream_raw_bytes(const struct layer_stream *ls)

@@ -34,6 +34,12 @@ struct source_ops {
 	 * threads at once for different layers. */
 	int (*stream_blob)(struct bw_image *img, const struct bw_layer_desc *layer,
 			   blob_write_fn write, void *ud, struct bw_error **err);
+	/* Optional, for sources on local files: where the layer blob lies (a
+	 * new descriptor the caller closes, an offset, and the length, -1 for
+	 * up to the end of the file), so the reader can map it instead of
+	 * copying it through read(). */
+	int (*blob_fd)(struct bw_image *img, const struct bw_layer_desc *layer, int *ret_fd,
+		       uint64_t *ret_offset, int64_t *ret_len, struct bw_error **err);
 	/* Frees img->priv. */
 	void (*done)(struct bw_image *img);
 };
@@ -112,8 +118,12 @@ struct tar_reader;
 
 enum compression { COMP_UNKNOWN = 0, COMP_NONE, COMP_GZIP, COMP_ZSTD };
 
+/* stable_input: the buffers written stay valid until layer_stream_release()
+ * (or the stream's end), so the hasher reads them in place, uncopied. */
 struct layer_stream *layer_stream_new(struct tar_reader *tar, int64_t expected_size,
-				      bool hash_uncompressed);
+				      bool hash_uncompressed, bool stable_input);
+/* With stable input: returns once no buffer written so far is still in use. */
+void layer_stream_release(struct layer_stream *ls);
 struct layer_stream *layer_stream_free(struct layer_stream *ls);
 int layer_stream_write(void *ls, const void *p, size_t n, struct bw_error **err);
 /* Ends the stream: checks the decompressor and the tar reader finished and

@@ -116,6 +116,24 @@ static int l_stream_blob(struct bw_image *img, const struct bw_layer_desc *layer
 	return stream_fd(fd, "blob", 0, -1, write, ud, err);
 }
 
+static int l_blob_fd(struct bw_image *img, const struct bw_layer_desc *layer, int *ret_fd, uint64_t *ret_offset,
+		     int64_t *ret_len, struct bw_error **err)
+{
+	struct layout *l = img->priv;
+	char path[96];
+	int fd;
+
+	if (blob_path(layer->digest, path) < 0)
+		return bw_error_set(err, -EINVAL, "bad digest `%s`", layer->digest);
+	fd = open_beneath(l->dirfd, path);
+	if (fd < 0)
+		return bw_error_set(err, fd, "blob missing from the layout (`%s`): %s", path, strerror(-fd));
+	*ret_fd = fd;
+	*ret_offset = 0;
+	*ret_len = -1;
+	return 0;
+}
+
 static void l_done(struct bw_image *img)
 {
 	struct layout *l = img->priv;
@@ -132,6 +150,7 @@ static const struct source_ops layout_ops = {
 	.get_manifest = l_get_manifest,
 	.get_blob = l_get_blob,
 	.stream_blob = l_stream_blob,
+	.blob_fd = l_blob_fd,
 	.done = l_done,
 };
 

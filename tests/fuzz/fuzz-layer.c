@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len);
 int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 {
 	struct tar_reader *t = tar_reader_new(add, NULL, NULL);
-	struct layer_stream *ls = layer_stream_new(t, -1, true);
+	struct layer_stream *ls = layer_stream_new(t, -1, true, false);
 	struct bw_error *err = NULL;
 	char raw[72], diff[72];
 	size_t half = len / 2;

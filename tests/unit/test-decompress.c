@@ -40,21 +40,60 @@ static int count_entry(void *ud, const struct tar_entry *e, struct bw_error **er
 	return 0;
 }
 
-/* Pushes data through a layer stream in `chunk`-byte pieces. */
-static int run(const uint8_t *data, size_t n, size_t chunk, int64_t expected, int *entries, char raw[72],
-	       char diff[72], struct bw_error **err)
+/* Pushes data through a layer stream in `chunk`-byte pieces. With stable
+ * input the hasher reads the caller's buffers in place: each piece is a
+ * fresh copy, released (and poisoned) only after layer_stream_release(). */
+static int run_mode(const uint8_t *data, size_t n, size_t chunk, int64_t expected, bool stable, int *entries,
+		    char raw[72], char diff[72], struct bw_error **err)
 {
 	struct tar_reader *t = tar_reader_new(count_entry, NULL, entries);
-	struct layer_stream *ls = layer_stream_new(t, expected, true);
+	struct layer_stream *ls = layer_stream_new(t, expected, true, stable);
+	uint8_t *held = NULL;
+	size_t held_len = 0;
 	int r = 0;
 
 	*entries = 0;
-	for (size_t off = 0; off < n && r == 0; off += chunk)
-		r = layer_stream_write(ls, data + off, off + chunk > n ? n - off : chunk, err);
+	for (size_t off = 0; off < n && r == 0; off += chunk) {
+		size_t k = off + chunk > n ? n - off : chunk;
+		uint8_t *piece = malloc(k);
+		assert_non_null(piece);
+		memcpy(piece, data + off, k);
+		r = layer_stream_write(ls, piece, k, err);
+		if (stable) {
+			/* Keep one piece queued behind, like the mapped windows. */
+			layer_stream_release(ls);
+			if (held)
+				memset(held, 0xa5, held_len);
+			free(held);
+			held = piece;
+			held_len = k;
+		} else {
+			memset(piece, 0xa5, k);
+			free(piece);
+		}
+	}
 	if (r == 0)
 		r = layer_stream_finish(ls, raw, diff, err);
 	layer_stream_free(ls);
+	free(held);
 	tar_reader_free(t);
+	return r;
+}
+
+static int run(const uint8_t *data, size_t n, size_t chunk, int64_t expected, int *entries, char raw[72],
+	       char diff[72], struct bw_error **err)
+{
+	char raw2[72] = "", diff2[72] = "";
+	int entries2 = 0;
+	int r = run_mode(data, n, chunk, expected, false, entries, raw, diff, err);
+	int r2 = run_mode(data, n, chunk, expected, true, &entries2, raw2, diff2, NULL);
+
+	assert_int_equal(r, r2);
+	if (r == 0) {
+		assert_int_equal(*entries, entries2);
+		assert_string_equal(raw, raw2);
+		assert_string_equal(diff, diff2);
+	}
 	return r;
 }
 

@@ -198,26 +198,12 @@ static int layer_member(struct bw_image *img, const struct bw_layer_desc *layer,
 	return 0;
 }
 
-static int a_stream_blob(struct bw_image *img, const struct bw_layer_desc *layer, blob_write_fn write,
-			 void *ud, struct bw_error **err)
-{
-	struct archive *a = img->priv;
-	const struct member *m;
-	const char *name;
-	char path[96];
-	int r = layer_member(img, layer, &m, path, &name, err);
-
-	if (r < 0)
-		return r;
-	return stream_fd(a->fd, name, m->offset, (int64_t)m->size, write, ud, err);
-}
-
 static int a_blob_fd(struct bw_image *img, const struct bw_layer_desc *layer, int *ret_fd, uint64_t *ret_offset,
 		     int64_t *ret_len, struct bw_error **err)
 {
 	struct archive *a = img->priv;
-	const struct member *m;
-	const char *name;
+	const struct member *m = NULL;
+	const char *name = NULL;
 	char path[96];
 	int r = layer_member(img, layer, &m, path, &name, err);
 
@@ -251,7 +237,6 @@ static void a_done(struct bw_image *img)
 static const struct source_ops archive_ops = {
 	.get_manifest = a_get_manifest,
 	.get_blob = a_get_blob,
-	.stream_blob = a_stream_blob,
 	.blob_fd = a_blob_fd,
 	.done = a_done,
 };

@@ -229,6 +229,16 @@ static void unmap(struct mapping *m)
 	m->p = NULL;
 }
 
+/* For a stream made for stable input fed from a reused buffer. */
+static int on_bytes_released(void *ud, const void *p, size_t n, struct bw_error **err)
+{
+	struct one_layer *ol = ud;
+	int r = on_bytes(ol, p, n, err);
+
+	layer_stream_release(ol->ls);
+	return r;
+}
+
 static int stream_mapped(struct one_layer *ol, int fd, uint64_t offset, int64_t len, struct mapping *last,
 			 struct bw_error **err)
 {
@@ -247,6 +257,9 @@ static int stream_mapped(struct one_layer *ol, int fd, uint64_t offset, int64_t 
 		size_t span = (size_t)(end - base < MAP_WINDOW ? end - base : MAP_WINDOW);
 		struct mapping m = { mmap(NULL, span, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, (off_t)base), span };
 
+		if (m.p == MAP_FAILED && pos == offset) /* a file system that can't map */
+			return stream_fd(fd, "blob", offset, len < 0 ? (int64_t)(end - offset) : len,
+					 on_bytes_released, ol, err);
 		if (m.p == MAP_FAILED)
 			return bw_error_set(err, -errno, "cannot map the blob: %s", strerror(errno));
 		madvise(m.p, span, MADV_SEQUENTIAL);

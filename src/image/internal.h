@@ -34,10 +34,10 @@ struct source_ops {
 	 * threads at once for different layers. */
 	int (*stream_blob)(struct bw_image *img, const struct bw_layer_desc *layer,
 			   blob_write_fn write, void *ud, struct bw_error **err);
-	/* Optional, for sources on local files: where the layer blob lies (a
-	 * new descriptor the caller closes, an offset, and the length, -1 for
-	 * up to the end of the file), so the reader can map it instead of
-	 * copying it through read(). */
+	/* Instead of stream_blob, for sources on local files: where the layer
+	 * blob lies (a new descriptor the caller closes, an offset, and the
+	 * length, -1 for up to the end of the file), so the reader can map it
+	 * instead of copying it through read(). */
 	int (*blob_fd)(struct bw_image *img, const struct bw_layer_desc *layer, int *ret_fd,
 		       uint64_t *ret_offset, int64_t *ret_len, struct bw_error **err);
 	/* Frees img->priv. */

@@ -101,21 +101,6 @@ static int l_get_blob(struct bw_image *img, const char *digest, size_t cap, char
 	return read_beneath(l->dirfd, path, cap, ret, ret_len, err);
 }
 
-static int l_stream_blob(struct bw_image *img, const struct bw_layer_desc *layer, blob_write_fn write,
-			 void *ud, struct bw_error **err)
-{
-	struct layout *l = img->priv;
-	char path[96];
-	_cleanup_close_ int fd = -1;
-
-	if (blob_path(layer->digest, path) < 0)
-		return bw_error_set(err, -EINVAL, "bad digest `%s`", layer->digest);
-	fd = open_beneath(l->dirfd, path);
-	if (fd < 0)
-		return bw_error_set(err, fd, "blob missing from the layout (`%s`): %s", path, strerror(-fd));
-	return stream_fd(fd, "blob", 0, -1, write, ud, err);
-}
-
 static int l_blob_fd(struct bw_image *img, const struct bw_layer_desc *layer, int *ret_fd, uint64_t *ret_offset,
 		     int64_t *ret_len, struct bw_error **err)
 {
@@ -149,7 +134,6 @@ static void l_done(struct bw_image *img)
 static const struct source_ops layout_ops = {
 	.get_manifest = l_get_manifest,
 	.get_blob = l_get_blob,
-	.stream_blob = l_stream_blob,
 	.blob_fd = l_blob_fd,
 	.done = l_done,
 };

@@ -40,23 +40,10 @@ static const char help_verify[] =
 
 static int parse(int argc, char **argv, const char *cmd, const char *usage, struct sign_args *a)
 {
-	static const struct option opts[] = { SIGN_LONG_OPTIONS };
-	int c, r;
+	int r = cli_sign_parse(argc, argv, cmd, usage, true, a);
 
-	while ((c = getopt_long(argc, argv, "qdh", opts, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(usage, stdout);
-			return 1;
-		}
-		if (c == '?' || c == 'a' || c == 'I' || (c >= 1101 && c <= 1103))
-			return -cli_usage_error(cmd, "bad option `%s`", argv[optind - 1]);
-		r = cli_sign_opt(a, c, optarg, cmd);
-		if (r < 0)
-			return r;
-	}
-	cli_setup_logging();
-	if (optind + 1 != argc)
-		return -cli_usage_error(cmd, "expected one image reference");
+	if (r)
+		return r;
 	if (!a->key)
 		return -cli_usage_error(cmd, "--key is required");
 	if (a->type && !bw_attest_predicate_type(a->type))

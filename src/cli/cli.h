@@ -133,6 +133,13 @@ struct sign_args {
 };
 /* 1 when c was one of them, 0 when not, -exit code on a bad value. */
 int cli_sign_opt(struct sign_args *a, int c, const char *arg, const char *cmd);
+/* Parses a sign-family command line that names one image (argv[optind]).
+ * attest: the attestation commands, which take no -a, --identity or GPG
+ * options. 1 after printing usage for --help, 0 to go on, -exit code. */
+int cli_sign_parse(int argc, char **argv, const char *cmd, const char *usage, bool attest,
+		   struct sign_args *a);
+/* The library options the parsed arguments amount to. */
+struct bw_sign_opts cli_sign_opts(const struct sign_args *a);
 #define SIGN_LONG_OPTIONS                                                                 \
 	{ "key", required_argument, NULL, 'k' }, { "annotations", required_argument, NULL, 'a' }, \
 		{ "identity", required_argument, NULL, 'I' },                              \

@@ -79,39 +79,55 @@ int cli_sign_opt(struct sign_args *a, int c, const char *arg, const char *cmd)
 	}
 }
 
-int cmd_sign(int argc, char **argv)
+int cli_sign_parse(int argc, char **argv, const char *cmd, const char *usage, bool attest,
+		   struct sign_args *a)
 {
 	static const struct option opts[] = { SIGN_LONG_OPTIONS };
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, attest ? "qdh" : "a:qdh", opts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage, stdout);
+			return 1;
+		}
+		if (c == '?' || (attest && (c == 'a' || c == 'I' || (c >= 1101 && c <= 1103))))
+			return -cli_usage_error(cmd, "bad option `%s`", argv[optind - 1]);
+		r = cli_sign_opt(a, c, optarg, cmd);
+		if (r < 0)
+			return r;
+	}
+	cli_setup_logging();
+	if (optind + 1 != argc)
+		return -cli_usage_error(cmd, "expected one image reference");
+	return 0;
+}
+
+struct bw_sign_opts cli_sign_opts(const struct sign_args *a)
+{
+	return (struct bw_sign_opts){
+		.sz = sizeof(struct bw_sign_opts),
+		.image = a->image,
+		.identity = a->identity,
+		.annotations = a->ann,
+		.n_annotations = a->n_ann,
+		.registries_d = a->registries_d,
+	};
+}
+
+int cmd_sign(int argc, char **argv)
+{
 	struct sign_args a = { .image = { .sz = sizeof(struct bw_image_opts) } };
 	struct bw_sign_key *k = NULL;
 	struct bw_error *err = NULL;
 	_cleanup_free_ char *digest = NULL, *tag = NULL;
-	int c, r;
+	int r;
 
-	while ((c = getopt_long(argc, argv, "a:qdh", opts, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(help, stdout);
-			return EXIT_OK;
-		}
-		if (c == '?')
-			return cli_usage_error("sign", "bad option `%s`", argv[optind - 1]);
-		r = cli_sign_opt(&a, c, optarg, "sign");
-		if (r < 0)
-			return -r;
-	}
-	cli_setup_logging();
-	if (optind + 1 != argc)
-		return cli_usage_error("sign", "expected one image reference");
+	r = cli_sign_parse(argc, argv, "sign", help, false, &a);
+	if (r)
+		return r > 0 ? EXIT_OK : -r;
 	if (!a.key == !a.gpg_key)
 		return cli_usage_error("sign", "give one of --key KEY and --gpg-key FINGERPRINT");
-	struct bw_sign_opts so = {
-		.sz = sizeof(so),
-		.image = a.image,
-		.identity = a.identity,
-		.annotations = a.ann,
-		.n_annotations = a.n_ann,
-		.registries_d = a.registries_d,
-	};
+	struct bw_sign_opts so = cli_sign_opts(&a);
 	if (a.gpg_key) {
 		if (a.n_ann)
 			return cli_usage_error("sign", "-a is for cosign signatures (--key)");

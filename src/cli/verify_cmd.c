@@ -44,37 +44,18 @@ static const char help_blob[] =
 
 int cmd_verify(int argc, char **argv)
 {
-	static const struct option opts[] = { SIGN_LONG_OPTIONS };
 	struct sign_args a = { .image = { .sz = sizeof(struct bw_image_opts) } };
 	struct bw_sign_key *k = NULL;
 	struct bw_error *err = NULL;
 	_cleanup_free_ char *json = NULL;
-	int c, r;
+	int r;
 
-	while ((c = getopt_long(argc, argv, "a:qdh", opts, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(help, stdout);
-			return EXIT_OK;
-		}
-		if (c == '?')
-			return cli_usage_error("verify", "bad option `%s`", argv[optind - 1]);
-		r = cli_sign_opt(&a, c, optarg, "verify");
-		if (r < 0)
-			return -r;
-	}
-	cli_setup_logging();
-	if (optind + 1 != argc)
-		return cli_usage_error("verify", "expected one image reference");
+	r = cli_sign_parse(argc, argv, "verify", help, false, &a);
+	if (r)
+		return r > 0 ? EXIT_OK : -r;
 	if (!a.key == !a.n_gpg_keyrings)
 		return cli_usage_error("verify", "give one of --key PUB and --gpg-keyring FILE");
-	struct bw_sign_opts so = {
-		.sz = sizeof(so),
-		.image = a.image,
-		.identity = a.identity,
-		.annotations = a.ann,
-		.n_annotations = a.n_ann,
-		.registries_d = a.registries_d,
-	};
+	struct bw_sign_opts so = cli_sign_opts(&a);
 	if (a.n_gpg_keyrings) {
 		struct bw_gpg_keyring *kr = NULL;
 

@@ -1136,6 +1136,34 @@ out:
 
 /* ---------------------------------------------------------------- source ops */
 
+/* A small GET on the shared metadata connection; a non-2xx status is an error. */
+static int meta_get(struct registry *reg, struct req *rq, struct bw_error **err)
+{
+	int r;
+
+	pthread_mutex_lock(&reg->meta_lock);
+	r = req_run(rq, reg->meta, err);
+	/* Keeps the connection, drops the pointers into rq. */
+	curl_easy_reset(reg->meta);
+	pthread_mutex_unlock(&reg->meta_lock);
+	if (r >= 0 && (rq->status < 200 || rq->status > 299))
+		r = req_status_error(rq, err);
+	return r;
+}
+
+/* Hands the response body to the caller. */
+static int take_body(struct req *rq, char **ret, size_t *ret_len, struct bw_error **err)
+{
+	size_t len = rq->body.len;
+	char *body = bw_buf_steal(&rq->body);
+
+	if (!body)
+		return bw_error_set(err, -ENOMEM, "out of memory");
+	*ret = body;
+	*ret_len = len;
+	return 0;
+}
+
 static int do_get_manifest(struct registry *reg, const char *tag_or_digest, char **ret,
 			   size_t *ret_len, char **ret_media_type, struct bw_error **err)
 {
@@ -1150,8 +1178,6 @@ static int do_get_manifest(struct registry *reg, const char *tag_or_digest, char
 		.errbody = BW_BUF_INIT(BW_MAX_HTTP_SMALL_BODY),
 		.expect_size = -1,
 	};
-	size_t len;
-	char *body;
 	int r;
 
 	if (digest ? !bw_digest_valid(tag_or_digest) : !tag_valid(tag_or_digest))
@@ -1164,13 +1190,7 @@ static int do_get_manifest(struct registry *reg, const char *tag_or_digest, char
 	rq.what = what;
 	rq.path = path;
 
-	pthread_mutex_lock(&reg->meta_lock);
-	r = req_run(&rq, reg->meta, err);
-	/* Keeps the connection, drops the pointers into rq. */
-	curl_easy_reset(reg->meta);
-	pthread_mutex_unlock(&reg->meta_lock);
-	if (r >= 0 && (rq.status < 200 || rq.status > 299))
-		r = req_status_error(&rq, err);
+	r = meta_get(reg, &rq, err);
 	if (r < 0)
 		goto out;
 
@@ -1186,14 +1206,9 @@ static int do_get_manifest(struct registry *reg, const char *tag_or_digest, char
 			goto out;
 		}
 	}
-	len = rq.body.len;
-	body = bw_buf_steal(&rq.body);
-	if (!body) {
-		r = bw_error_set(err, -ENOMEM, "out of memory");
+	r = take_body(&rq, ret, ret_len, err);
+	if (r < 0)
 		goto out;
-	}
-	*ret = body;
-	*ret_len = len;
 	*ret_media_type = TAKE_PTR(mt);
 out:
 	req_done(&rq);
@@ -1211,8 +1226,6 @@ static int do_get_blob(struct registry *reg, const char *digest, size_t cap, cha
 		.errbody = BW_BUF_INIT(BW_MAX_HTTP_SMALL_BODY),
 		.expect_size = -1,
 	};
-	size_t len;
-	char *body;
 	int r;
 
 	if (!bw_digest_valid(digest))
@@ -1225,23 +1238,12 @@ static int do_get_blob(struct registry *reg, const char *digest, size_t cap, cha
 	rq.what = what;
 	rq.path = path;
 
-	pthread_mutex_lock(&reg->meta_lock);
-	r = req_run(&rq, reg->meta, err);
-	/* Keeps the connection, drops the pointers into rq. */
-	curl_easy_reset(reg->meta);
-	pthread_mutex_unlock(&reg->meta_lock);
-	if (r >= 0 && (rq.status < 200 || rq.status > 299))
-		r = req_status_error(&rq, err);
+	r = meta_get(reg, &rq, err);
 	if (r < 0)
 		goto out;
-	len = rq.body.len;
-	body = bw_buf_steal(&rq.body);
-	if (!body) {
-		r = bw_error_set(err, -ENOMEM, "out of memory");
+	r = take_body(&rq, ret, ret_len, err);
+	if (r < 0)
 		goto out;
-	}
-	*ret = body;
-	*ret_len = len;
 out:
 	req_done(&rq);
 	return r;

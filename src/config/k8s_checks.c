@@ -164,6 +164,9 @@ const struct bw_check_info bw_k8s_checks[] = {
 	{ "K8S-TILLER", BW_SEV_CRITICAL, "kubernetes", "Tiller (Helm v2) is deployed",
 	  "Tiller runs with cluster-admin rights and an unauthenticated gRPC port.",
 	  "Migrate to Helm 3 and remove Tiller." },
+	{ "K8S-RUN-AS-GROUP-ROOT", BW_SEV_MEDIUM, "kubernetes", "Container runs with group 0",
+	  "Group root owns many files in images and on the host; a process in it can change them.",
+	  "Set runAsGroup to a non-zero group." },
 	{ "K8S-JOB-TTL", BW_SEV_LOW, "kubernetes", "Job without ttlSecondsAfterFinished",
 	  "Finished Jobs and their pods pile up until someone deletes them.",
 	  "Set spec.ttlSecondsAfterFinished on standalone Jobs." },
@@ -325,6 +328,16 @@ static int check_container(struct bw_config_scan *s, const struct bw_k8s_object 
 		bool p_good = bw_yaml_bool(pn) == 1 || (pu && bw_yaml_int(pu, &uid) == 0 && uid > 0);
 		if (!c_good && (c_bad || !p_good))
 			R("K8S-RUN-AS-ROOT", sc, "container `%s` may run as root", cname);
+		/* group 0 owns much of an image's files: runAsGroup 0 (container,
+		 * else pod) gives write access to them */
+		{
+			long long gid;
+			const struct bw_yaml_node *g = bw_yaml_get(sc, "runAsGroup");
+			if (!g)
+				g = bw_yaml_get(x->psc, "runAsGroup");
+			if (g && bw_yaml_int(g, &gid) == 0 && gid == 0)
+				R("K8S-RUN-AS-GROUP-ROOT", g, "container `%s` is set to runAsGroup 0", cname);
+		}
 
 		/* low UID/GID (Trivy KSV020/KSV021 read container or pod) */
 		const struct bw_yaml_node *u = cu ? cu : pu;
@@ -524,9 +537,8 @@ static int check_pod_spec(struct bw_config_scan *s, const struct bw_k8s_object *
 	n = bw_yaml_get(spec, "hostIPC");
 	if (bw_yaml_bool(n) == 1)
 		R("K8S-HOST-IPC", n, "pod shares the host IPC namespace");
-	n = bw_yaml_get(psc, "privileged");
-	if (bw_yaml_bool(n) == 1)
-		R("K8S-PRIVILEGED", n, "pod securityContext sets privileged: true");
+	/* privileged is a container setting: PodSecurityContext has no such
+	 * field and the API server drops it, so a pod-level one is not judged */
 	n = bw_yaml_path(psc, "windowsOptions.hostProcess");
 	if (bw_yaml_bool(n) == 1)
 		R("K8S-HOST-PROCESS", n, "pod is a Windows HostProcess pod");
@@ -687,6 +699,15 @@ int k8s_check_object(struct bw_config_scan *s, const struct bw_k8s_object *o)
 	    (r = REPORT(s, "K8S-JOB-TTL", o, NULL, NULL,
 			"Job `%s` does not set ttlSecondsAfterFinished", o->name ? o->name : "")) < 0)
 		return r;
+	/* a CronJob's history limits already remove its Jobs; a TTL on its
+	 * job template competes with them */
+	if (is(k, "CronJob") &&
+	    bw_yaml_path(o->root, "spec.jobTemplate.spec.ttlSecondsAfterFinished") &&
+	    (r = REPORT(s, "K8S-JOB-TTL", o,
+			bw_yaml_path(o->root, "spec.jobTemplate.spec.ttlSecondsAfterFinished"), NULL,
+			"CronJob `%s` job template sets ttlSecondsAfterFinished, which competes with "
+			"its history limits", o->name ? o->name : "")) < 0)
+		return r;
 	if (is(k, "ConfigMap")) {
 		const struct bw_yaml_node *d = bw_yaml_get(o->root, "data");
 		for (uint32_t i = 0; d && d->type == BW_YAML_MAP && i < d->n; i++) {
@@ -703,7 +724,9 @@ int k8s_check_object(struct bw_config_scan *s, const struct bw_k8s_object *o)
 	}
 	/* Namespaced objects that are deployed to `default` (explicitly, or by
 	 * not naming a namespace). */
-	if ((o->pod_spec || is(k, "Service") || is(k, "ConfigMap") || is(k, "Secret") ||
+	if ((o->pod_spec || is(k, "Deployment") || is(k, "StatefulSet") || is(k, "DaemonSet") ||
+	     is(k, "ReplicaSet") || is(k, "Job") || is(k, "CronJob") || is(k, "Pod") ||
+	     is(k, "DeploymentConfig") || is(k, "ReplicationController") || is(k, "Service") || is(k, "ConfigMap") || is(k, "Secret") ||
 	     is(k, "Role") || is(k, "RoleBinding") || is(k, "ServiceAccount") ||
 	     is(k, "Ingress") || is(k, "NetworkPolicy")) &&
 	    (!o->namespace || !strcmp(o->namespace, "default"))) {

@@ -249,6 +249,39 @@ static bool private_key_value(const char *v)
 	return b && strcasestr(b, "PRIVATE KEY-");
 }
 
+/* A value that embeds an assignment of a secret: a line or word
+ * `NAME=value` (or `NAME: value`) whose NAME names a secret, as in an
+ * env file kept in a ConfigMap key. */
+static bool secret_assignment(const char *v)
+{
+	const char *p = v;
+
+	while (*p) {
+		const char *w = p, *e, *sep;
+		char name[128];
+		size_t l;
+
+		while (*w == ' ' || *w == '\t' || *w == '\n' || *w == '\r')
+			w++;
+		e = w;
+		while (*e && *e != ' ' && *e != '\t' && *e != '\n' && *e != '\r')
+			e++;
+		sep = memchr(w, '=', (size_t)(e - w));
+		/* an empty value or a reference (${NAME}) holds no secret */
+		if (sep && sep > w && sep + 1 < e && sep[1] != '$' && (size_t)(sep - w) < sizeof(name)) {
+			l = (size_t)(sep - w);
+			memcpy(name, w, l);
+			name[l] = 0;
+			if (sensitive_env_name(name))
+				return true;
+		}
+		if (!*e)
+			break;
+		p = e;
+	}
+	return false;
+}
+
 /* ---------------------------------------------------------------- containers */
 
 struct k8s_ctx {
@@ -274,9 +307,6 @@ static int check_container(struct bw_config_scan *s, const struct bw_k8s_object 
 			return r;                                       \
 	} while (0)
 
-	if (ctype == CT_EPHEMERAL)
-		return 0; /* debugging containers: no resources, probes or ports */
-
 	if (main_c) {
 		if (!quantity_set(res, "requests", "cpu"))
 			R("K8S-CPU-REQUESTS", res, "container `%s` has no CPU request", cname);
@@ -292,7 +322,7 @@ static int check_container(struct bw_config_scan *s, const struct bw_k8s_object 
 			R("K8S-READINESS-PROBE", NULL, "container `%s` has no readiness probe", cname);
 	}
 
-	if (image) {
+	if (image && ctype != CT_EPHEMERAL) {
 		bool digest;
 		const char *tag = image_tag(image, &digest);
 		if (!digest && (!tag || !*tag || !strcmp(tag, "latest")))
@@ -301,7 +331,7 @@ static int check_container(struct bw_config_scan *s, const struct bw_k8s_object 
 			  tag && *tag ? "tagged latest" : "without a tag");
 	}
 	n = bw_yaml_get(c, "imagePullPolicy");
-	if (!is(bw_yaml_str(n), "Always"))
+	if (ctype != CT_EPHEMERAL && !is(bw_yaml_str(n), "Always"))
 		R("K8S-PULL-POLICY", n, "container `%s` has imagePullPolicy %s", cname,
 		  bw_yaml_str(n) ? bw_yaml_str(n) : "unset");
 
@@ -351,6 +381,12 @@ static int check_container(struct bw_config_scan *s, const struct bw_k8s_object 
 			R("K8S-LOW-GID", g ? g : sc, "container `%s` runs with GID %s (<= 10000)", cname,
 			  g && bw_yaml_str(g) ? bw_yaml_str(g) : "unset");
 	}
+
+	/* Debugging (ephemeral) containers run in the pod with its rights, so
+	 * the checks above of what they may do apply; they have no resources,
+	 * probes or ports, and are checked no further. */
+	if (ctype == CT_EPHEMERAL)
+		return 0;
 
 	/* ports */
 	n = bw_yaml_get(c, "ports");
@@ -713,7 +749,8 @@ int k8s_check_object(struct bw_config_scan *s, const struct bw_k8s_object *o)
 		for (uint32_t i = 0; d && d->type == BW_YAML_MAP && i < d->n; i++) {
 			const char *key = bw_yaml_str(d->kids[2 * i]);
 			const char *val = bw_yaml_str(d->kids[2 * i + 1]);
-			if ((key && sensitive_env_name(key)) || (val && private_key_value(val))) {
+			if ((key && sensitive_env_name(key)) ||
+			    (val && (private_key_value(val) || secret_assignment(val)))) {
 				r = REPORT(s, "K8S-CONFIGMAP-SECRETS", o, d->kids[2 * i], NULL,
 					   "ConfigMap `%s` key %s holds a secret",
 					   o->name ? o->name : "", key ? key : "?");

@@ -266,7 +266,7 @@ static bool pred_exec_attach(const struct bw_yaml_node *rule, void *ud)
 	(void)ud;
 	return (seq_has(g, "") || seq_has(g, "*")) &&
 	       (seq_has(r, "*") || seq_has(r, "pods/exec") || seq_has(r, "pods/attach") ||
-		seq_has(r, "*/exec") || seq_has(r, "*/attach")) &&
+		seq_has(r, "*/exec") || seq_has(r, "*/attach") || seq_has(r, "pods/*")) &&
 	       (seq_has(v, "*") || seq_has(v, "get") || seq_has(v, "create"));
 }
 
@@ -322,7 +322,12 @@ static int check_role(struct bw_config_scan *s, const struct graph *g,
 			if (e < 0)
 				return e;
 		}
-		if (seq_has(v, "escalate") || seq_has(v, "bind") || seq_has(v, "impersonate")) {
+		/* impersonation also through `*` verbs on users, groups or
+		 * service accounts */
+		if (seq_has(v, "escalate") || seq_has(v, "bind") || seq_has(v, "impersonate") ||
+		    rule_allows(rule, "", "users", "impersonate") ||
+		    rule_allows(rule, "", "groups", "impersonate") ||
+		    rule_allows(rule, "", "serviceaccounts", "impersonate")) {
 			e = report(s, "RBAC-ESCALATE", r, rule,
 				   "%s`%s` grants escalate, bind or impersonate",
 				   cluster ? "ClusterRole " : "Role ", r->name);

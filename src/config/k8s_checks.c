@@ -164,6 +164,12 @@ const struct bw_check_info bw_k8s_checks[] = {
 	{ "K8S-TILLER", BW_SEV_CRITICAL, "kubernetes", "Tiller (Helm v2) is deployed",
 	  "Tiller runs with cluster-admin rights and an unauthenticated gRPC port.",
 	  "Migrate to Helm 3 and remove Tiller." },
+	{ "K8S-INGRESS-NGINX-INJECTION", BW_SEV_CRITICAL, "kubernetes",
+	  "ingress-nginx annotation with configuration-injection characters",
+	  "ingress-nginx copies auth-url, auth-tls-match-cn, mirror-target and mirror-host into "
+	  "its nginx configuration; characters such as # ; | or a newline in them inject "
+	  "directives (CVE-2025-1097, CVE-2025-1098, CVE-2025-24514).",
+	  "Remove the characters from the annotation, and update ingress-nginx." },
 	{ "K8S-RUN-AS-GROUP-ROOT", BW_SEV_MEDIUM, "kubernetes", "Container runs with group 0",
 	  "Group root owns many files in images and on the host; a process in it can change them.",
 	  "Set runAsGroup to a non-zero group." },
@@ -744,6 +750,22 @@ int k8s_check_object(struct bw_config_scan *s, const struct bw_k8s_object *o)
 			"CronJob `%s` job template sets ttlSecondsAfterFinished, which competes with "
 			"its history limits", o->name ? o->name : "")) < 0)
 		return r;
+	if (is(k, "Ingress")) {
+		static const char *const keys[] = { "nginx.ingress.kubernetes.io/auth-url",
+						    "nginx.ingress.kubernetes.io/auth-tls-match-cn",
+						    "nginx.ingress.kubernetes.io/mirror-target",
+						    "nginx.ingress.kubernetes.io/mirror-host" };
+		const struct bw_yaml_node *ann = bw_yaml_get(o->metadata, "annotations");
+		for (size_t i = 0; i < BW_ARRAY_SIZE(keys); i++) {
+			const struct bw_yaml_node *n = bw_yaml_get(ann, keys[i]);
+			const char *v = bw_yaml_str(n);
+			if (v && strpbrk(v, "#;|\n\r`{}\\\"'") &&
+			    (r = REPORT(s, "K8S-INGRESS-NGINX-INJECTION", o, n, NULL,
+					"Ingress `%s` annotation %s holds configuration-injection characters",
+					o->name ? o->name : "", keys[i])) < 0)
+				return r;
+		}
+	}
 	if (is(k, "ConfigMap")) {
 		const struct bw_yaml_node *d = bw_yaml_get(o->root, "data");
 		for (uint32_t i = 0; d && d->type == BW_YAML_MAP && i < d->n; i++) {

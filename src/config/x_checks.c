@@ -1260,8 +1260,8 @@ static int check_pdb(struct bw_config_scan *s, const struct bw_k8s_object *o)
 		if (each_pod(s, ns_of(o), lk, lv, pdb_workload, &c) < 0)
 			return c.r;
 		/* workloads without a pod template are in no pod index */
-		for (size_t i = 0; i < s->nobjs; i++)
-			if (!s->objs[i].pod_spec && pdb_workload(&s->objs[i], &c) < 0)
+		for (size_t i = 0; i < s->x_nbare; i++)
+			if (pdb_workload(s->x_bare[i], &c) < 0)
 				return c.r;
 	}
 	return 0;
@@ -1480,6 +1480,9 @@ static void index_done(struct bw_config_scan *s)
 	free(s->x_odd);
 	s->x_odd = NULL;
 	s->x_nodd = 0;
+	free(s->x_bare);
+	s->x_bare = NULL;
+	s->x_nbare = 0;
 }
 
 /* Files pod p under each of its labels; pods whose labels cannot be
@@ -1530,7 +1533,8 @@ static int index_build(struct bw_config_scan *s)
 	s->x_names = bw_map_new();
 	s->x_pods = calloc(s->nobjs ? s->nobjs : 1, sizeof(*s->x_pods));
 	s->x_pols = calloc(s->nobjs ? s->nobjs : 1, sizeof(*s->x_pols));
-	if (!s->x_names || !s->x_pods || !s->x_pols)
+	s->x_bare = calloc(s->nobjs ? s->nobjs : 1, sizeof(*s->x_bare));
+	if (!s->x_names || !s->x_pods || !s->x_pols || !s->x_bare)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->nobjs; i++) {
 		const struct bw_k8s_object *o = &s->objs[i];
@@ -1538,6 +1542,8 @@ static int index_build(struct bw_config_scan *s)
 			s->x_pods[s->x_npods++] = o;
 		if (is_policy(o->kind))
 			s->x_pols[s->x_npols++] = o;
+		if (!o->pod_spec && is_replicated(o->kind))
+			s->x_bare[s->x_nbare++] = o;
 		/* the first of duplicates wins, as the API server keeps one */
 		if (o->name && name_key(key, sizeof(key), o->kind, ns_of(o), o->name) == 0 &&
 		    !bw_map_has(s->x_names, key) && bw_map_put(s->x_names, key, (void *)o) < 0)

@@ -230,6 +230,21 @@ static int add_word(struct script *s, struct bw_buf *b)
 	return 0;
 }
 
+/* A `NAME=value` word before a command's name sets its environment; it
+ * is not the command (`PIP_NO_CACHE_DIR=0 pip install`). */
+static bool is_assignment(const struct script *s, const struct bw_buf *b)
+{
+	const char *p = b->data;
+
+	if (s->n && s->c[s->n - 1].n)
+		return false;
+	if (!p || !(isalpha((unsigned char)*p) || *p == '_'))
+		return false;
+	while (isalnum((unsigned char)*p) || *p == '_')
+		p++;
+	return *p == '=';
+}
+
 /* Splits a shell script into simple commands. Quotes are removed from
  * words; `$(`...`)` and backquotes are kept as text. */
 static int lex(const char *p, struct script *s)
@@ -238,11 +253,13 @@ static int lex(const char *p, struct script *s)
 	bool inword = false;
 	int r = 0;
 
-#define END_WORD()                                          \
-	do {                                                \
-		if (inword && (r = add_word(s, &b)) < 0)    \
-			goto out;                           \
-		inword = false;                             \
+#define END_WORD()                                                          \
+	do {                                                                \
+		if (inword && is_assignment(s, &b))                         \
+			bw_buf_reset(&b);                                   \
+		else if (inword && (r = add_word(s, &b)) < 0)               \
+			goto out;                                           \
+		inword = false;                                             \
 	} while (0)
 #define SEP()                                                           \
 	do {                                                            \
@@ -452,49 +469,460 @@ static size_t packages(const struct cmd *c, size_t from, const char *const *valo
 
 struct stage {
 	char *alias;
+	char *image; /* the FROM image without tag or digest */
 	size_t index;
+};
+
+/*
+ * A flag per build stage, keyed as hadolint keys stages: by alias, else by
+ * image name. A stage starts with the value of the stage it is built FROM
+ * (WORKDIR set, PIP_NO_CACHE_DIR set); "" is the part before any FROM.
+ */
+struct stage_flags {
+	char **name;
+	bool *v;
+	size_t n, cur;
+};
+
+static bool sf_get(const struct stage_flags *f, const char *name)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (!strcmp(f->name[i], name))
+			return f->v[i];
+	return false;
+}
+
+/* Returns the index of name's entry, adding it; -ENOMEM. */
+static int sf_find(struct stage_flags *f, const char *name)
+{
+	char **nn;
+	bool *nv;
+
+	for (size_t i = 0; i < f->n; i++)
+		if (!strcmp(f->name[i], name))
+			return (int)i;
+	if (f->n >= BW_MAX_DOCKERFILE_INSTRUCTIONS)
+		return -E2BIG;
+	nn = realloc(f->name, (f->n + 1) * sizeof(*nn));
+	if (!nn)
+		return -ENOMEM;
+	f->name = nn;
+	nv = realloc(f->v, (f->n + 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	f->v = nv;
+	f->name[f->n] = strdup(name);
+	if (!f->name[f->n])
+		return -ENOMEM;
+	f->v[f->n] = false;
+	return (int)f->n++;
+}
+
+static int sf_enter(struct stage_flags *f, const char *name, const char *parent)
+{
+	bool v = sf_get(f, parent);
+	int i = sf_find(f, name);
+
+	if (i < 0)
+		return i;
+	f->v[i] = v;
+	f->cur = (size_t)i;
+	return 0;
+}
+
+static int sf_set_current(struct stage_flags *f, bool v)
+{
+	if (f->n == 0) {
+		int i = sf_find(f, "");
+		if (i < 0)
+			return i;
+		f->cur = (size_t)i;
+	}
+	f->v[f->cur] = v;
+	return 0;
+}
+
+static bool sf_current(const struct stage_flags *f)
+{
+	return f->n ? f->v[f->cur] : false;
+}
+
+static void sf_done(struct stage_flags *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		free(f->name[i]);
+	free(f->name);
+	free(f->v);
+	memset(f, 0, sizeof(*f));
+}
+
+/* A finding that stands only if its stage ends up in the image: the last
+ * stage, or one a later FROM builds on (DL3009, DL3060). */
+struct deferred {
+	const char *id, *msg;
+	uint32_t line;
+	size_t stage;
 };
 
 struct df_state {
 	struct bw_config_scan *s;
 	const char *path;
 	const struct bw_dockerfile *df;
-	bool pipefail;	 /* SHELL with -o pipefail in the current stage */
-	bool workdir;	 /* WORKDIR set in the current stage */
-	char **envs; /* ENV/ARG names (for PIP_NO_CACHE_DIR and the like) */
-	size_t nenvs;
+	bool pipefail; /* SHELL with -o pipefail (or a non-POSIX shell) in this stage */
+	size_t stage;  /* index of the current stage */
+	bool onbuild;  /* checking an ONBUILD trigger */
+	struct stage_flags workdir, nocache;
+	struct deferred *later;
+	size_t nlater;
 };
 
 #define DF(id, line, ...)                                                      \
 	do {                                                                   \
 		if ((r = df_report(st->s, id, st->path, line, __VA_ARGS__)) < 0) \
-			return r;                                              \
+			goto out;                                              \
 	} while (0)
 
-static bool env_set(const struct df_state *st, const char *name)
+static int defer(struct df_state *st, const char *id, uint32_t line, const char *msg)
 {
-	for (size_t i = 0; i < st->nenvs; i++)
-		if (!strcmp(st->envs[i], name))
+	struct deferred *d;
+
+	/* An ONBUILD trigger runs in every image built on this one. */
+	if (st->onbuild)
+		return df_report(st->s, id, st->path, line, "%s", msg);
+	if (st->nlater >= BW_MAX_DOCKERFILE_INSTRUCTIONS)
+		return 0;
+	d = realloc(st->later, (st->nlater + 1) * sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	st->later = d;
+	st->later[st->nlater++] = (struct deferred){ id, msg, line, st->stage };
+	return 0;
+}
+
+/* A `RUN --mount=type=cache|tmpfs,target=DIR...` whose target starts with
+ * dir (or, with anywhere, contains it): what the command leaves there never
+ * reaches the layer. */
+static bool run_mount(const struct bw_df_instr *in, const char *dir, bool anywhere)
+{
+	for (size_t i = 0; i < in->nflags; i++) {
+		const char *f = in->flags[i], *p;
+		bool cache = false;
+		const char *target = NULL;
+		size_t tl = 0;
+
+		if (!bw_startswith(f, "mount="))
+			continue;
+		p = f + 6;
+		while (*p) {
+			const char *e = strchr(p, ',');
+			size_t l = e ? (size_t)(e - p) : strlen(p);
+			if ((l == 10 && !strncmp(p, "type=cache", 10)) ||
+			    (l == 10 && !strncmp(p, "type=tmpfs", 10)))
+				cache = true;
+			else if (!strncmp(p, "target=", 7) && l > 7) {
+				target = p + 7;
+				tl = l - 7;
+			} else if (!strncmp(p, "dst=", 4) && l > 4) {
+				target = p + 4;
+				tl = l - 4;
+			} else if (!strncmp(p, "destination=", 12) && l > 12) {
+				target = p + 12;
+				tl = l - 12;
+			}
+			p += l + (e ? 1 : 0);
+		}
+		if (!cache || !target)
+			continue;
+		if (anywhere ? memmem(target, tl, dir, strlen(dir)) != NULL :
+			       (tl >= strlen(dir) && !strncmp(target, dir, strlen(dir))))
+			return true;
+	}
+	return false;
+}
+
+/* Index of the first non-option word (the subcommand), 0 if none. */
+static size_t first_arg(const struct cmd *c)
+{
+	for (size_t i = 1; i < c->n; i++)
+		if (c->w[i][0] != '-')
+			return i;
+	return 0;
+}
+
+static bool is_one_of(const char *w, const char *const *set, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(w, set[i]))
 			return true;
 	return false;
+}
+
+/* `rm` of a path under one of the prefixes. */
+static bool rm_of(const struct cmd *c, const char *const *prefixes, size_t n)
+{
+	if (!cmd_is(c, "rm"))
+		return false;
+	for (size_t i = 1; i < c->n; i++)
+		for (size_t k = 0; k < n; k++)
+			if (bw_startswith(c->w[i], prefixes[k]))
+				return true;
+	return false;
+}
+
+/* pip, pip3, pip3.12, pipx (not pipenv) or `python -m pip`: the index of
+ * its `install` word, 0 if it is not an install. */
+static size_t pip_install(const struct cmd *c, bool *ret_wrapper)
+{
+	const char *name = base(c->w[0]);
+
+	*ret_wrapper = false;
+	if (bw_startswith(name, "pip")) {
+		if (strstr(name, "pipenv"))
+			return 0;
+		*ret_wrapper = strstr(name, "pipx") != NULL;
+		for (size_t i = 1; i < c->n; i++)
+			if (!strcmp(c->w[i], "install"))
+				return i;
+		return 0;
+	}
+	if (bw_startswith(name, "python"))
+		for (size_t i = 1; i + 2 < c->n; i++)
+			if (!strcmp(c->w[i], "-m") && !strcmp(c->w[i + 2], "install")) {
+				if (!strcmp(c->w[i + 1], "pip"))
+					return i + 2;
+				if (!strcmp(c->w[i + 1], "pipx")) {
+					*ret_wrapper = true;
+					return i + 2;
+				}
+			}
+	return 0;
+}
+
+static bool pip_pinned(const char *p)
+{
+	static const char *const vcs[] = { "git", "hg+", "svn", "bzr+" };
+	bool is_vcs = false;
+
+	if (strstr(p, "==") || strstr(p, ">=") || strstr(p, "<=") || strchr(p, '>') ||
+	    strchr(p, '<') || strstr(p, "!=") || strstr(p, "~="))
+		return true;
+	if (bw_endswith(p, ".whl") || bw_endswith(p, ".tar.gz"))
+		return true;
+	for (size_t i = 0; i < BW_ARRAY_SIZE(vcs); i++)
+		if (bw_startswith(p, vcs[i]))
+			is_vcs = true;
+	/* a VCS URL pins with @ref; any other path or URL is a fixed source */
+	return is_vcs ? strchr(p, '@') != NULL : strchr(p, '/') != NULL;
+}
+
+/* An rpm package spec with a version: NAME-VERSION[-RELEASE], where the
+ * parts after the first dash are version-like and one starts with a digit
+ * (openssl-1:1.1.1k, gcc-c++-1.1.1). */
+static bool rpm_pinned(const char *p)
+{
+	const char *dash = strchr(p, '-');
+	bool digit = false;
+
+	if (!dash)
+		return false;
+	if (bw_endswith(p, ".rpm"))
+		return true;
+	for (const char *q = dash + 1; *q; q++)
+		if (!(isalnum((unsigned char)*q) || strchr(".~^_:+-", *q)))
+			return false;
+	for (const char *q = dash; q; q = strchr(q + 1, '-'))
+		if (isdigit((unsigned char)q[1]))
+			digit = true;
+	return digit;
+}
+
+/* yum/dnf/microdnf install: checks -y (yes_id) and pinning (pin_id); the
+ * packages of `module install` pin with NAME:STREAM. */
+static int rpm_install(struct df_state *st, const struct cmd *c, uint32_t line, const char *yes_id,
+		       const char *pin_id)
+{
+	size_t k = first_arg(c);
+	bool module = false;
+	int r;
+
+	if (!k)
+		return 0;
+	if (!strcmp(c->w[k], "module")) {
+		module = true;
+		for (k = k + 1; k < c->n && c->w[k][0] == '-'; k++)
+			;
+		if (k >= c->n)
+			return 0;
+	}
+	if (strcmp(c->w[k], "install") && strcmp(c->w[k], "in"))
+		return 0;
+	if (!has_flag(c, (const char *const[]){ "-y", "--assumeyes" }, 2) && !has_short(c, 'y'))
+		DF(yes_id, line, "use the -y switch with %s install", base(c->w[0]));
+	for (size_t j = k + 1; j < c->n; j++) {
+		const char *p = c->w[j];
+		if (p[0] == '-')
+			continue;
+		if (module ? strchr(p, ':') == NULL : !rpm_pinned(p)) {
+			DF(pin_id, line, "specify a version with %s install (`%s`)", base(c->w[0]), p);
+			break;
+		}
+	}
+	r = 0;
+out:
+	return r;
+}
+
+/* Every install (install(c) true) is followed by a clean (clean(c) true)
+ * by the same tool, or by rm of its cache. */
+static bool cleaned_after(const struct script *sc, bool (*install)(const struct cmd *),
+			  bool (*clean)(const struct cmd *))
+{
+	for (size_t i = 0; i < sc->n; i++) {
+		bool ok = false;
+		if (!install(&sc->c[i]))
+			continue;
+		for (size_t j = i + 1; j < sc->n && !ok; j++)
+			ok = clean(&sc->c[j]) && (cmd_is(&sc->c[j], "rm") ||
+						  !strcmp(base(sc->c[j].w[0]), base(sc->c[i].w[0])));
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static bool any_cmd(const struct script *sc, bool (*fn)(const struct cmd *))
+{
+	for (size_t i = 0; i < sc->n; i++)
+		if (fn(&sc->c[i]))
+			return true;
+	return false;
+}
+
+static bool yum_install(const struct cmd *c)
+{
+	size_t k;
+	if (!cmd_is(c, "yum") || !(k = first_arg(c)))
+		return false;
+	return !strcmp(c->w[k], "install") || !strcmp(c->w[k], "module");
+}
+
+static bool yum_clean(const struct cmd *c)
+{
+	static const char *const dirs[] = { "/var/cache/yum" };
+	return (cmd_is(c, "yum") && subcmd(c, "clean")) || rm_of(c, dirs, 1);
+}
+
+static bool dnf_install(const struct cmd *c)
+{
+	static const char *const subs[] = { "install", "in", "localinstall", "groupinstall",
+					    "reinstall", "rei", "upgrade", "up", "update",
+					    "upgrade-minimal", "up-min", "module" };
+	size_t k;
+	if (!(cmd_is(c, "dnf") || cmd_is(c, "dnf5") || cmd_is(c, "microdnf")) ||
+	    !(k = first_arg(c)))
+		return false;
+	return is_one_of(c->w[k], subs, BW_ARRAY_SIZE(subs));
+}
+
+static bool dnf_clean(const struct cmd *c)
+{
+	static const char *const dirs[] = { "/var/cache/yum", "/var/cache/dnf",
+					    "/var/cache/libdnf5" };
+	return ((cmd_is(c, "dnf") || cmd_is(c, "dnf5") || cmd_is(c, "microdnf")) &&
+		subcmd(c, "clean")) ||
+	       rm_of(c, dirs, BW_ARRAY_SIZE(dirs));
+}
+
+static bool zypper_install(const struct cmd *c)
+{
+	return cmd_is(c, "zypper") && (subcmd(c, "install") || subcmd(c, "in"));
+}
+
+static bool zypper_clean(const struct cmd *c)
+{
+	static const char *const dirs[] = { "/var/cache/zypp" };
+	return (cmd_is(c, "zypper") && (subcmd(c, "clean") || subcmd(c, "cc"))) ||
+	       rm_of(c, dirs, 1);
+}
+
+static bool yarn_install(const struct cmd *c)
+{
+	return cmd_is(c, "yarn") && (subcmd(c, "install") || c->n == 1);
+}
+
+static bool yarn_clean(const struct cmd *c)
+{
+	return cmd_is(c, "yarn") && subcmd(c, "cache") && c->n > 2 && !strcmp(c->w[c->n - 1], "clean");
+}
+
+static bool apt_update(const struct cmd *c)
+{
+	return (cmd_is(c, "apt-get") || cmd_is(c, "apt") || cmd_is(c, "aptitude")) &&
+	       subcmd(c, "update");
+}
+
+static bool apt_lists_removed(const struct cmd *c)
+{
+	static const char *const dirs[] = { "/var/lib/apt/lists" };
+	return rm_of(c, dirs, 1);
+}
+
+/* apt-get -q counts as -y only given twice (-qq, -q -q, -q=2): one -q
+ * still asks. */
+static bool apt_yes(const struct cmd *c)
+{
+	int quiet = 0;
+
+	if (has_flag(c, (const char *const[]){ "--yes", "--assume-yes" }, 2) || has_short(c, 'y'))
+		return true;
+	for (size_t i = 1; i < c->n; i++) {
+		const char *w = c->w[i];
+		if (!strcmp(w, "--quiet"))
+			quiet++;
+		else if (bw_startswith(w, "--quiet=") || bw_startswith(w, "-q="))
+			quiet += atoi(strchr(w, '=') + 1);
+		else if (w[0] == '-' && w[1] != '-')
+			for (const char *p = w + 1; *p && *p != '='; p++)
+				quiet += *p == 'q';
+	}
+	return quiet >= 2;
+}
+
+static int check_go(struct df_state *st, const struct cmd *c, uint32_t line)
+{
+	size_t k = first_arg(c);
+	bool run;
+	int r;
+
+	if (!k || (strcmp(c->w[k], "install") && strcmp(c->w[k], "get") && strcmp(c->w[k], "run")))
+		return 0;
+	run = !strcmp(c->w[k], "run");
+	for (size_t j = k + 1; j < c->n; j++) {
+		const char *p = c->w[j], *at;
+		if (p[0] == '-')
+			continue;
+		/* local packages build what is checked out */
+		if (p[0] == '.' || p[0] == '/' || p[0] == '$')
+			goto next;
+		at = strrchr(p, '@');
+		if (!at || !strcmp(at, "@latest") || !at[1])
+			DF("DF-DL3062", line, "pin versions in go %s (`%s`)", c->w[k], p);
+next:
+		if (run)
+			break; /* the rest are the program's arguments */
+	}
+	r = 0;
+out:
+	return r;
 }
 
 static int check_run(struct df_state *st, const struct bw_df_instr *in, uint32_t line)
 {
 	static const char *const apt_val[] = { "-o", "-c", "-t", "--target-release" };
-	static const char *const yes_flags[] = { "-y", "--yes", "--assume-yes", "-qq", "-q=2",
-						 "--quiet=2" };
 	struct script sc;
-	bool cleaned_apt = false, apt_install = false, yum = false, yum_clean = false;
-	bool dnf = false, dnf_clean = false, zyp = false, zyp_clean = false;
-	bool yarn = false, yarn_clean = false;
-	bool cache_mount_apt = false;
+	bool apt_install = false;
 	int r;
 
-	for (size_t i = 0; i < in->nflags; i++)
-		if (bw_startswith(in->flags[i], "mount=") && strstr(in->flags[i], "type=cache") &&
-		    strstr(in->flags[i], "/var/lib/apt"))
-			cache_mount_apt = true;
 	r = run_script(in, &sc);
 	if (r < 0) {
 		script_done(&sc);
@@ -504,6 +932,7 @@ static int check_run(struct df_state *st, const struct bw_df_instr *in, uint32_t
 		const struct cmd *c = &sc.c[i];
 		const char *name;
 		size_t k;
+		bool wrapper;
 
 		if (!c->n)
 			continue;
@@ -531,10 +960,9 @@ static int check_run(struct df_state *st, const struct bw_df_instr *in, uint32_t
 					DF("DF-DL3008", line, "pin versions in apt-get install (`%s`)", pk[j]);
 					break;
 				}
-			if (!has_flag(c, yes_flags, BW_ARRAY_SIZE(yes_flags)) && !has_short(c, 'y'))
+			if (!apt_yes(c))
 				DF("DF-DL3014", line, "use the -y switch with apt-get install");
-			if (!has_flag(c, (const char *const[]){ "--no-install-recommends" }, 1) &&
-			    !has_flag(c, (const char *const[]){ "-o" }, 0)) {
+			if (!has_flag(c, (const char *const[]){ "--no-install-recommends" }, 1)) {
 				bool ok = false;
 				for (size_t j = 1; j < c->n; j++)
 					if (strstr(c->w[j], "APT::Install-Recommends=false") ||
@@ -544,61 +972,66 @@ static int check_run(struct df_state *st, const struct bw_df_instr *in, uint32_t
 					DF("DF-DL3015", line, "avoid additional packages with --no-install-recommends");
 			}
 		}
-		if (!strcmp(name, "rm")) {
-			for (size_t j = 1; j < c->n; j++)
-				if (bw_startswith(c->w[j], "/var/lib/apt/lists"))
-					cleaned_apt = true;
-		}
 
 		/* pip */
-		if ((!strcmp(name, "pip") || !strcmp(name, "pip3") || bw_startswith(name, "pip3.") ||
-		     ((!strcmp(name, "python") || bw_startswith(name, "python3")) && c->n > 3 &&
-		      !strcmp(c->w[1], "-m") && bw_startswith(c->w[2], "pip")))) {
-			size_t off = (!strcmp(name, "python") || bw_startswith(name, "python3")) ? 2 : 0;
-			struct cmd sub = { c->w + off, c->n - off, false };
-			if ((k = subcmd(&sub, "install"))) {
-				static const char *const pipval[] = { "-c", "--constraint", "-e", "--editable",
-								      "-i", "--index-url", "--extra-index-url",
-								      "-t", "--target", "--prefix", "--root",
-								      "-f", "--find-links", "--trusted-host",
-								      "--platform", "--python-version",
-								      "--implementation", "--abi", "--src",
-								      "--progress-bar", "--log", "--cache-dir",
-								      "--global-option", "--install-option",
-								      "--upgrade-strategy" };
-				const char *pk[256];
-				size_t np = packages(&sub, k + 1, pipval, BW_ARRAY_SIZE(pipval), pk, 256);
-				bool reqfile = has_flag(&sub, (const char *const[]){ "-r", "--requirement", "-c", "--constraint" }, 4);
-				for (size_t j = 0; j < np && !reqfile; j++) {
-					const char *p = pk[j];
-					if (strpbrk(p, "=<>~!") || bw_endswith(p, ".whl") ||
-					    bw_endswith(p, ".tar.gz") || bw_endswith(p, ".zip") ||
-					    strchr(p, '/') || !strcmp(p, ".") || strstr(p, "@"))
-						continue;
-					DF("DF-DL3013", line, "pin versions in pip (`%s`)", p);
+		if ((k = pip_install(c, &wrapper))) {
+			static const char *const pipval[] = {
+				"-b", "--build", "-e", "--editable", "-i", "--index-url",
+				"--extra-index-url", "-t", "--target", "--prefix", "--root", "-f",
+				"--find-links", "--trusted-host", "--platform", "--python-version",
+				"--implementation", "--abi", "--src", "--progress-bar", "--log",
+				"--cache-dir", "--global-option", "--install-option",
+				"--upgrade-strategy", "--no-binary", "--only-binary", "--proxy",
+				"--root-user-action", "--python", "--pip-args", "--suffix"
+			};
+			struct cmd sub = { c->w + k, c->n - k, false };
+			const char *pk[256];
+			size_t np = packages(&sub, 1, pipval, BW_ARRAY_SIZE(pipval), pk, 256);
+			bool skip = has_flag(c, (const char *const[]){ "-r", "--requirement", "-c", "--constraint" }, 4);
+			for (size_t j = 1; j < c->n; j++)
+				if (!strcmp(c->w[j], ".") || (c->w[j][0] == '-' && c->w[j][1] != '-' &&
+							      strchr(c->w[j] + 1, 'c')))
+					skip = true;
+			for (size_t j = 0; j < np && !skip; j++)
+				if (!pip_pinned(pk[j])) {
+					DF("DF-DL3013", line, "pin versions in pip (`%s`)", pk[j]);
 					break;
 				}
-				if (!has_flag(&sub, (const char *const[]){ "--no-cache-dir" }, 1) &&
-				    !env_set(st, "PIP_NO_CACHE_DIR"))
-					DF("DF-DL3042", line, "avoid the cache directory with pip install --no-cache-dir");
+			if (!wrapper && !has_flag(c, (const char *const[]){ "--no-cache-dir" }, 1) &&
+			    !sf_current(&st->nocache) && !run_mount(in, ".cache/pip", true)) {
+				static const char *const truthy[] = { "1", "true", "True", "TRUE", "on", "On",
+								      "ON", "yes", "Yes", "YES" };
+				const char *e = strstr(in->args, "PIP_NO_CACHE_DIR=");
+				bool set = false;
+				for (size_t t = 0; e && t < BW_ARRAY_SIZE(truthy); t++)
+					if (bw_startswith(e + 17, truthy[t]))
+						set = true;
+				if (!set)
+					DF("DF-DL3042", line,
+					   "avoid the cache directory with pip install --no-cache-dir");
 			}
 		}
-		/* npm */
-		if (!strcmp(name, "npm") && ((k = subcmd(c, "install")) || (k = subcmd(c, "i")) ||
-					     (k = subcmd(c, "add")))) {
+		/* npm: the packages of `npm install` */
+		if (!strcmp(name, "npm") && (k = first_arg(c)) && !strcmp(c->w[k], "install")) {
 			const char *pk[256];
-			static const char *const npmval[] = { "--registry", "--prefix", "--cache" };
+			static const char *const npmval[] = { "--registry", "--prefix", "--cache",
+							      "--loglevel", "--userconfig", "--tag" };
 			size_t np = packages(c, k + 1, npmval, BW_ARRAY_SIZE(npmval), pk, 256);
 			for (size_t j = 0; j < np; j++) {
-				const char *p = pk[j];
-				const char *at = p[0] == '@' ? strchr(p + 1, '@') : strchr(p, '@');
-				if (strstr(p, "://") || bw_startswith(p, "git") || bw_endswith(p, ".tgz") ||
-				    bw_endswith(p, ".tar.gz") || p[0] == '.' || p[0] == '/' || p[0] == '~')
+				const char *p = pk[j], *at;
+				if (bw_startswith(p, "git://") || bw_startswith(p, "git+ssh://") ||
+				    bw_startswith(p, "git+http://") || bw_startswith(p, "git+https://")) {
+					if (strchr(p, '#'))
+						continue;
+				} else if (bw_endswith(p, ".tar") || bw_endswith(p, ".tar.gz") ||
+					   bw_endswith(p, ".tgz") || p[0] == '/' || bw_startswith(p, "./") ||
+					   bw_startswith(p, "../") || bw_startswith(p, "~/")) {
 					continue;
-				if (!at && p[0] != '@' && strchr(p, '/'))
-					continue; /* GitHub user/repo */
-				if (at && at[1])
-					continue;
+				} else {
+					at = p[0] == '@' ? strchr(p, '/') : p;
+					if (at && strchr(at, '@'))
+						continue;
+				}
 				DF("DF-DL3016", line, "pin versions in npm (`%s`)", p);
 				break;
 			}
@@ -610,67 +1043,35 @@ static int check_run(struct df_state *st, const struct bw_df_instr *in, uint32_t
 			const char *pk[256];
 			size_t np = packages(c, k + 1, apkval, BW_ARRAY_SIZE(apkval), pk, 256);
 			for (size_t j = 0; j < np; j++)
-				if (!strchr(pk[j], '=') && !bw_endswith(pk[j], ".apk")) {
+				if (!strpbrk(pk[j], "=~<>") && !bw_endswith(pk[j], ".apk")) {
 					DF("DF-DL3018", line, "pin versions in apk add (`%s`)", pk[j]);
 					break;
 				}
-			if (!has_flag(c, (const char *const[]){ "--no-cache" }, 1))
+			if (!has_flag(c, (const char *const[]){ "--no-cache" }, 1) &&
+			    !run_mount(in, "/var/cache/apk", false))
 				DF("DF-DL3019", line, "use apk add --no-cache");
 		}
-		/* gem */
-		if (!strcmp(name, "gem") && (k = subcmd(c, "install"))) {
-			static const char *const gemval[] = { "--source", "-i", "--install-dir", "-n",
-							      "--bindir" };
-			const char *pk[256];
+		/* gem: the gems named right after install, up to the first option
+		 * (the rest are build options, after -- or not) */
+		if (!strcmp(name, "gem") && (k = first_arg(c)) &&
+		    (!strcmp(c->w[k], "install") || !strcmp(c->w[k], "i"))) {
 			bool ver = has_flag(c, (const char *const[]){ "-v", "--version" }, 2);
-			size_t np = packages(c, k + 1, gemval, BW_ARRAY_SIZE(gemval), pk, 256);
-			for (size_t j = 0; j < np && !ver; j++)
-				if (!strchr(pk[j], ':')) {
-					DF("DF-DL3028", line, "pin versions in gem install (`%s`)", pk[j]);
+			size_t j = k + 1;
+			while (j < c->n && c->w[j][0] == '-' && strcmp(c->w[j], "--"))
+				j++;
+			for (; j < c->n && !ver && c->w[j][0] != '-'; j++)
+				if (!strchr(c->w[j], ':')) {
+					DF("DF-DL3028", line, "pin versions in gem install (`%s`)", c->w[j]);
 					break;
 				}
 		}
-		/* yum / dnf / microdnf / zypper */
-		if (!strcmp(name, "yum")) {
-			yum = true;
-			if ((k = subcmd(c, "install"))) {
-				const char *pk[256];
-				size_t np = packages(c, k + 1, NULL, 0, pk, 256);
-				if (!has_flag(c, (const char *const[]){ "-y", "--assumeyes" }, 2) &&
-				    !has_short(c, 'y'))
-					DF("DF-DL3030", line, "use the -y switch with yum install");
-				for (size_t j = 0; j < np; j++)
-					if (!strchr(pk[j], '-') || !isdigit((unsigned char)strrchr(pk[j], '-')[1])) {
-						if (bw_endswith(pk[j], ".rpm"))
-							continue;
-						DF("DF-DL3033", line, "specify a version with yum install (`%s`)", pk[j]);
-						break;
-					}
-			}
-			if (subcmd(c, "clean"))
-				yum_clean = true;
-		}
-		if (!strcmp(name, "dnf") || !strcmp(name, "microdnf")) {
-			dnf = true;
-			if ((k = subcmd(c, "install"))) {
-				const char *pk[256];
-				size_t np = packages(c, k + 1, NULL, 0, pk, 256);
-				if (!has_flag(c, (const char *const[]){ "-y", "--assumeyes" }, 2) &&
-				    !has_short(c, 'y'))
-					DF("DF-DL3038", line, "use the -y switch with dnf install");
-				for (size_t j = 0; j < np; j++)
-					if (!strchr(pk[j], '-') || !isdigit((unsigned char)strrchr(pk[j], '-')[1])) {
-						if (bw_endswith(pk[j], ".rpm"))
-							continue;
-						DF("DF-DL3041", line, "specify a version with dnf install (`%s`)", pk[j]);
-						break;
-					}
-			}
-			if (subcmd(c, "clean"))
-				dnf_clean = true;
-		}
+		if (!strcmp(name, "yum") &&
+		    (r = rpm_install(st, c, line, "DF-DL3030", "DF-DL3033")) < 0)
+			goto out;
+		if ((!strcmp(name, "dnf") || !strcmp(name, "dnf5") || !strcmp(name, "microdnf")) &&
+		    (r = rpm_install(st, c, line, "DF-DL3038", "DF-DL3041")) < 0)
+			goto out;
 		if (!strcmp(name, "zypper")) {
-			zyp = true;
 			if ((k = subcmd(c, "install")) || (k = subcmd(c, "in"))) {
 				const char *pk[256];
 				size_t np = packages(c, k + 1, NULL, 0, pk, 256);
@@ -685,25 +1086,9 @@ static int check_run(struct df_state *st, const struct bw_df_instr *in, uint32_t
 			}
 			if (subcmd(c, "dist-upgrade") || subcmd(c, "dup"))
 				DF("DF-DL3035", line, "do not use zypper dist-upgrade");
-			if (subcmd(c, "clean") || subcmd(c, "cc"))
-				zyp_clean = true;
 		}
-		if (!strcmp(name, "yarn")) {
-			if (subcmd(c, "install") || c->n == 1)
-				yarn = true;
-			if (subcmd(c, "cache") && c->n > 2)
-				yarn_clean = true;
-		}
-		if (!strcmp(name, "go") && (k = subcmd(c, "install"))) {
-			for (size_t j = k + 1; j < c->n; j++) {
-				if (c->w[j][0] == '-')
-					continue;
-				if (!strchr(c->w[j], '@') || bw_endswith(c->w[j], "@latest")) {
-					DF("DF-DL3062", line, "pin versions in go install (`%s`)", c->w[j]);
-					break;
-				}
-			}
-		}
+		if (!strcmp(name, "go") && (r = check_go(st, c, line)) < 0)
+			goto out;
 		if (!strcmp(name, "useradd")) {
 			bool l = has_flag(c, (const char *const[]){ "-l", "--no-log-init" }, 2) ||
 				 has_short(c, 'l');
@@ -747,34 +1132,30 @@ static int check_run(struct df_state *st, const struct bw_df_instr *in, uint32_t
 		if (update && !install)
 			DF("DF-UPDATE-ALONE", line, "package index update without an install in the same RUN");
 	}
-	if (apt_install && !cleaned_apt && !cache_mount_apt)
-		DF("DF-DL3009", line, "delete the apt-get lists after installing something");
-	if (yum && !yum_clean && script_has(&sc, "yum"))
-		for (size_t i = 0; i < sc.n; i++)
-			if (cmd_is(&sc.c[i], "yum") && subcmd(&sc.c[i], "install")) {
-				DF("DF-DL3032", line, "yum clean all missing after yum command");
-				break;
-			}
-	if (dnf && !dnf_clean)
-		for (size_t i = 0; i < sc.n; i++)
-			if ((cmd_is(&sc.c[i], "dnf") || cmd_is(&sc.c[i], "microdnf")) &&
-			    subcmd(&sc.c[i], "install")) {
-				DF("DF-DL3040", line, "dnf clean all missing after dnf command");
-				break;
-			}
-	if (zyp && !zyp_clean)
-		for (size_t i = 0; i < sc.n; i++)
-			if (cmd_is(&sc.c[i], "zypper") &&
-			    (subcmd(&sc.c[i], "install") || subcmd(&sc.c[i], "in"))) {
-				DF("DF-DL3036", line, "zypper clean missing after zypper use");
-				break;
-			}
-	if (yarn && !yarn_clean)
-		DF("DF-DL3060", line, "yarn cache clean missing after yarn install");
+	(void)apt_install;
+	/* DL3009: lists fetched by an update stay unless removed or kept on a
+	 * cache mount (of the lists, or of both apt directories). */
+	if (any_cmd(&sc, apt_update) && !any_cmd(&sc, apt_lists_removed) &&
+	    !run_mount(in, "/var/lib/apt/lists", false) &&
+	    !(run_mount(in, "/var/lib/apt", false) && run_mount(in, "/var/cache/apt", false)) &&
+	    (r = defer(st, "DF-DL3009", line, "delete the apt-get lists after installing something")) < 0)
+		goto out;
+	if (!cleaned_after(&sc, yum_install, yum_clean) && !run_mount(in, "/var/cache/yum", false))
+		DF("DF-DL3032", line, "yum clean all missing after yum command");
+	if (!cleaned_after(&sc, dnf_install, dnf_clean) && !run_mount(in, "/var/cache/dnf", false) &&
+	    !run_mount(in, "/var/cache/libdnf5", false) && !run_mount(in, "/var/cache/yum", false))
+		DF("DF-DL3040", line, "dnf clean all missing after dnf command");
+	if (!cleaned_after(&sc, zypper_install, zypper_clean) && !run_mount(in, "/var/cache/zypp", false))
+		DF("DF-DL3036", line, "zypper clean missing after zypper use");
+	if (!cleaned_after(&sc, yarn_install, yarn_clean) && !run_mount(in, ".cache/yarn", true) &&
+	    (r = defer(st, "DF-DL3060", line, "yarn cache clean missing after yarn install")) < 0)
+		goto out;
 	if (sc.has_pipe && !st->pipefail && !in->json)
 		DF("DF-DL4006", line, "set the SHELL option -o pipefail before RUN with a pipe");
+	r = 0;
+out:
 	script_done(&sc);
-	return 0;
+	return r;
 }
 
 static bool is_archive(const char *p)
@@ -845,6 +1226,153 @@ static bool sensitive_name(const char *n)
 	return false;
 }
 
+static bool is_root(const char *u)
+{
+	return !strcmp(u, "root") || !strcmp(u, "0") || bw_startswith(u, "root:") ||
+	       bw_startswith(u, "0:");
+}
+
+/* pip's reading of a boolean environment variable set to true */
+static bool truthy(const char *v)
+{
+	static const char *const yes[] = { "1", "true", "True", "TRUE", "on", "On", "ON",
+					   "yes", "Yes", "YES" };
+	return is_one_of(v, yes, BW_ARRAY_SIZE(yes));
+}
+
+/* The image of a FROM without tag or digest (hadolint's stage key for a
+ * stage without alias); NULL on allocation failure. */
+static char *image_name(const char *img)
+{
+	const char *at = strchr(img, '@'), *slash, *colon;
+	size_t n = at ? (size_t)(at - img) : strlen(img);
+
+	slash = memrchr(img, '/', n);
+	colon = memchr(slash ? slash : img, ':', n - (size_t)((slash ? slash : img) - img));
+	if (colon)
+		n = (size_t)(colon - img);
+	return strndup(img, n);
+}
+
+static bool same_flags(const struct bw_df_instr *a, const struct bw_df_instr *b)
+{
+	if (a->nflags != b->nflags)
+		return false;
+	for (size_t i = 0; i < a->nflags; i++) {
+		bool found = false;
+		for (size_t k = 0; k < b->nflags && !found; k++)
+			found = !strcmp(a->flags[i], b->flags[k]);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Whether a SHELL makes pipes fail: a non-POSIX shell (PowerShell, cmd)
+ * has no such problem; bash, zsh or ash with `-o pipefail` (also in an
+ * option bundle such as -eo) fix it; plain sh cannot.
+ */
+static bool shell_pipefail(const struct bw_df_instr *in)
+{
+	static const char *const posix_ok[] = { "bash", "zsh", "ash" };
+	bool o = false, pf = false;
+
+	if (!in->json || !in->argc)
+		return false;
+	if (strstr(in->argv[0], "pwsh") || strstr(in->argv[0], "powershell") ||
+	    bw_startswith(base(in->argv[0]), "cmd"))
+		return true;
+	if (!is_one_of(base(in->argv[0]), posix_ok, BW_ARRAY_SIZE(posix_ok)))
+		return false;
+	for (size_t k = 1; k < in->argc; k++) {
+		const char *a = in->argv[k];
+		if (a[0] == '-' && a[1] != '-' && strchr(a + 1, 'o'))
+			o = true;
+		if (!strcmp(a, "pipefail") || !strcmp(a, "-opipefail"))
+			pf = true;
+	}
+	return o && pf;
+}
+
+/* ---------------------------------------------------------------- DL3010 */
+
+struct archive {
+	char *name; /* base name, quotes and Windows directories removed */
+	uint32_t line;
+};
+
+static const char *path_base(const char *p)
+{
+	const char *b = p;
+
+	for (const char *q = p; *q; q++)
+		if (*q == '/' || *q == '\\')
+			b = q + 1;
+	return b;
+}
+
+static int remember_archive(struct archive **a, size_t *n, const char *path, uint32_t line)
+{
+	struct archive *na;
+
+	if (*n >= BW_MAX_DOCKERFILE_INSTRUCTIONS)
+		return 0;
+	na = realloc(*a, (*n + 1) * sizeof(*na));
+	if (!na)
+		return -ENOMEM;
+	*a = na;
+	na[*n].name = strdup(path_base(path));
+	if (!na[*n].name)
+		return -ENOMEM;
+	na[*n].line = line;
+	(*n)++;
+	return 0;
+}
+
+static bool extracts(const struct cmd *c)
+{
+	static const char *const unz[] = { "unzip", "gunzip", "bunzip2", "unlzma", "unxz",
+					   "zgz", "uncompress", "zcat", "gzcat" };
+	if (cmd_is(c, "tar")) {
+		for (size_t i = 1; i < c->n; i++)
+			if (!strcmp(c->w[i], "--extract") || !strcmp(c->w[i], "--get") ||
+			    (c->w[i][0] == '-' && c->w[i][1] != '-' && strchr(c->w[i], 'x')))
+				return true;
+		return false;
+	}
+	return c->n && is_one_of(base(c->w[0]), unz, BW_ARRAY_SIZE(unz));
+}
+
+/* Reports each remembered archive that this RUN extracts (once). */
+static int check_extract(struct df_state *st, const struct bw_df_instr *in,
+			 struct archive *a, size_t *n)
+{
+	struct script sc;
+	int r = run_script(in, &sc);
+
+	for (size_t i = 0; r >= 0 && i < sc.n; i++) {
+		const struct cmd *c = &sc.c[i];
+		if (!extracts(c))
+			continue;
+		for (size_t j = 1; j < c->n && r >= 0; j++) {
+			if (c->w[j][0] == '-')
+				continue;
+			for (size_t k = 0; k < *n; k++) {
+				if (strcmp(a[k].name, path_base(c->w[j])))
+					continue;
+				r = df_report(st->s, "DF-DL3010", st->path, a[k].line,
+					      "use ADD for extracting archives into an image");
+				free(a[k].name);
+				a[k] = a[--(*n)];
+				break;
+			}
+		}
+	}
+	script_done(&sc);
+	return r < 0 ? r : 0;
+}
+
 int df_check_file(struct bw_config_scan *s, const char *path, const struct bw_dockerfile *df)
 {
 	struct df_state sts = { .s = s, .path = path, .df = df }, *st = &sts;
@@ -853,8 +1381,18 @@ int df_check_file(struct bw_config_scan *s, const char *path, const struct bw_do
 	const char *last_user = NULL;
 	uint32_t last_user_line = 0;
 	size_t cur_stage = 0;
-	bool have_from = false, healthcheck = false, curl = false, wget = false;
+	bool have_from = false, curl = false, wget = false;
 	int ncmd = 0, nentry = 0, nhealth = 0;
+	/* DL3002: the line of the root USER that ends each stage (0: none) */
+	uint32_t *root_line = NULL;
+	/* DL3057: stages with a HEALTHCHECK, their own or inherited */
+	bool *healthy = NULL;
+	/* DL3059: the RUN just before (NULL after any other instruction) */
+	const struct bw_df_instr *prev_run = NULL;
+	size_t prev_count = 0;
+	/* DL3010: archives COPY brought into this stage, by base name */
+	struct archive *archives = NULL;
+	size_t narchives = 0;
 	int r = 0;
 
 	for (size_t i = 0; i < df->n && r >= 0; i++) {
@@ -874,11 +1412,31 @@ int df_check_file(struct bw_config_scan *s, const char *path, const struct bw_do
 				cur_stage++;
 			have_from = true;
 			st->pipefail = false;
-			st->workdir = false;
+			st->stage = cur_stage;
 			ncmd = nentry = nhealth = 0;
 			last_user = NULL;
-			if (flag_value(in, "platform"))
-				r = df_report(s, "DF-DL3029", path, line, "do not use --platform with FROM");
+			prev_run = NULL;
+			for (size_t k = 0; k < narchives; k++)
+				free(archives[k].name);
+			narchives = 0;
+			{
+				/* hadolint's stage key: the alias, else the image name */
+				_cleanup_free_ char *iname = image_name(img);
+				if (!iname ||
+				    (r = sf_enter(&st->workdir, alias ? alias : iname, iname)) < 0 ||
+				    (r = sf_enter(&st->nocache, alias ? alias : iname, iname)) < 0) {
+					script_done(&w);
+					r = r < 0 ? r : -ENOMEM;
+					break;
+				}
+			}
+			{
+				const char *pf = flag_value(in, "platform");
+				/* $BUILDPLATFORM and $TARGETPLATFORM are what --platform is for */
+				if (pf && !strstr(pf, "$BUILDPLATFORM") && !strstr(pf, "${BUILDPLATFORM") &&
+				    !strstr(pf, "$TARGETPLATFORM") && !strstr(pf, "${TARGETPLATFORM"))
+					r = df_report(s, "DF-DL3029", path, line, "do not use --platform with FROM");
+			}
 			/* stage references and tags */
 			bool is_stage = false;
 			for (size_t k = 0; k < nstages; k++)
@@ -908,31 +1466,59 @@ int df_check_file(struct bw_config_scan *s, const char *path, const struct bw_do
 							      "stage name `%s` is a reserved word", alias);
 			}
 			struct stage *ns = realloc(stages, (nstages + 1) * sizeof(*ns));
-			if (!ns) {
+			uint32_t *nr = ns ? realloc(root_line, (nstages + 1) * sizeof(*nr)) : NULL;
+			bool *nh = nr ? realloc(healthy, (nstages + 1) * sizeof(*nh)) : NULL;
+			if (ns)
+				stages = ns;
+			if (nr)
+				root_line = nr;
+			if (nh)
+				healthy = nh;
+			if (!nh) {
 				script_done(&w);
 				r = -ENOMEM;
 				break;
 			}
-			stages = ns;
 			stages[nstages].alias = alias ? strdup(alias) : NULL;
+			stages[nstages].image = image_name(img);
 			stages[nstages].index = nstages;
+			root_line[nstages] = 0;
+			/* DL3057: built on a stage that has a HEALTHCHECK */
+			healthy[nstages] = false;
+			for (size_t k = 0; k < nstages; k++)
+				if (healthy[k] && !strcmp(stages[k].alias ? stages[k].alias : stages[k].image ? stages[k].image : "",
+							  stages[nstages].image ? stages[nstages].image : ""))
+					healthy[nstages] = true;
 			nstages++;
 			script_done(&w);
 			continue;
 		}
+		if (strcmp(cmd, "RUN"))
+			prev_run = NULL;
 		if (!have_from && strcmp(cmd, "ARG") && r >= 0)
 			r = df_report(s, "DF-DL3061", path, line,
 				      "invalid instruction order: Dockerfile must begin with FROM, ARG or a comment");
 		if (r < 0)
 			break;
 		if (!strcmp(cmd, "RUN")) {
-			/* consecutive RUN */
-			if (i > 0 && !strcmp(df->instrs[i - 1].cmd, "RUN") && in->nflags == 0 &&
-			    df->instrs[i - 1].nflags == 0)
+			/* DL3059: consecutive RUNs of one command each and the same
+			 * flags; chained commands are taken as a deliberate split */
+			size_t count = 0;
+			{
+				struct script sc;
+				if (run_script(in, &sc) == 0)
+					count = sc.n;
+				script_done(&sc);
+			}
+			if (prev_run && count <= 1 && prev_count <= 1 && same_flags(prev_run, in))
 				r = df_report(s, "DF-DL3059", path, line,
 					      "multiple consecutive RUN instructions; consider consolidation");
+			prev_run = in;
+			prev_count = count;
 			if (r >= 0)
 				r = check_run(st, in, line);
+			if (r >= 0)
+				r = check_extract(st, in, archives, &narchives);
 			if (r >= 0) {
 				struct script sc;
 				if (run_script(in, &sc) == 0) {
@@ -949,10 +1535,13 @@ int df_check_file(struct bw_config_scan *s, const char *path, const struct bw_do
 			    !(isalpha((unsigned char)a[0]) && a[1] == ':'))
 				r = df_report(s, "DF-DL3000", path, line, "use absolute WORKDIR (`%s`)",
 					      in->args);
-			st->workdir = true;
+			if (r >= 0)
+				r = sf_set_current(&st->workdir, true);
 		} else if (!strcmp(cmd, "USER")) {
 			last_user = in->args;
 			last_user_line = line;
+			if (nstages)
+				root_line[nstages - 1] = is_root(in->args) ? line : 0;
 		} else if (!strcmp(cmd, "MAINTAINER")) {
 			r = df_report(s, "DF-DL4000", path, line, "MAINTAINER is deprecated");
 		} else if (!strcmp(cmd, "CMD") || !strcmp(cmd, "ENTRYPOINT")) {
@@ -965,18 +1554,22 @@ int df_check_file(struct bw_config_scan *s, const char *path, const struct bw_do
 				r = df_report(s, "DF-DL4004", path, line,
 					      "multiple ENTRYPOINT instructions found");
 		} else if (!strcmp(cmd, "HEALTHCHECK")) {
-			healthcheck = true;
+			if (nstages)
+				healthy[nstages - 1] = true;
 			if (++nhealth == 2)
 				r = df_report(s, "DF-DL3012", path, line, "multiple HEALTHCHECK instructions");
+			/* HEALTHCHECK CMD runs like CMD: the shell form wraps it in sh -c */
+			if (r >= 0 && !strncasecmp(in->args, "CMD", 3) &&
+			    (in->args[3] == ' ' || in->args[3] == '\t')) {
+				const char *a = in->args + 3;
+				while (*a == ' ' || *a == '\t')
+					a++;
+				if (*a != '[')
+					r = df_report(s, "DF-DL3025", path, line,
+						      "use arguments JSON notation for HEALTHCHECK CMD arguments");
+			}
 		} else if (!strcmp(cmd, "SHELL")) {
-			st->pipefail = false;
-			for (size_t k = 0; in->json && k + 1 < in->argc; k++)
-				if (!strcmp(in->argv[k], "-o") && !strcmp(in->argv[k + 1], "pipefail"))
-					st->pipefail = true;
-			for (size_t k = 0; in->json && k < in->argc; k++)
-				if (!strcmp(in->argv[k], "-opipefail") || strstr(in->argv[k], "pwsh") ||
-				    strstr(in->argv[k], "powershell") || strstr(in->argv[k], "cmd"))
-					st->pipefail = true;
+			st->pipefail = shell_pipefail(in);
 		} else if (!strcmp(cmd, "EXPOSE")) {
 			struct script w;
 			if ((r = words(in->args, &w)) < 0)
@@ -1025,7 +1618,8 @@ int df_check_file(struct bw_config_scan *s, const char *path, const struct bw_do
 					if (is_url(v[k])) {
 						any_url = true;
 						all_local = false;
-					} else if (is_archive(v[k])) {
+					} else if (is_archive(v[k]) && !bw_endswith(v[k], ".zip")) {
+						/* ADD unpacks local tar archives (not zip) */
 						all_local = false;
 					}
 				}
@@ -1038,7 +1632,8 @@ int df_check_file(struct bw_config_scan *s, const char *path, const struct bw_do
 			if (r >= 0 && n > 2 && !bw_endswith(v[n - 1], "/") && v[n - 1][0] != '$')
 				r = df_report(s, "DF-DL3021", path, line,
 					      "COPY with more than 2 arguments requires the last argument to end with /");
-			if (r >= 0 && n >= 2 && !st->workdir && !in->nheredocs) {
+			if (r >= 0 && n >= 2 && !strcmp(cmd, "COPY") && !sf_current(&st->workdir) &&
+			    !in->nheredocs) {
 				const char *d = v[n - 1];
 				if (d[0] != '/' && d[0] != '$' && !(isalpha((unsigned char)d[0]) && d[1] == ':') &&
 				    d[0] != '\\')
@@ -1066,20 +1661,16 @@ int df_check_file(struct bw_config_scan *s, const char *path, const struct bw_do
 					r = df_report(s, "DF-DL3022", path, line,
 						      "COPY --from should reference a previously defined FROM alias");
 			}
-			if (r >= 0 && !strcmp(cmd, "COPY"))
-				for (size_t k = 0; k + 1 < n && r >= 0; k++)
-					if (is_archive(v[k]) && !bw_endswith(v[k], ".gz")) {
-						/* only when a later RUN extracts it */
-						for (size_t j = i + 1; j < df->n; j++)
-							if (!strcmp(df->instrs[j].cmd, "RUN") &&
-							    (strstr(df->instrs[j].args, "tar ") ||
-							     strstr(df->instrs[j].args, "unzip ")) &&
-							    strstr(df->instrs[j].args, base(v[k]))) {
-								r = df_report(s, "DF-DL3010", path, line,
-									      "use ADD for extracting archives into an image");
-								break;
-							}
-					}
+			/* DL3010: remember local archives COPY brings in (the
+			 * destination's name when it names an archive) */
+			if (r >= 0 && !strcmp(cmd, "COPY") && !from && n >= 2) {
+				if (is_archive(v[n - 1]))
+					r = remember_archive(&archives, &narchives, v[n - 1], line);
+				else
+					for (size_t k = 0; k + 1 < n && r >= 0; k++)
+						if (is_archive(v[k]))
+							r = remember_archive(&archives, &narchives, v[k], line);
+			}
 			script_done(&w);
 		} else if (!strcmp(cmd, "ENV") || !strcmp(cmd, "ARG")) {
 			struct script w;
@@ -1099,12 +1690,11 @@ int df_check_file(struct bw_config_scan *s, const char *path, const struct bw_do
 				if (sensitive_name(name) && (eq || !strcmp(cmd, "ARG") || legacy))
 					r = df_report(s, "DF-DL3064", path, line,
 						      "potentially sensitive data in %s `%s`", cmd, name);
-				char **ne = realloc(st->envs, (st->nenvs + 1) * sizeof(*ne));
-				if (ne) {
-					st->envs = ne;
-					st->envs[st->nenvs] = strdup(name);
-					if (st->envs[st->nenvs])
-						st->nenvs++;
+				if (r >= 0 && !strcmp(cmd, "ENV") && !strcmp(name, "PIP_NO_CACHE_DIR")) {
+					const char *val = legacy ? (nw > 1 ? w.c[0].w[1] : "") :
+								   (eq ? eq + 1 : "");
+					if (truthy(val))
+						r = sf_set_current(&st->nocache, true);
 				}
 				if (legacy)
 					break;
@@ -1163,34 +1753,57 @@ int df_check_file(struct bw_config_scan *s, const char *path, const struct bw_do
 			if (!strcmp(ic, "ONBUILD") || !strcmp(ic, "FROM") || !strcmp(ic, "MAINTAINER"))
 				r = df_report(s, "DF-DL3043", path, line,
 					      "`ONBUILD`, `FROM` or `MAINTAINER` triggered from within `ONBUILD` instruction");
-			else if (!strcmp(ic, "RUN"))
+			else if (!strcmp(ic, "RUN")) {
+				st->onbuild = true;
 				r = check_run(st, in->onbuild, line);
+				st->onbuild = false;
+			}
 		}
 	}
 	if (r >= 0 && curl && wget)
 		r = df_report(s, "DF-DL4001", path, df->n ? df->instrs[df->n - 1].line : 0,
 			      "either use wget or curl but not both");
-	if (r >= 0 && last_user) {
-		const char *u = last_user;
-		if (!strcmp(u, "root") || !strcmp(u, "0") || bw_startswith(u, "root:") ||
-		    bw_startswith(u, "0:"))
-			r = df_report(s, "DF-DL3002", path, last_user_line, "last USER should not be root");
-	}
+	/* DL3002: every stage whose last USER is root (a later stage built
+	 * on it inherits the user) */
+	for (size_t i = 0; i < nstages && r >= 0; i++)
+		if (root_line[i])
+			r = df_report(s, "DF-DL3002", path, root_line[i], "last USER should not be root");
 	if (r >= 0 && have_from) {
 		const char *u = last_user;
 		if (!u)
 			r = df_report(s, "DF-ROOT-USER", path, 0, "no USER instruction: the image runs as root");
-		else if (!strcmp(u, "root") || !strcmp(u, "0") || bw_startswith(u, "root:") ||
-			 bw_startswith(u, "0:"))
+		else if (is_root(u))
 			r = df_report(s, "DF-ROOT-USER", path, last_user_line, "the image runs as root");
 	}
-	if (r >= 0 && have_from && !healthcheck)
-		r = df_report(s, "DF-DL3057", path, 0, "HEALTHCHECK instruction missing");
-	for (size_t i = 0; i < nstages; i++)
+	/* DL3057: every stage without a HEALTHCHECK of its own or inherited */
+	for (size_t i = 0; i < nstages && r >= 0; i++)
+		if (!healthy[i]) {
+			r = df_report(s, "DF-DL3057", path, 0, "HEALTHCHECK instruction missing");
+			break;
+		}
+	/* DL3009, DL3060: only for stages that end up in an image: the last
+	 * one, or one a later FROM builds on */
+	for (size_t i = 0; i < st->nlater && r >= 0; i++) {
+		size_t k = st->later[i].stage;
+		bool used = nstages == 0 || k + 1 >= nstages;
+		for (size_t j = 0; j < nstages && !used; j++)
+			if (stages[k].alias && stages[j].image && !strcasecmp(stages[j].image, stages[k].alias))
+				used = true;
+		if (used)
+			r = df_report(s, st->later[i].id, path, st->later[i].line, "%s", st->later[i].msg);
+	}
+	for (size_t i = 0; i < nstages; i++) {
 		free(stages[i].alias);
+		free(stages[i].image);
+	}
 	free(stages);
-	for (size_t i = 0; i < st->nenvs; i++)
-		free(st->envs[i]);
-	free(st->envs);
+	free(root_line);
+	free(healthy);
+	for (size_t i = 0; i < narchives; i++)
+		free(archives[i].name);
+	free(archives);
+	free(st->later);
+	sf_done(&st->workdir);
+	sf_done(&st->nocache);
 	return r < 0 ? r : 0;
 }

@@ -61,6 +61,10 @@ struct bw_config_scan {
 	struct bw_map *x_bylabel;
 	const struct bw_k8s_object **x_odd;
 	size_t x_nodd;
+	/* Replicated workloads without a pod template (only their selector
+	 * tells which pods they run). */
+	const struct bw_k8s_object **x_bare;
+	size_t x_nbare;
 };
 
 /* The check tables of each part of the folder. */

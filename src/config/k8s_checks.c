@@ -164,6 +164,15 @@ const struct bw_check_info bw_k8s_checks[] = {
 	{ "K8S-TILLER", BW_SEV_CRITICAL, "kubernetes", "Tiller (Helm v2) is deployed",
 	  "Tiller runs with cluster-admin rights and an unauthenticated gRPC port.",
 	  "Migrate to Helm 3 and remove Tiller." },
+	{ "K8S-INGRESS-NGINX-INJECTION", BW_SEV_CRITICAL, "kubernetes",
+	  "ingress-nginx annotation with configuration-injection characters",
+	  "ingress-nginx copies auth-url, auth-tls-match-cn, mirror-target and mirror-host into "
+	  "its nginx configuration; characters such as # ; | or a newline in them inject "
+	  "directives (CVE-2025-1097, CVE-2025-1098, CVE-2025-24514).",
+	  "Remove the characters from the annotation, and update ingress-nginx." },
+	{ "K8S-RUN-AS-GROUP-ROOT", BW_SEV_MEDIUM, "kubernetes", "Container runs with group 0",
+	  "Group root owns many files in images and on the host; a process in it can change them.",
+	  "Set runAsGroup to a non-zero group." },
 	{ "K8S-JOB-TTL", BW_SEV_LOW, "kubernetes", "Job without ttlSecondsAfterFinished",
 	  "Finished Jobs and their pods pile up until someone deletes them.",
 	  "Set spec.ttlSecondsAfterFinished on standalone Jobs." },
@@ -246,6 +255,39 @@ static bool private_key_value(const char *v)
 	return b && strcasestr(b, "PRIVATE KEY-");
 }
 
+/* A value that embeds an assignment of a secret: a line or word
+ * `NAME=value` (or `NAME: value`) whose NAME names a secret, as in an
+ * env file kept in a ConfigMap key. */
+static bool secret_assignment(const char *v)
+{
+	const char *p = v;
+
+	while (*p) {
+		const char *w = p, *e, *sep;
+		char name[128];
+		size_t l;
+
+		while (*w == ' ' || *w == '\t' || *w == '\n' || *w == '\r')
+			w++;
+		e = w;
+		while (*e && *e != ' ' && *e != '\t' && *e != '\n' && *e != '\r')
+			e++;
+		sep = memchr(w, '=', (size_t)(e - w));
+		/* an empty value or a reference (${NAME}) holds no secret */
+		if (sep && sep > w && sep + 1 < e && sep[1] != '$' && (size_t)(sep - w) < sizeof(name)) {
+			l = (size_t)(sep - w);
+			memcpy(name, w, l);
+			name[l] = 0;
+			if (sensitive_env_name(name))
+				return true;
+		}
+		if (!*e)
+			break;
+		p = e;
+	}
+	return false;
+}
+
 /* ---------------------------------------------------------------- containers */
 
 struct k8s_ctx {
@@ -271,9 +313,6 @@ static int check_container(struct bw_config_scan *s, const struct bw_k8s_object 
 			return r;                                       \
 	} while (0)
 
-	if (ctype == CT_EPHEMERAL)
-		return 0; /* debugging containers: no resources, probes or ports */
-
 	if (main_c) {
 		if (!quantity_set(res, "requests", "cpu"))
 			R("K8S-CPU-REQUESTS", res, "container `%s` has no CPU request", cname);
@@ -289,7 +328,7 @@ static int check_container(struct bw_config_scan *s, const struct bw_k8s_object 
 			R("K8S-READINESS-PROBE", NULL, "container `%s` has no readiness probe", cname);
 	}
 
-	if (image) {
+	if (image && ctype != CT_EPHEMERAL) {
 		bool digest;
 		const char *tag = image_tag(image, &digest);
 		if (!digest && (!tag || !*tag || !strcmp(tag, "latest")))
@@ -298,7 +337,7 @@ static int check_container(struct bw_config_scan *s, const struct bw_k8s_object 
 			  tag && *tag ? "tagged latest" : "without a tag");
 	}
 	n = bw_yaml_get(c, "imagePullPolicy");
-	if (!is(bw_yaml_str(n), "Always"))
+	if (ctype != CT_EPHEMERAL && !is(bw_yaml_str(n), "Always"))
 		R("K8S-PULL-POLICY", n, "container `%s` has imagePullPolicy %s", cname,
 		  bw_yaml_str(n) ? bw_yaml_str(n) : "unset");
 
@@ -325,6 +364,16 @@ static int check_container(struct bw_config_scan *s, const struct bw_k8s_object 
 		bool p_good = bw_yaml_bool(pn) == 1 || (pu && bw_yaml_int(pu, &uid) == 0 && uid > 0);
 		if (!c_good && (c_bad || !p_good))
 			R("K8S-RUN-AS-ROOT", sc, "container `%s` may run as root", cname);
+		/* group 0 owns much of an image's files: runAsGroup 0 (container,
+		 * else pod) gives write access to them */
+		{
+			long long gid;
+			const struct bw_yaml_node *g = bw_yaml_get(sc, "runAsGroup");
+			if (!g)
+				g = bw_yaml_get(x->psc, "runAsGroup");
+			if (g && bw_yaml_int(g, &gid) == 0 && gid == 0)
+				R("K8S-RUN-AS-GROUP-ROOT", g, "container `%s` is set to runAsGroup 0", cname);
+		}
 
 		/* low UID/GID (Trivy KSV020/KSV021 read container or pod) */
 		const struct bw_yaml_node *u = cu ? cu : pu;
@@ -338,6 +387,12 @@ static int check_container(struct bw_config_scan *s, const struct bw_k8s_object 
 			R("K8S-LOW-GID", g ? g : sc, "container `%s` runs with GID %s (<= 10000)", cname,
 			  g && bw_yaml_str(g) ? bw_yaml_str(g) : "unset");
 	}
+
+	/* Debugging (ephemeral) containers run in the pod with its rights, so
+	 * the checks above of what they may do apply; they have no resources,
+	 * probes or ports, and are checked no further. */
+	if (ctype == CT_EPHEMERAL)
+		return 0;
 
 	/* ports */
 	n = bw_yaml_get(c, "ports");
@@ -524,9 +579,8 @@ static int check_pod_spec(struct bw_config_scan *s, const struct bw_k8s_object *
 	n = bw_yaml_get(spec, "hostIPC");
 	if (bw_yaml_bool(n) == 1)
 		R("K8S-HOST-IPC", n, "pod shares the host IPC namespace");
-	n = bw_yaml_get(psc, "privileged");
-	if (bw_yaml_bool(n) == 1)
-		R("K8S-PRIVILEGED", n, "pod securityContext sets privileged: true");
+	/* privileged is a container setting: PodSecurityContext has no such
+	 * field and the API server drops it, so a pod-level one is not judged */
 	n = bw_yaml_path(psc, "windowsOptions.hostProcess");
 	if (bw_yaml_bool(n) == 1)
 		R("K8S-HOST-PROCESS", n, "pod is a Windows HostProcess pod");
@@ -687,12 +741,38 @@ int k8s_check_object(struct bw_config_scan *s, const struct bw_k8s_object *o)
 	    (r = REPORT(s, "K8S-JOB-TTL", o, NULL, NULL,
 			"Job `%s` does not set ttlSecondsAfterFinished", o->name ? o->name : "")) < 0)
 		return r;
+	/* a CronJob's history limits already remove its Jobs; a TTL on its
+	 * job template competes with them */
+	if (is(k, "CronJob") &&
+	    bw_yaml_path(o->root, "spec.jobTemplate.spec.ttlSecondsAfterFinished") &&
+	    (r = REPORT(s, "K8S-JOB-TTL", o,
+			bw_yaml_path(o->root, "spec.jobTemplate.spec.ttlSecondsAfterFinished"), NULL,
+			"CronJob `%s` job template sets ttlSecondsAfterFinished, which competes with "
+			"its history limits", o->name ? o->name : "")) < 0)
+		return r;
+	if (is(k, "Ingress")) {
+		static const char *const keys[] = { "nginx.ingress.kubernetes.io/auth-url",
+						    "nginx.ingress.kubernetes.io/auth-tls-match-cn",
+						    "nginx.ingress.kubernetes.io/mirror-target",
+						    "nginx.ingress.kubernetes.io/mirror-host" };
+		const struct bw_yaml_node *ann = bw_yaml_get(o->metadata, "annotations");
+		for (size_t i = 0; i < BW_ARRAY_SIZE(keys); i++) {
+			const struct bw_yaml_node *n = bw_yaml_get(ann, keys[i]);
+			const char *v = bw_yaml_str(n);
+			if (v && strpbrk(v, "#;|\n\r`{}\\\"'") &&
+			    (r = REPORT(s, "K8S-INGRESS-NGINX-INJECTION", o, n, NULL,
+					"Ingress `%s` annotation %s holds configuration-injection characters",
+					o->name ? o->name : "", keys[i])) < 0)
+				return r;
+		}
+	}
 	if (is(k, "ConfigMap")) {
 		const struct bw_yaml_node *d = bw_yaml_get(o->root, "data");
 		for (uint32_t i = 0; d && d->type == BW_YAML_MAP && i < d->n; i++) {
 			const char *key = bw_yaml_str(d->kids[2 * i]);
 			const char *val = bw_yaml_str(d->kids[2 * i + 1]);
-			if ((key && sensitive_env_name(key)) || (val && private_key_value(val))) {
+			if ((key && sensitive_env_name(key)) ||
+			    (val && (private_key_value(val) || secret_assignment(val)))) {
 				r = REPORT(s, "K8S-CONFIGMAP-SECRETS", o, d->kids[2 * i], NULL,
 					   "ConfigMap `%s` key %s holds a secret",
 					   o->name ? o->name : "", key ? key : "?");
@@ -703,7 +783,9 @@ int k8s_check_object(struct bw_config_scan *s, const struct bw_k8s_object *o)
 	}
 	/* Namespaced objects that are deployed to `default` (explicitly, or by
 	 * not naming a namespace). */
-	if ((o->pod_spec || is(k, "Service") || is(k, "ConfigMap") || is(k, "Secret") ||
+	if ((o->pod_spec || is(k, "Deployment") || is(k, "StatefulSet") || is(k, "DaemonSet") ||
+	     is(k, "ReplicaSet") || is(k, "Job") || is(k, "CronJob") || is(k, "Pod") ||
+	     is(k, "DeploymentConfig") || is(k, "ReplicationController") || is(k, "Service") || is(k, "ConfigMap") || is(k, "Secret") ||
 	     is(k, "Role") || is(k, "RoleBinding") || is(k, "ServiceAccount") ||
 	     is(k, "Ingress") || is(k, "NetworkPolicy")) &&
 	    (!o->namespace || !strcmp(o->namespace, "default"))) {

@@ -116,6 +116,12 @@ const struct bw_check_info bw_x_checks[] = {
 	  "Other strategies stop every old pod before the new ones start: downtime on each "
 	  "release.",
 	  "Set spec.strategy.type: RollingUpdate." },
+	{ "K8S-ENV-REF-MISSING", BW_SEV_MEDIUM, "kubernetes",
+	  "Environment variable refers to a missing Secret, ConfigMap or key",
+	  "A container whose valueFrom names a Secret or ConfigMap (or a key in one) that is not "
+	  "deployed with it does not start.",
+	  "Ship the Secret or ConfigMap with the workload, fix the name or key, or mark the "
+	  "reference optional." },
 	{ "K8S-ANTI-AFFINITY", BW_SEV_LOW, "kubernetes", "No pod anti-affinity",
 	  "Without anti-affinity all replicas may land on one node and fail together.",
 	  "Add podAntiAffinity (preferred, on kubernetes.io/hostname) to the pod template." },
@@ -847,6 +853,34 @@ static int check_replicas(struct bw_config_scan *s, const struct bw_k8s_object *
 		    !bw_yaml_path(spec, "affinity.podAntiAffinity"))
 			R("K8S-ANTI-AFFINITY", NULL, "%s `%s` has %lld replicas and no pod anti-affinity",
 			  k, oname(o), v);
+		/* an anti-affinity term that names namespaces other than the
+		 * pod's own keeps its replicas apart from nothing */
+		if ((is(k, "Deployment") || is(k, "DeploymentConfig")) && v > 1) {
+			const struct bw_yaml_node *aa = bw_yaml_path(spec, "affinity.podAntiAffinity");
+			static const char *const kinds[] = {
+				"requiredDuringSchedulingIgnoredDuringExecution",
+				"preferredDuringSchedulingIgnoredDuringExecution"
+			};
+			for (size_t t = 0; t < 2; t++) {
+				const struct bw_yaml_node *terms = bw_yaml_get(aa, kinds[t]);
+				for (uint32_t i = 0; i < bw_yaml_count(terms); i++) {
+					const struct bw_yaml_node *term = terms->kids[i];
+					const struct bw_yaml_node *nss;
+					bool own = false;
+					if (t == 1)
+						term = bw_yaml_get(term, "podAffinityTerm");
+					nss = bw_yaml_get(term, "namespaces");
+					if (!bw_yaml_count(nss) || bw_yaml_get(term, "namespaceSelector"))
+						continue;
+					for (uint32_t j = 0; j < bw_yaml_count(nss); j++)
+						own = own || is(bw_yaml_str(nss->kids[j]), ns_of(o));
+					if (!own)
+						R("K8S-ANTI-AFFINITY", nss,
+						  "%s `%s`: pod's namespace %s is not among its anti-affinity's namespaces",
+						  k, oname(o), ns_of(o));
+				}
+			}
+		}
 	}
 	if (is(k, "Deployment") || is(k, "DeploymentConfig")) {
 		const struct bw_yaml_node *t = bw_yaml_path(o->root, "spec.strategy.type");
@@ -1175,12 +1209,18 @@ static int pdb_workload(const struct bw_k8s_object *w, void *ud)
 	long long n = 1;
 	bool bad;
 
-	if (!is_replicated(w->kind) || strcmp(ns_of(w), ns_of(c->o)) || !selector_selects(c->sel, pod_labels(w)))
+	if (!is_replicated(w->kind) || strcmp(ns_of(w), ns_of(c->o)))
+		return 0;
+	/* the pods it selects, or (without a template) its own selector's labels */
+	if (!selector_selects(c->sel, w->pod_spec ? pod_labels(w) :
+						   bw_yaml_path(w->root, "spec.selector.matchLabels")))
 		return 0;
 	rep = bw_yaml_path(w->root, "spec.replicas");
 	if (rep && bw_yaml_int(rep, &n) < 0)
 		return 0;
-	bad = c->pct ? c->v >= 100 : n <= c->v;
+	/* a percentage of the replicas, rounded down as the disruption
+	 * controller does for minAvailable */
+	bad = c->pct ? c->v >= 100 || n <= n * c->v / 100 : n <= c->v;
 	if (bad && (c->r = XREPORT(c->s, "K8S-PDB-MIN-AVAILABLE", c->o, c->ma, NULL,
 				   "PodDisruptionBudget `%s` requires %s available pods; %s `%s` runs %lld",
 				   oname(c->o), bw_yaml_str(c->ma), w->kind, oname(w), n)) < 0)
@@ -1219,6 +1259,10 @@ static int check_pdb(struct bw_config_scan *s, const struct bw_k8s_object *o)
 			lk = NULL;
 		if (each_pod(s, ns_of(o), lk, lv, pdb_workload, &c) < 0)
 			return c.r;
+		/* workloads without a pod template are in no pod index */
+		for (size_t i = 0; i < s->x_nbare; i++)
+			if (pdb_workload(s->x_bare[i], &c) < 0)
+				return c.r;
 	}
 	return 0;
 }
@@ -1436,6 +1480,9 @@ static void index_done(struct bw_config_scan *s)
 	free(s->x_odd);
 	s->x_odd = NULL;
 	s->x_nodd = 0;
+	free(s->x_bare);
+	s->x_bare = NULL;
+	s->x_nbare = 0;
 }
 
 /* Files pod p under each of its labels; pods whose labels cannot be
@@ -1486,7 +1533,8 @@ static int index_build(struct bw_config_scan *s)
 	s->x_names = bw_map_new();
 	s->x_pods = calloc(s->nobjs ? s->nobjs : 1, sizeof(*s->x_pods));
 	s->x_pols = calloc(s->nobjs ? s->nobjs : 1, sizeof(*s->x_pols));
-	if (!s->x_names || !s->x_pods || !s->x_pols)
+	s->x_bare = calloc(s->nobjs ? s->nobjs : 1, sizeof(*s->x_bare));
+	if (!s->x_names || !s->x_pods || !s->x_pols || !s->x_bare)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->nobjs; i++) {
 		const struct bw_k8s_object *o = &s->objs[i];
@@ -1494,6 +1542,8 @@ static int index_build(struct bw_config_scan *s)
 			s->x_pods[s->x_npods++] = o;
 		if (is_policy(o->kind))
 			s->x_pols[s->x_npols++] = o;
+		if (!o->pod_spec && is_replicated(o->kind))
+			s->x_bare[s->x_nbare++] = o;
 		/* the first of duplicates wins, as the API server keeps one */
 		if (o->name && name_key(key, sizeof(key), o->kind, ns_of(o), o->name) == 0 &&
 		    !bw_map_has(s->x_names, key) && bw_map_put(s->x_names, key, (void *)o) < 0)
@@ -1509,6 +1559,57 @@ static int index_build(struct bw_config_scan *s)
 	for (size_t i = 0; i < s->x_npods; i++)
 		if (index_labels(s, s->x_pods[i]) < 0)
 			return -ENOMEM;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- env references */
+
+static bool has_key(const struct bw_k8s_object *o, const char *const *fields, size_t n,
+		    const char *key)
+{
+	for (size_t f = 0; f < n; f++)
+		if (bw_yaml_get(bw_yaml_get(o->root, fields[f]), key))
+			return true;
+	return false;
+}
+
+/* valueFrom.secretKeyRef / configMapKeyRef of a container that names an
+ * object (or a key of one) that is not among the inputs, unless optional. */
+static int env_refs(struct bw_config_scan *s, const struct bw_k8s_object *o,
+		    const struct bw_yaml_node *c, const char *cname, int ctype, void *ud)
+{
+	static const char *const sfields[] = { "data", "stringData" };
+	static const char *const cfields[] = { "data", "binaryData" };
+	const struct bw_yaml_node *env = bw_yaml_get(c, "env");
+	int r;
+	(void)ctype;
+	(void)ud;
+
+	for (uint32_t i = 0; i < bw_yaml_count(env); i++) {
+		const struct bw_yaml_node *vf = bw_yaml_get(env->kids[i], "valueFrom");
+		for (int t = 0; t < 2; t++) {
+			const struct bw_yaml_node *ref =
+				bw_yaml_get(vf, t ? "configMapKeyRef" : "secretKeyRef");
+			const char *name = bw_yaml_str(bw_yaml_get(ref, "name"));
+			const char *key = bw_yaml_str(bw_yaml_get(ref, "key"));
+			const char *what = t ? "config map" : "secret";
+			const struct bw_k8s_object *target;
+			if (!ref || !name || bw_yaml_bool(bw_yaml_get(ref, "optional")) == 1)
+				continue;
+			target = find_obj(s, t ? "ConfigMap" : "Secret", ns_of(o), name);
+			if (!target)
+				r = XREPORT(s, "K8S-ENV-REF-MISSING", o, ref, cname,
+					    "container `%s` refers to an unknown %s `%s`", cname, what, name);
+			else if (key && !has_key(target, t ? cfields : sfields, 2, key))
+				r = XREPORT(s, "K8S-ENV-REF-MISSING", o, ref, cname,
+					    "container `%s` refers to an unknown key `%s` in %s `%s`",
+					    cname, key, what, name);
+			else
+				r = 0;
+			if (r < 0)
+				return r;
+		}
+	}
 	return 0;
 }
 
@@ -1528,6 +1629,9 @@ int x_check_all(struct bw_config_scan *s)
 		if (is(k, "SandboxTemplate") && (r = check_sandbox(s, o)) < 0)
 			break;
 		if ((r = check_replicas(s, o)) < 0)
+			break;
+		if (o->pod_spec && !is(k, "PodTemplate") &&
+		    (r = visit_containers(s, o, env_refs, NULL)) < 0)
 			break;
 		if (o->pod_spec && !is(k, "PodTemplate"))
 			r = check_workload(s, o);

@@ -40,6 +40,11 @@ static const struct bw_check_info checks[] = {
 	  "A binding to a role with exec or attach gives its subjects shells in running "
 	  "containers; a binding to a role that is not among the inputs cannot be verified.",
 	  "Bind a role without pods/exec and pods/attach, and ship the role with the binding." },
+	{ "RBAC-ROLEBINDING-POD-EXEC-ATTACH", BW_SEV_HIGH, "rbac",
+	  "RoleBinding to a Role that grants pods/exec or pods/attach (or is missing)",
+	  "A namespaced Role with exec or attach gives the binding's subjects shells in the "
+	  "namespace's running containers; a Role that is not among the inputs cannot be verified.",
+	  "Bind a Role without pods/exec and pods/attach, and ship the Role with the binding." },
 	{ "RBAC-CLUSTER-ADMIN", BW_SEV_CRITICAL, "rbac", "Binding to cluster-admin or a wildcard role",
 	  "cluster-admin (or a role with `*` on `*`) is full control of the cluster.",
 	  "Bind a role with the permissions the subject needs instead of cluster-admin." },
@@ -261,7 +266,7 @@ static bool pred_exec_attach(const struct bw_yaml_node *rule, void *ud)
 	(void)ud;
 	return (seq_has(g, "") || seq_has(g, "*")) &&
 	       (seq_has(r, "*") || seq_has(r, "pods/exec") || seq_has(r, "pods/attach") ||
-		seq_has(r, "*/exec") || seq_has(r, "*/attach")) &&
+		seq_has(r, "*/exec") || seq_has(r, "*/attach") || seq_has(r, "pods/*")) &&
 	       (seq_has(v, "*") || seq_has(v, "get") || seq_has(v, "create"));
 }
 
@@ -317,7 +322,12 @@ static int check_role(struct bw_config_scan *s, const struct graph *g,
 			if (e < 0)
 				return e;
 		}
-		if (seq_has(v, "escalate") || seq_has(v, "bind") || seq_has(v, "impersonate")) {
+		/* impersonation also through `*` verbs on users, groups or
+		 * service accounts */
+		if (seq_has(v, "escalate") || seq_has(v, "bind") || seq_has(v, "impersonate") ||
+		    rule_allows(rule, "", "users", "impersonate") ||
+		    rule_allows(rule, "", "groups", "impersonate") ||
+		    rule_allows(rule, "", "serviceaccounts", "impersonate")) {
 			e = report(s, "RBAC-ESCALATE", r, rule,
 				   "%s`%s` grants escalate, bind or impersonate",
 				   cluster ? "ClusterRole " : "Role ", r->name);
@@ -386,7 +396,11 @@ static int check_binding(struct bw_config_scan *s, const struct graph *g,
 		if (role && (is(role->name, "cluster-admin") || is(role->name, "admin") ||
 			     is(role->name, "edit")))
 			bad = false;
-		if (bad && (e = report(s, "RBAC-BINDING-POD-EXEC-ATTACH", b, ref,
+		/* a RoleBinding to a namespaced Role is reported apart from
+		 * bindings to ClusterRoles, as Polaris tells them apart */
+		const char *id = !crb && !strcmp(rkind, "Role") ? "RBAC-ROLEBINDING-POD-EXEC-ATTACH" :
+								  "RBAC-BINDING-POD-EXEC-ATTACH";
+		if (bad && (e = report(s, id, b, ref,
 				       role ? "binding to %s `%s` that allows pods/exec or pods/attach" :
 					      "binding to %s `%s` that is not among the inputs",
 				       rkind, rname)) < 0)

@@ -85,3 +85,58 @@ def test_usage(bulwark):
     run(bulwark, "config", check=2)
     run(bulwark, "config", "--pss-level", "strict", DATA, check=2)
     run(bulwark, "config", "-f", "xml", DATA, check=2)
+
+
+GOOD_POD = """apiVersion: v1
+kind: Pod
+metadata: {name: priv, namespace: app}
+spec:
+  containers:
+  - name: c
+    image: nginx:1.27
+    securityContext: {privileged: true}
+"""
+
+BAD_INPUTS = {
+    # name: (file name, text, what stderr must say besides file:line)
+    "tabs": ("tabs.yaml", "a: 1\nb:\n\t- c\n", ":3:"),
+    "indentation": ("indent.yaml", "a:\n  b: 1\n c: 2\n", ":3:"),
+    "undefined-alias": ("alias.yaml", "a: 1\nb: *nowhere\n", ":2:"),
+    "deep-nesting": ("deep.yaml", "a: " + "[" * 5000 + "]" * 5000 + "\n", ":1:"),
+    # 2.4 MB of joined continuation lines, over the 1 MiB instruction cap
+    "runaway-continuation": ("Dockerfile", "FROM debian:12\nRUN echo \\\n"
+                             + ("x" * 60 + " \\\n") * 40000, ":2:"),
+}
+
+
+def test_bad_inputs_are_reported_with_line_and_others_checked(bulwark, tmp_path):
+    for name, (fname, text, where) in BAD_INPUTS.items():
+        d = tmp_path / name
+        d.mkdir()
+        (d / fname).write_text(text)
+        (d / "good.yaml").write_text(GOOD_POD)
+        p = run(bulwark, "config", "-f", "json", d, check=3, timeout=60)
+        assert f"{fname}{where}" in p.stderr, (name, p.stderr)
+        assert "PSS-PRIVILEGED" in ids(p.stdout), name
+
+
+def test_huge_file_is_refused_and_others_checked(bulwark, tmp_path):
+    big = tmp_path / "big.yaml"
+    with big.open("w") as f:
+        f.write("items:\n")
+        line = "- " + "x" * 1000 + "\n"
+        for _ in range(70 * 1024):  # 70 MiB, over the 64 MiB cap
+            f.write(line)
+    (tmp_path / "good.yaml").write_text(GOOD_POD)
+    p = run(bulwark, "config", "-f", "json", tmp_path, check=3, timeout=60)
+    assert "big.yaml" in p.stderr
+    assert "PSS-PRIVILEGED" in ids(p.stdout)
+
+
+def test_unknown_kinds_are_skipped_quietly(bulwark, tmp_path):
+    (tmp_path / "crd.yaml").write_text("apiVersion: example.com/v1\nkind: Frobnicator\n"
+                                       "metadata: {name: x}\nspec: {containers: 3}\n")
+    (tmp_path / "good.yaml").write_text(GOOD_POD)
+    p = run(bulwark, "config", "-f", "json", tmp_path, check=0)
+    assert "PSS-PRIVILEGED" in ids(p.stdout)
+    assert not p.stderr.strip()

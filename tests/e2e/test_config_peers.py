@@ -28,7 +28,7 @@ TRIVY_K8S_FILES = {
     "runs_with_GID_le_10000": "KSV-0021", "runs_with_UID_le_10000": "KSV-0020",
     "runtime_default_seccomp_profile_not_set": "KSV-0030",
     "selinux_custom_options_set": "KSV-0025", "tiller_is_deployed": "KSV-0102",
-    "unsafe_sysctl_options_set": "KSV-0026", "insecure_ingress_nginx": None,
+    "unsafe_sysctl_options_set": "KSV-0026", "insecure_ingress_nginx": "KCV-0093",
 }
 TRIVY_DF_FILES = {
     "apt_get_missing_yes_flag_to_avoid_manual_input": "DS-0021",
@@ -98,8 +98,8 @@ def eval_polaris(m):
     base = CORPUS / "k8s/polaris/test/checks"
     for check, ours in m["polaris"].items():
         d = base / check
-        if not d.is_dir():
-            continue
+        if not d.is_dir() or (d / "check.yaml").exists():
+            continue  # a check.yaml replaces the built-in check in that test
         for f in sorted(d.glob("*.yaml")):
             name = f.name
             if name == "check.yaml" or name.startswith("mutated"):
@@ -253,7 +253,8 @@ def kubescape_total():
 def polaris_total():
     base = CORPUS / "k8s/polaris/test/checks"
     return sum(1 for f in base.glob("*/*.yaml")
-               if f.name != "check.yaml" and not f.name.startswith("mutated"))
+               if f.name != "check.yaml" and not f.name.startswith("mutated")
+               and not (f.parent / "check.yaml").exists())
 
 
 def kube_linter_total():
@@ -266,45 +267,89 @@ def hadolint_total():
                for f in (CORPUS / "dockerfile/hadolint/cases").glob("DL*.json"))
 
 
-def _floor(res, frac):
-    ok = sum(1 for _, good in res if good)
-    assert res and ok >= frac * len(res), (ok, len(res), [n for n, g in res if not g][:20])
+# Kubescape fixtures of mapped controls where we do not give Kubescape's
+# verdict yet, each with the reason. The test fails on any other
+# disagreement, and on any case here that starts agreeing (remove it then).
+KS_OPEN = {
+    "agent-sandbox-image-tag-provenance/failed-floating-dev": "floating tags other than latest",
+    "agent-sandbox-image-tag-provenance/failed-floating-nightly": "floating tags other than latest",
+    "internal-networking/namespace-ccnp-match-expressions-selective-failed":
+        "CiliumClusterwideNetworkPolicy namespace matchExpressions",
+    "linux-hardening/issue-container-with-capabilities-no-seccomp":
+        "capabilities without seccomp count as no hardening",
+    "resources-cpu-limit-and-request/workload-mixed-unit": "limit below request in mixed units",
+    "resources-memory-limit-and-request/workload-mixed-unit": "limit below request in mixed units",
+    "rule-credentials-configmap/env-value-akia-key": "AWS access key ids in values",
+    "rule-credentials-configmap/test-base64": "base64-encoded credentials in values",
+    "rule-list-all-cluster-admins-v1/clusterrole-rolebinding":
+        "Kubescape counts `*` on `*` of the core group as cluster-admin, Polaris does not",
+    "set-seccomp-profile-RuntimeDefault/pod": "per-container seccomp findings",
+    "set-seccomp-profile-RuntimeDefault/workloads": "per-container seccomp findings",
+}
+
+
+def _all_agree(res, open_cases=None):
+    """Every fixture of a mapped check gives the peer's verdict."""
+    open_cases = open_cases or {}
+    bad = [n for n, g in res if not g and n.split(" (")[0] not in open_cases]
+    fixed = [c for c in open_cases if any(n.split(" (")[0] == c and g for n, g in res)]
+    assert res and not bad, bad
+    assert not fixed, ("now agrees, remove from the open list", fixed)
+
+
+def _coverage(res, total):
+    """The mapped checks cover at least 80% of the peer's fixtures."""
+    assert len(res) >= 0.8 * total, (len(res), total)
 
 
 def test_pss_every_fixture():
     res = eval_pss(mapping())
     assert len(res) >= 100
-    assert all(g for _, g in res), [n for n, g in res if not g]
+    _all_agree(res)
 
 
 def test_polaris():
     res = eval_polaris(mapping())
-    _floor(res, 0.85)
-    assert len(res) >= 0.8 * polaris_total(), (len(res), polaris_total())
+    _all_agree(res)
+    _coverage(res, polaris_total())
 
 
 def test_kube_linter():
     res = eval_kube_linter(mapping())
-    _floor(res, 0.8)
-    assert len(res) >= 0.8 * kube_linter_total(), (len(res), kube_linter_total())
+    _all_agree(res)
+    _coverage(res, kube_linter_total())
 
 
 def test_trivy_kubernetes():
-    _floor(eval_trivy(mapping(), "kubernetes"), 0.85)
+    res = eval_trivy(mapping(), "kubernetes")
+    _all_agree(res)
+    _coverage(res, trivy_total("kubernetes"))
 
 
 def test_trivy_dockerfile():
-    _floor(eval_trivy(mapping(), "dockerfile"), 0.85)
+    res = eval_trivy(mapping(), "dockerfile")
+    _all_agree(res)
+    _coverage(res, trivy_total("dockerfile"))
 
 
 def test_kubescape():
     res = eval_kubescape(mapping())
-    _floor(res, 0.85)
-    assert len(res) >= 0.8 * kubescape_total(), (len(res), kubescape_total())
+    _all_agree(res, KS_OPEN)
+    _coverage(res, kubescape_total())
 
 
 def test_hadolint():
-    _floor(eval_hadolint(mapping()), 0.8)
+    res = eval_hadolint(mapping())
+    _all_agree(res)
+    _coverage(res, hadolint_total())
+
+
+def trivy_total(kind):
+    """Good and bad examples of every Trivy check with examples."""
+    import yaml
+    d = CORPUS / ("k8s/trivy/examples" if kind == "kubernetes" else "dockerfile/trivy/examples")
+    return sum(len(yaml.safe_load(f.read_text())[kind].get(v) or [])
+               for f in d.glob("*.yaml") for v in ("good", "bad"))
 
 
 if __name__ == "__main__":
@@ -319,7 +364,9 @@ if __name__ == "__main__":
         res = fn(m)
         ok = sum(1 for _, g in res if g)
         tot = {"polaris": polaris_total, "kube-linter": kube_linter_total,
-               "hadolint": hadolint_total, "kubescape": kubescape_total}.get(name)
+               "hadolint": hadolint_total, "kubescape": kubescape_total,
+               "trivy-k8s": lambda: trivy_total("kubernetes"),
+               "trivy-df": lambda: trivy_total("dockerfile")}.get(name)
         cov = f", coverage {len(res)}/{tot()} ({100 * len(res) // tot()}%)" if tot else ""
         print(f"{name}: {ok}/{len(res)} agree{cov}")
         if "-v" in sys.argv:

@@ -235,7 +235,7 @@ static void test_dockerfile_parse(void **state)
 
 static void test_dockerfile_checks(void **state)
 {
-	const char *d = "FROM ubuntu\nRUN apt-get install curl\nUSER root\n";
+	const char *d = "FROM ubuntu\nRUN apt-get update && apt-get install curl\nUSER root\n";
 	struct bw_config_scan *s = scan_text("Dockerfile", d, 0);
 	(void)state;
 

@@ -39,6 +39,24 @@ BW_API int bw_sbom_write(FILE *f, enum bw_sbom_format fmt, const struct bw_image
 			 const struct bw_pkg_result *res, const struct bw_sbom_opts *opts,
 			 struct bw_error **err);
 
+/*
+ * A package URL split into its parts (package-url spec): pkg:TYPE/NS/NAME
+ * @VERSION?QUALIFIERS#SUBPATH. type is lowercased; ns (NULL when absent),
+ * name and version (NULL when absent) are percent-decoded; quals is the raw
+ * "k=v&k=v" text (NULL when absent). All point into buf, which the struct
+ * owns (bw_purl_done frees it).
+ */
+struct bw_purl {
+	char *buf;
+	char *type, *ns, *name, *version, *quals;
+};
+
+/* -EINVAL when s is not a PURL (no "pkg:", no type or name), -ENOMEM. */
+BW_API int bw_purl_parse(const char *s, struct bw_purl *ret);
+BW_API void bw_purl_done(struct bw_purl *p);
+/* The percent-decoded value of qualifier key, or NULL; caller frees. */
+BW_API char *bw_purl_qualifier(const struct bw_purl *p, const char *key);
+
 /* Caps for an SBOM document read from a file. */
 #define BW_MAX_SBOM_SIZE (512u << 20)
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bulwark/report.h"
+#include "bulwark/sbom.h"
 
 /*
  * OpenVEX reader. A document is {"@context": "https://openvex.dev/ns/...",
@@ -259,94 +260,15 @@ bool bw_vex_suppresses(const struct bw_vex_statement *s)
 
 /* ---------------------------------------------------------------- PURLs */
 
-struct purl {
-	char *buf;
-	char *type, *ns, *name, *version, *quals;
-};
-
-static void pct_decode(char *s)
+/* bw_purl_parse, with pypi names normalised as the spec asks. */
+static int purl_parse(const char *s, struct bw_purl *p)
 {
-	char *o = s;
+	int r = bw_purl_parse(s, p);
 
-	for (; *s; s++) {
-		if (*s == '%' && isxdigit((unsigned char)s[1]) && isxdigit((unsigned char)s[2])) {
-			char h[3] = { s[1], s[2], 0 };
-			*o++ = (char)strtol(h, NULL, 16);
-			s += 2;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = 0;
-}
-
-/* Splits a PURL in place (p->buf owns the copy). -EINVAL when s is none. */
-static int purl_parse(const char *s, struct purl *p)
-{
-	char *x, *sl;
-
-	*p = (struct purl){ 0 };
-	if (!s || strncasecmp(s, "pkg:", 4))
-		return -EINVAL;
-	p->buf = strdup(s + 4);
-	if (!p->buf)
-		return -ENOMEM;
-	x = p->buf;
-	while (*x == '/')
-		x++;
-	if (strchr(x, '#'))
-		*strchr(x, '#') = 0;
-	if ((p->quals = strchr(x, '?')))
-		*p->quals++ = 0;
-	sl = strchr(x, '/');
-	if (!sl) {
-		free(p->buf);
-		return -EINVAL;
-	}
-	*sl = 0;
-	p->type = x;
-	for (char *c = p->type; *c; c++)
-		*c = (char)tolower((unsigned char)*c);
-	x = sl + 1;
-	if ((p->version = strrchr(x, '@')))
-		*p->version++ = 0;
-	while (*x && x[strlen(x) - 1] == '/')
-		x[strlen(x) - 1] = 0;
-	sl = strrchr(x, '/');
-	if (sl) {
-		*sl = 0;
-		p->ns = x;
-		p->name = sl + 1;
-		pct_decode(p->ns);
-	} else {
-		p->name = x;
-	}
-	pct_decode(p->name);
-	if (p->version)
-		pct_decode(p->version);
-	if (!strcmp(p->type, "pypi"))
+	if (r == 0 && !strcmp(p->type, "pypi"))
 		for (char *c = p->name; *c; c++)
 			*c = *c == '_' || *c == '.' ? '-' : (char)tolower((unsigned char)*c);
-	return *p->name ? 0 : (free(p->buf), -EINVAL);
-}
-
-/* The decoded value of qualifier key (klen bytes) in quals, copied to out. */
-static bool qual_get(const char *quals, const char *key, size_t klen, char *out, size_t outsz)
-{
-	for (const char *q = quals; q && *q;) {
-		size_t n = strcspn(q, "&");
-		const char *eq = memchr(q, '=', n);
-
-		if (eq && (size_t)(eq - q) == klen && !strncasecmp(q, key, klen)) {
-			snprintf(out, outsz, "%.*s", (int)(n - (size_t)(eq - q) - 1), eq + 1);
-			pct_decode(out);
-			return true;
-		}
-		q += n;
-		if (*q)
-			q++;
-	}
-	return false;
+	return r;
 }
 
 static bool str_eq(const char *a, const char *b)
@@ -356,33 +278,34 @@ static bool str_eq(const char *a, const char *b)
 
 bool bw_purl_matches(const char *want, const char *have)
 {
-	struct purl w, h;
+	struct bw_purl w, h;
 	bool ok;
 
 	if (purl_parse(want, &w) < 0)
 		return false;
 	if (purl_parse(have, &h) < 0) {
-		free(w.buf);
+		bw_purl_done(&w);
 		return false;
 	}
 	ok = !strcmp(w.type, h.type) && str_eq(w.ns, h.ns) && !strcmp(w.name, h.name) &&
 	     (!w.version || !*w.version || str_eq(w.version, h.version));
+	/* Each of want's qualifiers, with the same value in have. */
 	for (const char *q = w.quals; ok && q && *q;) {
 		size_t n = strcspn(q, "&");
 		const char *eq = memchr(q, '=', n);
-		char a[512], b[512];
 
 		if (eq) {
-			size_t klen = (size_t)(eq - q);
-			qual_get(q, q, klen, a, sizeof(a));
-			ok = qual_get(h.quals, q, klen, b, sizeof(b)) && !strcmp(a, b);
+			_cleanup_free_ char *key = strndup(q, (size_t)(eq - q));
+			_cleanup_free_ char *a = key ? bw_purl_qualifier(&w, key) : NULL;
+			_cleanup_free_ char *b = key ? bw_purl_qualifier(&h, key) : NULL;
+			ok = a && b && !strcmp(a, b);
 		}
 		q += n;
 		if (*q)
 			q++;
 	}
-	free(w.buf);
-	free(h.buf);
+	bw_purl_done(&w);
+	bw_purl_done(&h);
 	return ok;
 }
 
@@ -422,7 +345,7 @@ static bool names_pkg(const char *c, const struct bw_finding *f)
 
 static bool names_target(const char *c, const char *const *targets, size_t n)
 {
-	struct purl p;
+	struct bw_purl p;
 	bool oci = false;
 
 	/* pkg:oci/NAME@sha256%3A... names the image by its digest, whatever
@@ -430,7 +353,7 @@ static bool names_target(const char *c, const char *const *targets, size_t n)
 	if (purl_parse(c, &p) == 0) {
 		for (size_t i = 0; i < n && !strcmp(p.type, "oci") && p.version; i++)
 			oci = oci || (targets[i] && !strcmp(p.version, targets[i]));
-		free(p.buf);
+		bw_purl_done(&p);
 		if (oci)
 			return true;
 	}

@@ -47,12 +47,11 @@ static void pct_decode(char *s)
 	*o = 0;
 }
 
-/* The decoded value of qualifier key, or NULL. Caller frees. */
-static char *qual(const char *quals, const char *key)
+char *bw_purl_qualifier(const struct bw_purl *p, const char *key)
 {
 	size_t klen = strlen(key);
 
-	for (const char *q = quals; q && *q;) {
+	for (const char *q = p->quals; q && *q;) {
 		size_t n = strcspn(q, "&");
 		const char *eq = memchr(q, '=', n);
 
@@ -67,6 +66,62 @@ static char *qual(const char *quals, const char *key)
 			q++;
 	}
 	return NULL;
+}
+
+void bw_purl_done(struct bw_purl *p)
+{
+	free(p->buf);
+	*p = (struct bw_purl){ 0 };
+}
+
+int bw_purl_parse(const char *s, struct bw_purl *ret)
+{
+	struct bw_purl p = { 0 };
+	char *x, *sl;
+
+	if (!s || strncasecmp(s, "pkg:", 4))
+		return -EINVAL;
+	p.buf = strdup(s + 4);
+	if (!p.buf)
+		return -ENOMEM;
+	x = p.buf;
+	while (*x == '/')
+		x++;
+	if (strchr(x, '#'))
+		*strchr(x, '#') = 0;
+	if ((p.quals = strchr(x, '?')))
+		*p.quals++ = 0;
+	sl = strchr(x, '/');
+	if (!sl || sl == x) {
+		bw_purl_done(&p);
+		return -EINVAL;
+	}
+	*sl = 0;
+	p.type = x;
+	for (char *c = x; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	x = sl + 1;
+	if ((p.version = strrchr(x, '@')))
+		*p.version++ = 0;
+	while (*x && x[strlen(x) - 1] == '/')
+		x[strlen(x) - 1] = 0;
+	if ((sl = strrchr(x, '/'))) {
+		*sl = 0;
+		p.ns = x;
+		p.name = sl + 1;
+		pct_decode(p.ns);
+	} else {
+		p.name = x;
+	}
+	pct_decode(p.name);
+	if (p.version)
+		pct_decode(p.version);
+	if (!*p.name) {
+		bw_purl_done(&p);
+		return -EINVAL;
+	}
+	*ret = p;
+	return 0;
 }
 
 static bool is_os_type(const char *t)
@@ -94,91 +149,63 @@ static char *strip_binnmu(const char *v)
 /* Fills p from a PURL; -EINVAL when purl is not one. */
 static int pkg_from_purl(const char *purl, struct bw_pkg *p, char **ret_distro)
 {
-	_cleanup_free_ char *buf = NULL, *epoch = NULL;
-	char *x, *quals, *sl, *ns = NULL, *name, *version;
+	_cleanup_free_ char *epoch = NULL;
+	struct bw_purl u;
+	const char *ns, *version;
 	int r;
 
-	if (strncasecmp(purl, "pkg:", 4))
-		return -EINVAL;
-	buf = strdup(purl + 4);
-	if (!buf)
-		return -ENOMEM;
-	x = buf;
-	while (*x == '/')
-		x++;
-	if (strchr(x, '#'))
-		*strchr(x, '#') = 0;
-	if ((quals = strchr(x, '?')))
-		*quals++ = 0;
-	sl = strchr(x, '/');
-	if (!sl || sl == x)
-		return -EINVAL;
-	*sl = 0;
-	for (char *c = x; *c; c++)
-		*c = (char)tolower((unsigned char)*c);
-	p->type = strdup(x);
-	x = sl + 1;
-	if ((version = strrchr(x, '@')))
-		*version++ = 0;
-	if ((sl = strrchr(x, '/'))) {
-		*sl = 0;
-		ns = x;
-		name = sl + 1;
-		pct_decode(ns);
-	} else {
-		name = x;
-	}
-	pct_decode(name);
-	if (!*name || !p->type)
-		return p->type ? -EINVAL : -ENOMEM;
-	if (version)
-		pct_decode(version);
-
-	if (ns && *ns && (!strcmp(p->type, "npm") || !strcmp(p->type, "golang") || !strcmp(p->type, "composer")))
-		r = asprintf(&p->name, "%s/%s", ns, name);
-	else if (ns && *ns && !strcmp(p->type, "maven"))
-		r = asprintf(&p->name, "%s:%s", ns, name);
-	else
-		r = (p->name = strdup(name)) ? 0 : -1;
+	r = bw_purl_parse(purl, &u);
 	if (r < 0)
-		return -ENOMEM;
+		return r;
+	ns = u.ns;
+	version = u.version;
+	if (ns && *ns && (!strcmp(u.type, "npm") || !strcmp(u.type, "golang") || !strcmp(u.type, "composer")))
+		r = asprintf(&p->name, "%s/%s", ns, u.name);
+	else if (ns && *ns && !strcmp(u.type, "maven"))
+		r = asprintf(&p->name, "%s:%s", ns, u.name);
+	else
+		r = (p->name = strdup(u.name)) ? 0 : -1;
+	p->type = strdup(u.type);
 	p->purl = strdup(purl);
-	if (!p->purl)
-		return -ENOMEM;
-	epoch = qual(quals, "epoch");
-	if (version && *version) {
-		if (epoch && !strcmp(p->type, "deb") && !strchr(version, ':'))
+	epoch = bw_purl_qualifier(&u, "epoch");
+	if (r >= 0 && version && *version) {
+		if (epoch && !strcmp(u.type, "deb") && !strchr(version, ':'))
 			r = asprintf(&p->version, "%s:%s", epoch, version);
 		else
 			r = (p->version = strdup(version)) ? 0 : -1;
-		if (r < 0)
-			return -ENOMEM;
 	}
-	if (epoch && !strcmp(p->type, "rpm")) {
+	if (r < 0 || !p->type || !p->purl) {
+		bw_purl_done(&u);
+		return -ENOMEM;
+	}
+	if (epoch && !strcmp(u.type, "rpm")) {
 		char *end;
 		long e = strtol(epoch, &end, 10);
 		if (!*end && e >= 0 && e < 1000000)
 			p->epoch = (int)e;
 	}
-	p->arch = qual(quals, "arch");
-	if (is_os_type(p->type)) {
-		char *up = qual(quals, "upstream");
+	p->arch = bw_purl_qualifier(&u, "arch");
+	if (is_os_type(u.type)) {
+		char *up = bw_purl_qualifier(&u, "upstream");
 		if (up && strchr(up, '@')) {
 			/* upstream=NAME@VERSION when the versions differ. */
 			p->source_version = strdup(strchr(up, '@') + 1);
 			*strchr(up, '@') = 0;
 		}
 		p->source_name = up;
-		*ret_distro = qual(quals, "distro");
+		*ret_distro = bw_purl_qualifier(&u, "distro");
 		if (*ret_distro && ns && *ns && !strchr(*ret_distro, '-')) {
 			/* Trivy writes distro=3.19.1 with the id as the namespace. */
 			char *d = NULL;
-			if (asprintf(&d, "%s-%s", ns, *ret_distro) < 0)
+			if (asprintf(&d, "%s-%s", ns, *ret_distro) < 0) {
+				bw_purl_done(&u);
 				return -ENOMEM;
+			}
 			free(*ret_distro);
 			*ret_distro = d;
 		}
 	}
+	bw_purl_done(&u);
 	return 0;
 }
 

@@ -102,6 +102,13 @@ int cmd_fs(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 /* match: vuln_cmd.c */
 int cmd_vuln(int argc, char **argv);
+/* vuln_cmd.c: the vulnerability scan of an image, a folder (fs, rootfs) or
+ * an SBOM document, with its report; cmd names the command in messages. */
+enum cli_vuln_source { CLI_SRC_IMAGE, CLI_SRC_DIR, CLI_SRC_SBOM };
+int cli_vuln_scan(int argc, char **argv, enum cli_vuln_source src, const char *cmd);
+/* image_inspect.c: whether a scan option takes a value (to find REF). */
+bool cli_opt_takes_value(const char *opt);
+int cmd_rootfs(int argc, char **argv);
 
 /* sign: key_cmd.c, sign_cmd.c, verify_cmd.c, policy_cmd.c */
 struct bw_sign_key;

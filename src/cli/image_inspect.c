@@ -231,18 +231,23 @@ static const char image_help[] =
 	"Without a command, scan the image as Trivy does, with --scanners LIST:\n"
 	"  pkg or none (default)  its packages: the options of `bulwark sbom`\n"
 	"                         (-f table|json|cyclonedx|spdx-json)\n"
+	"  vuln                   its known vulnerabilities: the options of\n"
+	"                         `bulwark vuln` (-f table|json|sarif|cyclonedx|junit,\n"
+	"                         --db, --severity, --exit-code, --vex, --ignorefile)\n"
 	"  config                 its config as a Dockerfile: the options of\n"
 	"                         `bulwark config` (-f table|json|sarif|junit,\n"
 	"                         --severity, --exit-code)\n"
 	"\n"
 	"Run `bulwark image COMMAND --help` for its options.\n";
 
-/* Options of `bulwark image REF` scans that take a value. */
-static bool takes_value(const char *opt)
+/* Options of `bulwark image REF` (and sbom, fs, rootfs) scans that take a
+ * value. */
+bool cli_opt_takes_value(const char *opt)
 {
 	static const char *with[] = { "-f", "--format", "-o", "--output", "-s", "--severity", "--exit-code",
 				      "--platform", "--username", "--password", "--timeout", "--threads",
-				      "--ignorefile", "--skip-check", "--pss-level", "--scanners" };
+				      "--ignorefile", "--skip-check", "--pss-level", "--scanners", "--db",
+				      "--vex" };
 
 	for (size_t i = 0; i < BW_ARRAY_SIZE(with); i++)
 		if (!strcmp(opt, with[i]))
@@ -265,7 +270,7 @@ static int image_scan(int argc, char **argv)
 			scanners = argv[++i];
 		else if (bw_startswith(argv[i], "--scanners="))
 			scanners = argv[i] + 11;
-		else if (argv[i][0] == '-' && argv[i][1] && takes_value(argv[i]) && i + 1 < argc) {
+		else if (argv[i][0] == '-' && argv[i][1] && cli_opt_takes_value(argv[i]) && i + 1 < argc) {
 			nargv[n++] = argv[i];
 			nargv[n++] = argv[++i];
 		} else if (argv[i][0] != '-' && ref < 0)

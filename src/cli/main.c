@@ -97,9 +97,10 @@ static const struct command {
 	{ "attest", cmd_attest, "attest REF --key KEY --predicate FILE: attach an in-toto attestation" },
 	{ "verify-attestation", cmd_verify_attestation, "verify-attestation REF --key PUB: check attestations" },
 	{ "db", cmd_db, "db import PATH... | db info: the advisory database" },
-	{ "vuln", cmd_vuln, "vuln REF [--db PATH] [-f table|json|sarif]: find known vulnerabilities" },
-	{ "sbom", cmd_sbom, "sbom REF [-f cyclonedx|spdx-json|json|table]: list an image's packages" },
+	{ "vuln", cmd_vuln, "vuln REF [--db PATH] [-f table|json|sarif|cyclonedx|junit]: find known vulnerabilities" },
+	{ "sbom", cmd_sbom, "sbom REF|FILE [-f ...]: list an image's packages, or scan an SBOM" },
 	{ "fs", cmd_fs, "fs DIR [-f cyclonedx|spdx-json|json|table]: list a project folder's packages" },
+	{ "rootfs", cmd_rootfs, "rootfs DIR [--scanners vuln]: a root file system's packages or vulnerabilities" },
 };
 
 static const char usage_head[] =

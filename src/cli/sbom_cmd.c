@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <fcntl.h>
 #include <getopt.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "bulwark/pkg.h"
 #include "bulwark/sbom.h"
@@ -8,8 +11,13 @@
 
 static const char help[] =
 	"Usage: bulwark sbom [OPTIONS] REF\n"
+	"       bulwark sbom [OPTIONS] SBOM.json\n"
 	"\n"
-	"List every package in an image (OS packages from dpkg, opkg and apk;\n"
+	"Given a CycloneDX (1.4-1.6) or SPDX (2.2, 2.3) JSON document, scan the\n"
+	"packages it lists for vulnerabilities, as `trivy sbom` does: the options\n"
+	"are those of `bulwark vuln` (see `bulwark vuln --help`).\n"
+	"\n"
+	"Given an image reference, list every package in the image (OS packages from dpkg, opkg and apk;\n"
 	"Python, Node and Go binaries), found in one pass over its layers, as a\n"
 	"software bill of materials. Only files of the merged file system count:\n"
 	"a package a later layer deletes is not reported.\n"
@@ -34,16 +42,58 @@ static const char help[] =
 
 static const char fs_help[] =
 	"Usage: bulwark fs [OPTIONS] DIR\n"
+	"       bulwark rootfs [OPTIONS] DIR\n"
 	"\n"
-	"List the packages of a project folder: lockfiles and manifests (package-lock.json,\n"
-	"yarn.lock, pnpm-lock.yaml, requirements.txt, Pipfile.lock, poetry.lock, pdm.lock,\n"
-	"uv.lock, Cargo.lock, Gemfile.lock, composer.lock, go.mod, packages.lock.json,\n"
-	"*.deps.json, ...), installed packages (node_modules, site-packages) and Go\n"
-	"binaries, as `bulwark sbom` lists an image's. Nothing outside DIR is read.\n"
+	"List the packages of a project folder (fs) or of an unpacked root file\n"
+	"system (rootfs): OS package databases, lockfiles and manifests\n"
+	"(package-lock.json, yarn.lock, pnpm-lock.yaml, requirements.txt,\n"
+	"Pipfile.lock, poetry.lock, pdm.lock, uv.lock, Cargo.lock, Gemfile.lock,\n"
+	"composer.lock, go.mod, packages.lock.json, *.deps.json, ...), installed\n"
+	"packages (node_modules, site-packages) and Go binaries, as `bulwark sbom`\n"
+	"lists an image's. Nothing outside DIR is read.\n"
 	"\n"
-	"Options: as `bulwark sbom` (-f, -o, -q, -d, -h).\n";
+	"Options: as `bulwark sbom` (-f, -o, -q, -d, -h). With --scanners vuln,\n"
+	"find their vulnerabilities instead, with the options of `bulwark vuln`.\n";
 
-static int sbom_main(int argc, char **argv, bool fs)
+/* The value of --scanners, and the first positional argument. */
+static void scan_args(int argc, char **argv, const char **ret_scanners, const char **ret_pos)
+{
+	*ret_scanners = NULL;
+	*ret_pos = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--scanners") && i + 1 < argc)
+			*ret_scanners = argv[++i];
+		else if (bw_startswith(argv[i], "--scanners="))
+			*ret_scanners = argv[i] + 11;
+		else if (!strcmp(argv[i], "--"))
+			break;
+		else if (argv[i][0] == '-' && argv[i][1] && cli_opt_takes_value(argv[i]) && i + 1 < argc)
+			i++;
+		else if (argv[i][0] != '-' && !*ret_pos)
+			*ret_pos = argv[i];
+	}
+}
+
+/* A regular file that starts as a CycloneDX or SPDX JSON document. */
+static bool is_sbom_file(const char *path)
+{
+	char buf[65536];
+	struct stat st;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return false;
+	}
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	return n > 0 && bw_sbom_is_document(buf, (size_t)n);
+}
+
+static int sbom_main(int argc, char **argv, bool fs, const char *cmd)
 {
 	static const struct option opts[] = { IMAGE_LONG_OPTIONS, { "scanners", required_argument, NULL, 2001 },
 					      { NULL, 0, NULL, 0 } };
@@ -55,8 +105,15 @@ static int sbom_main(int argc, char **argv, bool fs)
 	struct bw_image *img = NULL;
 	const char *ref;
 	_cleanup_free_ char *dirref = NULL;
+	const char *scanners, *pos;
 	FILE *f;
 	int c, r;
+
+	scan_args(argc, argv, &scanners, &pos);
+	if (fs && scanners && strstr(scanners, "vuln"))
+		return cli_vuln_scan(argc, argv, CLI_SRC_DIR, cmd);
+	if (!fs && pos && is_sbom_file(pos))
+		return cli_vuln_scan(argc, argv, CLI_SRC_SBOM, cmd);
 
 	while ((c = getopt_long(argc, argv, "f:o:qdh", opts, NULL)) != -1) {
 		if (c == 'h') {
@@ -71,7 +128,8 @@ static int sbom_main(int argc, char **argv, bool fs)
 		}
 		if (c == 2001) {
 			if (strcmp(optarg, "none") && strcmp(optarg, "pkg"))
-				return cli_usage_error("sbom", "unknown scanners `%s` (none)", optarg);
+				return cli_usage_error(cmd, "unknown scanners `%s` (none, pkg%s)", optarg,
+						       fs ? ", vuln" : "");
 			continue;
 		}
 		r = image_args_parse(&a, c, optarg, "sbom");
@@ -81,7 +139,7 @@ static int sbom_main(int argc, char **argv, bool fs)
 			return cli_usage_error("sbom", "unknown option `%s`", argv[optind - 1]);
 	}
 	if (argc - optind != 1)
-		return cli_usage_error(fs ? "fs" : "sbom", fs ? "expected one folder" : "expected one image reference");
+		return cli_usage_error(cmd, fs ? "expected one folder" : "expected one image reference or SBOM file");
 	cli_setup_logging();
 	ref = argv[optind];
 	so.name = ref;
@@ -120,10 +178,15 @@ static int sbom_main(int argc, char **argv, bool fs)
 
 int cmd_sbom(int argc, char **argv)
 {
-	return sbom_main(argc, argv, false);
+	return sbom_main(argc, argv, false, "sbom");
 }
 
 int cmd_fs(int argc, char **argv)
 {
-	return sbom_main(argc, argv, true);
+	return sbom_main(argc, argv, true, "fs");
+}
+
+int cmd_rootfs(int argc, char **argv)
+{
+	return sbom_main(argc, argv, true, "rootfs");
 }

@@ -6,24 +6,33 @@
 #include <string.h>
 #include <time.h>
 
+#include "bulwark/limits.h"
 #include "bulwark/match.h"
 #include "bulwark/pkg.h"
+#include "bulwark/report.h"
+#include "bulwark/sbom.h"
 #include "bulwark/vulndb.h"
 #include "cli/cli.h"
 
 static const char help[] =
 	"Usage: bulwark vuln [OPTIONS] REF\n"
 	"       bulwark image --scanners vuln [OPTIONS] REF\n"
+	"       bulwark fs|rootfs --scanners vuln [OPTIONS] DIR\n"
+	"       bulwark sbom [OPTIONS] SBOM.json\n"
 	"\n"
-	"Find the known vulnerabilities of an image's packages: Debian and Alpine\n"
-	"packages by source package and release, language packages by ecosystem\n"
-	"and normalised name. Each finding gives the advisory, the package, the\n"
+	"Find the known vulnerabilities of an image's packages (or a folder's, or\n"
+	"those a CycloneDX or SPDX JSON SBOM lists): Debian and Alpine packages by\n"
+	"source package and release, language packages by ecosystem and\n"
+	"normalised name. Each finding gives the advisory, the package, the\n"
 	"installed and fixed versions, the status (fixed, affected: no fix yet,\n"
 	"end-of-life) and the severity with its source (the distro's rating\n"
 	"first, then CVSS).\n"
 	"\n"
 	"Options:\n"
-	"  -f, --format FORMAT    table (default), json or sarif (SARIF 2.1.0)\n"
+	"  -f, --format FORMAT    table (default), json, sarif (SARIF 2.1.0),\n"
+	"                         cyclonedx (CycloneDX 1.6 BOM with vulnerabilities)\n"
+	"                         or junit (one testsuite per target, a failed\n"
+	"                         testcase per finding)\n"
 	"  -o, --output FILE      write the report to FILE instead of stdout\n"
 	"      --db PATH          the advisory database (default: the one\n"
 	"                         `bulwark db import` writes)\n"
@@ -34,6 +43,9 @@ static const char help[] =
 	"      --ignorefile FILE  advisory ids to leave out, one a line: `ID\n"
 	"                         [exp:YYYY-MM-DD] [PATH]` (default .bulwarkignore\n"
 	"                         when it exists); `#` starts a comment\n"
+	"      --vex FILE         an OpenVEX document (repeatable): findings its\n"
+	"                         not_affected and fixed statements cover are left\n"
+	"                         out (json and cyclonedx list them as suppressed)\n"
 	"      --include-kernel-headers  report kernel advisories against\n"
 	"                         linux-libc-dev and kernel headers even when the\n"
 	"                         image ships no kernel\n"
@@ -46,8 +58,6 @@ static const char help[] =
 	"  -q, --quiet            print only errors\n"
 	"  -d, --debug            print debug messages\n"
 	"  -h, --help             show this help\n";
-
-enum { FMT_TABLE, FMT_JSON, FMT_SARIF };
 
 /* ---------------------------------------------------------------- ignorefile */
 
@@ -124,162 +134,13 @@ static bool ignored(const struct ignores *ig, const struct bw_finding *f)
 {
 	for (size_t i = 0; i < ig->n; i++) {
 		const struct ignore_rule *r = &ig->v[i];
-		bool id_ok = !strcmp(r->id, f->id);
 
-		if (!id_ok && f->aliases) {
-			/* Aliases are a JSON array of strings: look for "ID". */
-			size_t n = strlen(r->id);
-			const char *s = f->aliases;
-
-			while ((s = strstr(s, r->id))) {
-				if (s > f->aliases && s[-1] == '"' && s[n] == '"') {
-					id_ok = true;
-					break;
-				}
-				s += n;
-			}
-		}
-		if (!id_ok)
+		if (!bw_finding_has_id(f, r->id))
 			continue;
 		if (!r->path || (f->location && bw_startswith(f->location, r->path)) || !strcmp(r->path, f->package))
 			return true;
 	}
 	return false;
-}
-
-/* ---------------------------------------------------------------- output */
-
-static void put_kv(FILE *f, const char *k, const char *v, bool comma)
-{
-	fprintf(f, "\"%s\":", k);
-	if (v)
-		json_put_string(f, v);
-	else
-		fputs("null", f);
-	if (comma)
-		fputc(',', f);
-}
-
-static void write_json(FILE *f, const char *ref, const struct bw_pkg_result *res, const char *eco,
-		       const struct bw_finding *const *v, size_t n)
-{
-	size_t counts[BW_VSEV_COUNT] = { 0 };
-
-	fputs("{\"schema\":\"bulwark-vuln/1\",", f);
-	put_kv(f, "target", ref, true);
-	fputs("\"os\":{", f);
-	put_kv(f, "id", res->os.id, true);
-	put_kv(f, "version_id", res->os.version_id, true);
-	put_kv(f, "ecosystem", eco, false);
-	fputs("},\"findings\":[", f);
-	for (size_t i = 0; i < n; i++) {
-		const struct bw_finding *x = v[i];
-
-		counts[x->severity]++;
-		fputs(i ? ",{" : "{", f);
-		put_kv(f, "id", x->id, true);
-		fprintf(f, "\"aliases\":%s,", x->aliases ? x->aliases : "[]");
-		put_kv(f, "package", x->package, true);
-		put_kv(f, "advisory_package", x->advisory_package, true);
-		put_kv(f, "ecosystem", x->ecosystem, true);
-		put_kv(f, "type", x->type, true);
-		put_kv(f, "installed_version", x->installed, true);
-		put_kv(f, "matched_version", x->matched_version, true);
-		put_kv(f, "fixed_version", x->fixed, true);
-		put_kv(f, "status", bw_match_status_name(x->status), true);
-		put_kv(f, "severity", bw_vuln_severity_name(x->severity), true);
-		put_kv(f, "severity_source", x->severity_source, true);
-		put_kv(f, "cvss", x->cvss, true);
-		put_kv(f, "title", x->summary, true);
-		put_kv(f, "purl", x->purl, true);
-		put_kv(f, "location", x->location, true);
-		fprintf(f, "\"layer\":%d}", x->layer);
-	}
-	fputs("],\"summary\":{", f);
-	for (int s = BW_VSEV_COUNT - 1; s >= 0; s--)
-		fprintf(f, "\"%s\":%zu%s", bw_vuln_severity_name((enum bw_vuln_severity)s), counts[s], s ? "," : "");
-	fputs("}}\n", f);
-}
-
-static const char *sarif_level(enum bw_vuln_severity s)
-{
-	return s >= BW_VSEV_HIGH ? "error" : s == BW_VSEV_MEDIUM ? "warning" : "note";
-}
-
-/* SARIF 2.1.0: one rule per advisory id, one result per finding, located at
- * the package database file. */
-static void write_sarif(FILE *f, const struct bw_finding *const *v, size_t n)
-{
-	struct bw_map *seen = bw_map_new();
-	bool first = true;
-
-	fputs("{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"version\":\"2.1.0\","
-	      "\"runs\":[{\"tool\":{\"driver\":{\"name\":\"bulwark\",\"version\":\"" BW_VERSION "\","
-	      "\"informationUri\":\"https://github.com/bulwark\",\"rules\":[",
-	      f);
-	for (size_t i = 0; i < n; i++) {
-		const struct bw_finding *x = v[i];
-
-		if (seen && bw_map_has(seen, x->id))
-			continue;
-		if (seen)
-			bw_map_put(seen, x->id, (void *)x);
-		fputs(first ? "{" : ",{", f);
-		first = false;
-		put_kv(f, "id", x->id, true);
-		fputs("\"shortDescription\":{\"text\":", f);
-		json_put_string(f, x->summary && *x->summary ? x->summary : x->id);
-		fputs("},\"properties\":{\"security-severity\":", f);
-		fprintf(f, "\"%s\"", x->severity == BW_VSEV_CRITICAL ? "9.5" : x->severity == BW_VSEV_HIGH ? "8.0" :
-				     x->severity == BW_VSEV_MEDIUM ? "5.5" : x->severity == BW_VSEV_LOW ? "2.0" : "0.0");
-		fputs(",\"tags\":[\"vulnerability\",\"security\",", f);
-		json_put_string(f, bw_vuln_severity_name(x->severity));
-		fputs("]}}", f);
-	}
-	fputs("]}},\"results\":[", f);
-	for (size_t i = 0; i < n; i++) {
-		const struct bw_finding *x = v[i];
-		char msg[1024];
-
-		snprintf(msg, sizeof(msg), "%s %s: %s (%s), installed %s, fixed %s", x->package, x->id,
-			 bw_vuln_severity_name(x->severity), bw_match_status_name(x->status),
-			 x->installed ? x->installed : "?", x->fixed ? x->fixed : "none");
-		fputs(i ? ",{" : "{", f);
-		put_kv(f, "ruleId", x->id, true);
-		fprintf(f, "\"level\":\"%s\",\"message\":{\"text\":", sarif_level(x->severity));
-		json_put_string(f, msg);
-		fputs("},\"locations\":[{\"physicalLocation\":{\"artifactLocation\":{\"uri\":", f);
-		json_put_string(f, x->location && x->location[0] == '/' ? x->location + 1 :
-				   x->location ? x->location : "unknown");
-		fputs("},\"region\":{\"startLine\":1}}}]}", f);
-	}
-	fputs("]}]}\n", f);
-	bw_map_free(seen);
-}
-
-static void write_table(FILE *f, const char *ref, const struct bw_pkg_result *res,
-			const struct bw_finding *const *v, size_t n)
-{
-	size_t counts[BW_VSEV_COUNT] = { 0 };
-
-	for (size_t i = 0; i < n; i++)
-		counts[v[i]->severity]++;
-	fprintf(f, "%s (%s %s)\n", ref, res->os.id ? res->os.id : "unknown",
-		res->os.version_id ? res->os.version_id : "");
-	fprintf(f, "Total: %zu (", n);
-	for (int s = BW_VSEV_COUNT - 1; s >= 0; s--)
-		fprintf(f, "%s: %zu%s", bw_vuln_severity_name((enum bw_vuln_severity)s), counts[s], s ? ", " : ")\n\n");
-	if (!n)
-		return;
-	fprintf(f, "%-28s %-20s %-10s %-11s %-30s %s\n", "PACKAGE", "VULNERABILITY", "SEVERITY", "STATUS",
-		"INSTALLED", "FIXED");
-	for (size_t i = 0; i < n; i++) {
-		const struct bw_finding *x = v[i];
-
-		fprintf(f, "%-28s %-20s %-10s %-11s %-30s %s\n", x->package, x->id, bw_vuln_severity_name(x->severity),
-			bw_match_status_name(x->status), x->installed ? x->installed : "",
-			x->fixed ? x->fixed : "");
-	}
 }
 
 /* ---------------------------------------------------------------- command */
@@ -324,7 +185,74 @@ static int parse_severities(const char *list, bool want[BW_VSEV_COUNT])
 	return 0;
 }
 
-int cmd_vuln(int argc, char **argv)
+/* What a scan reads: an image, a folder (dir:), or an SBOM document. */
+struct scan_input {
+	struct bw_image *img;
+	struct bw_pkg_result res;
+	char *subject; /* the SBOM's subject PURL, or NULL */
+	char *imgpurl; /* pkg:oci/NAME@sha256%3A... for images */
+};
+
+static void scan_input_done(struct scan_input *in)
+{
+	bw_pkg_result_done(&in->res);
+	bw_image_free(in->img);
+	free(in->subject);
+	free(in->imgpurl);
+}
+
+static int read_input(const char *ref, enum cli_vuln_source src, struct image_args *a, struct scan_input *in,
+		      struct bw_error **err)
+{
+	_cleanup_free_ char *data = NULL, *dirref = NULL;
+	size_t len;
+	int r;
+
+	if (src == CLI_SRC_SBOM) {
+		r = bw_read_file(ref, BW_MAX_SBOM_SIZE, &data, &len, err);
+		if (r == 0)
+			r = bw_sbom_read(ref, data, len, &in->res, &in->subject, err);
+		return r;
+	}
+	if (src == CLI_SRC_DIR) {
+		if (asprintf(&dirref, "dir:%s", ref) < 0)
+			return -ENOMEM;
+		ref = dirref;
+	}
+	r = bw_image_open(ref, &a->opts, &in->img, err);
+	if (r == 0)
+		r = bw_pkg_scan_image(in->img, &in->res, NULL, err);
+	if (r < 0) {
+		bw_error_wrap(err, "%s `%s`", src == CLI_SRC_DIR ? "folder" : "image", ref);
+		return r;
+	}
+	if (bw_image_manifest_digest(in->img)) {
+		const char *name = bw_image_ref(in->img)->repository, *sl;
+		name = name ? name : "image";
+		sl = strrchr(name, '/');
+		if (asprintf(&in->imgpurl, "pkg:oci/%s@sha256%%3A%s", sl ? sl + 1 : name,
+			     bw_image_manifest_digest(in->img) + 7) < 0)
+			in->imgpurl = NULL;
+	}
+	return 0;
+}
+
+static int load_vex(struct bw_vex *vex, const char *path)
+{
+	_cleanup_free_ char *data = NULL;
+	struct bw_error *err = NULL;
+	size_t len;
+	int r;
+
+	r = bw_read_file(path, BW_MAX_VEX_SIZE, &data, &len, &err);
+	if (r < 0)
+		bw_error_wrap(&err, "VEX `%s`", path);
+	else
+		r = bw_vex_load(vex, path, data, len, &err);
+	return r < 0 ? cli_fail(err) : 0;
+}
+
+int cli_vuln_scan(int argc, char **argv, enum cli_vuln_source src, const char *cmd)
 {
 	static const struct option opts[] = { IMAGE_LONG_OPTIONS,
 					      { "scanners", required_argument, NULL, 2001 },
@@ -334,47 +262,53 @@ int cmd_vuln(int argc, char **argv)
 					      { "ignore-unfixed", no_argument, NULL, 2004 },
 					      { "ignorefile", required_argument, NULL, 2005 },
 					      { "include-kernel-headers", no_argument, NULL, 2006 },
+					      { "vex", required_argument, NULL, 2007 },
 					      { NULL, 0, NULL, 0 } };
 	struct image_args a = { .opts = { .sz = sizeof(struct bw_image_opts) }, .format = "table" };
 	struct bw_match_opts mo = { .sz = sizeof(mo) };
-	struct bw_pkg_result res = { 0 };
+	struct scan_input in = { 0 };
 	struct bw_findings fs = { 0 };
 	struct ignores ig = { 0 };
 	struct bw_error *err = NULL;
-	struct bw_image *img = NULL;
 	struct bw_vulndb *db = NULL;
+	struct bw_vex *vex = bw_vex_new();
 	bool want[BW_VSEV_COUNT];
 	_cleanup_free_ char *defdb = NULL, *eco = NULL;
-	_cleanup_free_ const struct bw_finding **shown = NULL;
+	_cleanup_free_ struct bw_report_entry *shown = NULL, *sup = NULL;
 	const char *dbpath = NULL, *ignorefile = NULL, *ref;
-	int fmt = FMT_TABLE, exit_code = 0, c, r, rc = EXIT_OK;
-	size_t n = 0;
+	enum bw_report_format fmt = BW_REPORT_TABLE;
+	int exit_code = 0, c, r, rc = EXIT_OK;
+	size_t n = 0, n_sup = 0;
 	FILE *f;
 
+	if (!vex)
+		return EXIT_ERROR;
 	for (size_t i = 0; i < BW_VSEV_COUNT; i++)
 		want[i] = true;
 	while ((c = getopt_long(argc, argv, "f:o:s:qdh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(help, stdout);
-			return EXIT_OK;
+			rc = EXIT_OK;
+			goto out;
 		case 'f':
-			if (!strcmp(optarg, "table"))
-				fmt = FMT_TABLE;
-			else if (!strcmp(optarg, "json"))
-				fmt = FMT_JSON;
-			else if (!strcmp(optarg, "sarif"))
-				fmt = FMT_SARIF;
-			else
-				return cli_usage_error("vuln", "unknown format `%s` (table, json, sarif)", optarg);
+			if (bw_report_format_parse(optarg, &fmt) < 0) {
+				rc = cli_usage_error(cmd, "unknown format `%s` (table, json, sarif, cyclonedx, junit)",
+						     optarg);
+				goto out;
+			}
 			continue;
 		case 's':
-			if (parse_severities(optarg, want) < 0)
-				return cli_usage_error("vuln", "bad --severity `%s`", optarg);
+			if (parse_severities(optarg, want) < 0) {
+				rc = cli_usage_error(cmd, "bad --severity `%s`", optarg);
+				goto out;
+			}
 			continue;
 		case 2001:
-			if (!strstr(optarg, "vuln"))
-				return cli_usage_error("vuln", "unknown scanners `%s` (vuln)", optarg);
+			if (!strstr(optarg, "vuln")) {
+				rc = cli_usage_error(cmd, "unknown scanners `%s` (vuln)", optarg);
+				goto out;
+			}
 			continue;
 		case 2002:
 			dbpath = optarg;
@@ -383,8 +317,10 @@ int cmd_vuln(int argc, char **argv)
 			char *end;
 			long v = strtol(optarg, &end, 10);
 
-			if (end == optarg || *end || v < 0 || v > 255)
-				return cli_usage_error("vuln", "bad --exit-code `%s` (0 to 255)", optarg);
+			if (end == optarg || *end || v < 0 || v > 255) {
+				rc = cli_usage_error(cmd, "bad --exit-code `%s` (0 to 255)", optarg);
+				goto out;
+			}
 			exit_code = (int)v;
 			continue;
 		}
@@ -397,73 +333,106 @@ int cmd_vuln(int argc, char **argv)
 		case 2006:
 			mo.include_kernel_headers = true;
 			continue;
+		case 2007:
+			/* Loaded at once: a bad document is an error before any scan. */
+			rc = load_vex(vex, optarg);
+			if (rc)
+				goto out;
+			continue;
 		default:
 			break;
 		}
-		r = image_args_parse(&a, c, optarg, "vuln");
-		if (r < 0)
-			return -r;
-		if (r == 0)
-			return cli_usage_error("vuln", "unknown option `%s`", argv[optind - 1]);
+		r = image_args_parse(&a, c, optarg, cmd);
+		if (r <= 0) {
+			rc = r < 0 ? -r : cli_usage_error(cmd, "unknown option `%s`", argv[optind - 1]);
+			goto out;
+		}
 	}
-	if (argc - optind != 1)
-		return cli_usage_error("vuln", "expected one image reference");
+	if (argc - optind != 1) {
+		rc = cli_usage_error(cmd, src == CLI_SRC_DIR    ? "expected one folder" :
+					  src == CLI_SRC_SBOM ? "expected one SBOM file" :
+								"expected one image reference");
+		goto out;
+	}
 	cli_setup_logging();
 	ref = argv[optind];
 
-	r = ignores_load(ignorefile ? ignorefile : ".bulwarkignore", ignorefile != NULL, &ig);
-	if (r)
-		return r;
+	rc = ignores_load(ignorefile ? ignorefile : ".bulwarkignore", ignorefile != NULL, &ig);
+	if (rc)
+		goto out;
 	if (!dbpath) {
 		defdb = bw_vulndb_default_path();
 		if (!defdb) {
-			ignores_done(&ig);
-			return cli_fail(NULL);
+			rc = cli_fail(NULL);
+			goto out;
 		}
 		dbpath = defdb;
 	}
 	/* The database first: a missing one should fail before a long image read. */
 	r = bw_vulndb_open(dbpath, &db, &err);
 	if (r < 0) {
-		ignores_done(&ig);
-		return cli_fail(err);
-	}
-	warn_if_stale(dbpath);
-	r = bw_image_open(ref, &a.opts, &img, &err);
-	if (r == 0)
-		r = bw_pkg_scan_image(img, &res, NULL, &err);
-	if (r < 0) {
-		bw_error_wrap(&err, "image `%s`", ref);
 		rc = cli_fail(err);
 		goto out;
 	}
-	r = bw_match_packages(db, &res, &mo, &fs, &err);
+	warn_if_stale(dbpath);
+	r = read_input(ref, src, &a, &in, &err);
+	if (r == 0) {
+		r = bw_match_packages(db, &in.res, &mo, &fs, &err);
+		if (r < 0)
+			bw_error_wrap(&err, "%s", ref);
+	}
 	if (r < 0) {
-		bw_error_wrap(&err, "image `%s`", ref);
 		rc = cli_fail(err);
 		goto out;
 	}
 	shown = calloc(fs.n ? fs.n : 1, sizeof(*shown));
-	if (!shown) {
+	sup = calloc(fs.n ? fs.n : 1, sizeof(*sup));
+	if (!shown || !sup) {
 		rc = EXIT_ERROR;
 		goto out;
 	}
-	for (size_t i = 0; i < fs.n; i++)
-		if (want[fs.v[i].severity] && !ignored(&ig, &fs.v[i]))
-			shown[n++] = &fs.v[i];
-	eco = bw_match_os_ecosystem(&res.os);
+	{
+		const char *targets[] = { ref, in.img ? bw_image_manifest_digest(in.img) : NULL, in.imgpurl,
+					  in.subject, in.img ? bw_image_ref(in.img)->name : NULL };
+
+		for (size_t i = 0; i < fs.n; i++) {
+			const struct bw_vex_statement *st;
+
+			if (!want[fs.v[i].severity] || ignored(&ig, &fs.v[i]))
+				continue;
+			st = bw_vex_find(vex, &fs.v[i], targets, BW_ARRAY_SIZE(targets));
+			if (bw_vex_suppresses(st))
+				sup[n_sup++] = (struct bw_report_entry){ .finding = &fs.v[i], .vex = st };
+			else
+				shown[n++] = (struct bw_report_entry){ .finding = &fs.v[i] };
+		}
+	}
+	eco = bw_match_os_ecosystem(&in.res.os);
 
 	f = output_open(&a, &err);
 	if (!f) {
 		rc = cli_fail(err);
 		goto out;
 	}
-	if (fmt == FMT_JSON)
-		write_json(f, ref, &res, eco, shown, n);
-	else if (fmt == FMT_SARIF)
-		write_sarif(f, shown, n);
-	else
-		write_table(f, ref, &res, shown, n);
+	{
+		const struct bw_report rep = { .sz = sizeof(rep),
+					       .target = ref,
+					       .os = &in.res.os,
+					       .ecosystem = eco,
+					       .image = in.img,
+					       .pkgs = &in.res,
+					       .shown = shown,
+					       .n_shown = n,
+					       .suppressed = sup,
+					       .n_suppressed = n_sup };
+
+		r = bw_report_write(f, fmt, &rep, &err);
+	}
+	if (r < 0) {
+		output_close(f, &a, NULL);
+		rc = cli_fail(err);
+		goto out;
+	}
 	if (output_close(f, &a, &err) < 0) {
 		rc = cli_fail(err);
 		goto out;
@@ -472,9 +441,14 @@ int cmd_vuln(int argc, char **argv)
 		rc = exit_code;
 out:
 	bw_findings_done(&fs);
-	bw_pkg_result_done(&res);
-	bw_image_free(img);
+	scan_input_done(&in);
 	bw_vulndb_close(db);
+	bw_vex_free(vex);
 	ignores_done(&ig);
 	return rc;
+}
+
+int cmd_vuln(int argc, char **argv)
+{
+	return cli_vuln_scan(argc, argv, CLI_SRC_IMAGE, "vuln");
 }

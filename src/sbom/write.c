@@ -162,8 +162,8 @@ static json_t *cdx_properties(const struct bw_pkg *p, const struct bw_image *img
 	return props;
 }
 
-static int write_cyclonedx(FILE *f, const struct bw_image *img, const struct bw_pkg_result *res,
-			   const struct bw_sbom_opts *o, struct bw_error **err)
+json_t *bw_sbom_cyclonedx(const struct bw_image *img, const struct bw_pkg_result *res,
+			  const struct bw_sbom_opts *o)
 {
 	json_t *doc = json_object(), *meta = json_object(), *tools = json_object(), *tc = json_array();
 	json_t *tool = json_object(), *root = json_object(), *comps = json_array(), *deps = json_array();
@@ -262,6 +262,16 @@ static int write_cyclonedx(FILE *f, const struct bw_image *img, const struct bw_
 		json_array_append_new(deps, os_dep);
 	}
 	json_object_set_new(doc, "dependencies", deps);
+	return doc;
+}
+
+static int write_cyclonedx(FILE *f, const struct bw_image *img, const struct bw_pkg_result *res,
+			   const struct bw_sbom_opts *o, struct bw_error **err)
+{
+	json_t *doc = bw_sbom_cyclonedx(img, res, o);
+
+	if (!doc)
+		return bw_error_set(err, -ENOMEM, "cannot build the SBOM: out of memory");
 	return dump(f, doc, err);
 }
 
@@ -379,10 +389,19 @@ static int write_spdx(FILE *f, const struct bw_image *img, const struct bw_pkg_r
 		json_object_set_new(sp, "licenseConcluded", json_string("NOASSERTION"));
 		json_object_set_new(sp, "licenseDeclared", json_string(lic));
 		json_object_set_new(sp, "copyrightText", json_string("NOASSERTION"));
-		if (p->location && *p->location) {
-			char si[BW_MAX_PATH + 64];
-			snprintf(si, sizeof(si), "found by %s in %s", p->cataloger ? p->cataloger : "bulwark",
-				 p->location);
+		if ((p->location && *p->location) || (is_os_pkg(p) && p->source_name)) {
+			/* Trivy's words for the source package, which scanners of
+			 * this SBOM match advisories by. */
+			char si[BW_MAX_PATH * 2];
+			int n = 0;
+
+			if (is_os_pkg(p) && p->source_name && *p->source_name)
+				n = snprintf(si, sizeof(si), "built package from: %s %s%s", p->source_name,
+					     p->source_version ? p->source_version : p->version ? p->version : "",
+					     p->location && *p->location ? "; " : "");
+			if (p->location && *p->location && n >= 0 && (size_t)n < sizeof(si))
+				snprintf(si + n, sizeof(si) - (size_t)n, "found by %s in %s",
+					 p->cataloger ? p->cataloger : "bulwark", p->location);
 			json_object_set_new(sp, "sourceInfo", json_string(si));
 		}
 		if (p->purl) {

@@ -15,7 +15,7 @@ int vs_numcmp(const char *a, size_t an, const char *b, size_t bn)
 		b++, bn--;
 	if (an != bn)
 		return an < bn ? -1 : 1;
-	return vs_sign(memcmp(a, b, an));
+	return an ? vs_sign(memcmp(a, b, an)) : 0;
 }
 
 static bool is_space(int c)

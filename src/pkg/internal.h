@@ -112,6 +112,9 @@ int parse_stack_lock(const char *path, const char *data, size_t len, struct bw_p
 		struct bw_error **err);
 int parse_podfile_lock(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
 		struct bw_error **err);
+/* bun.c, gem.c, rustbin.c */
+int parse_bun_lock(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		   struct bw_error **err);
 
 /* The TOML subset of toml.c: called for each table header (key NULL,
  * flag: an array-of-tables header) and each key = value of a table (flag:

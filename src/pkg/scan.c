@@ -124,6 +124,7 @@ const char *pkg_lockfile_kind(const char *path)
 		{ "pubspec.lock", "pubspec.lock" },	     { "Podfile.lock", "Podfile.lock" },
 		{ "Package.resolved", "Package.resolved" }, { "conan.lock", "conan.lock" },
 		{ "renv.lock", "renv.lock" },		     { "stack.yaml.lock", "stack.yaml.lock" },
+		{ "bun.lock", "bun.lock" },
 	};
 	const char *base = strrchr(path, '/');
 

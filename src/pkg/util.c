@@ -320,6 +320,7 @@ static const struct {
 	{ "pubspec.lock", parse_pubspec_lock },
 	{ "stack.yaml.lock", parse_stack_lock },
 	{ "Podfile.lock", parse_podfile_lock },
+	{ "bun.lock", parse_bun_lock },
 };
 
 const char *const *bw_pkg_kinds(void)

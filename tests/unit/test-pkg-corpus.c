@@ -55,6 +55,7 @@ static const char *kind_of(const char *type)
 		{ "pubspec.lock", "pubspec.lock" },
 		{ "stack.yaml.lock", "stack.yaml.lock" },
 		{ "Podfile.lock", "Podfile.lock" },
+		{ "bun.lock", "bun.lock" },
 
 		{ "rpm-ndb", "rpm" },
 		{ "rpm-sqlite", "rpm" },

@@ -26,9 +26,13 @@ static inline int pkg_sets(char **dst, const char *s)
 int pkg_finish(struct bw_pkg_list *l, size_t from, const struct bw_os *os);
 
 /* Drops the packages from index `from` on that repeat an earlier one's
- * type, name and version (lockfiles list a package per place it is
+ * type, name, version and commit (lockfiles list a package per place it is
  * installed). -ENOMEM. */
 int pkg_dedupe(struct bw_pkg_list *l, size_t from, struct bw_error **err);
+
+/* The commit a git dependency's resolution pins (npm, yarn, bun
+ * notations), pointing into s, or NULL. */
+const char *npm_git_commit(const char *s, size_t *ret_n);
 
 /* The parser kind of a lockfile path (relative or absolute), or NULL. */
 const char *pkg_lockfile_kind(const char *path);
@@ -63,6 +67,8 @@ int parse_requirements(const char *path, const char *data, size_t len, struct bw
 		       struct bw_error **err);
 int parse_npm_package_json(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
 			   struct bw_error **err);
+int parse_npm_manifest(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		       struct bw_error **err);
 int parse_npm_package_lock(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
 			   struct bw_error **err);
 int parse_go_buildinfo(const char *path, const char *data, size_t len, struct bw_pkg_list *out,

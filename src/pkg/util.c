@@ -114,8 +114,8 @@ int pkg_dedupe(struct bw_pkg_list *l, size_t from, struct bw_error **err)
 
 		bw_buf_reset(&key);
 		if (r == 0)
-			r = bw_buf_printf(&key, "%s\n%s\n%s", p->type ? p->type : "", p->name ? p->name : "",
-					  p->version ? p->version : "");
+			r = bw_buf_printf(&key, "%s\n%s\n%s\n%s", p->type ? p->type : "", p->name ? p->name : "",
+					  p->version ? p->version : "", p->commit ? p->commit : "");
 		at = r == 0 ? bw_map_get(seen, key.data) : NULL;
 		if (at) {
 			/* A dev copy and a prod copy: it is a prod dependency. */
@@ -297,6 +297,7 @@ static const struct {
 	{ "requirements.txt", parse_requirements },
 	{ "npm-package.json", parse_npm_package_json },
 	{ "npm-package-lock", parse_npm_package_lock },
+	{ "npm-manifest", parse_npm_manifest },
 	{ "go-binary", parse_go_buildinfo },
 	{ "rpm", parse_rpmdb },
 	{ "java-archive", parse_java_archive },

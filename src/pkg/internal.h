@@ -65,6 +65,9 @@ int parse_python_metadata(const char *path, const char *data, size_t len, struct
 			  struct bw_error **err);
 int parse_requirements(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
 		       struct bw_error **err);
+/* requirements.txt with its `-r` includes read through read (may be NULL). */
+int parse_requirements_tree(const char *path, const char *data, size_t len, bw_os_read_fn read, void *ud,
+			    struct bw_pkg_list *out, struct bw_error **err);
 int parse_npm_package_json(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
 			   struct bw_error **err);
 int parse_npm_manifest(const char *path, const char *data, size_t len, struct bw_pkg_list *out,

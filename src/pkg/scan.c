@@ -139,6 +139,10 @@ const char *pkg_lockfile_kind(const char *path)
 		return "dotnet-deps.json";
 	if (!strcmp(base, "installed.json") && bw_endswith(path, "vendor/composer/installed.json"))
 		return "composer.lock";
+	/* requirements.txt, requirements-dev.txt, requirements/base.txt (what -r includes) */
+	if (bw_endswith(base, ".txt") && (strstr(base, "requirements") ||
+					  (base - path >= 13 && !memcmp(base - 13, "requirements/", 13))))
+		return "requirements.txt";
 	return NULL;
 }
 
@@ -582,7 +586,8 @@ int bw_pkg_scan_image(struct bw_image *img, struct bw_pkg_result *ret, struct bw
 		snprintf(abspath, sizeof(abspath), "/%s", c->path);
 		if (kept(&fd, abspath, false) != c)
 			continue; /* deleted or replaced by a later layer */
-		r = bw_pkg_parse(c->kind == K_LOCK ? c->lock_kind : kind_name[c->kind], abspath, c->data, c->len, &res.os, &res.pkgs, &perr);
+		r = bw_pkg_parse_tree(c->kind == K_LOCK ? c->lock_kind : kind_name[c->kind], abspath, c->data, c->len,
+				      &res.os, os_read, &fd, &res.pkgs, &perr);
 		if (r == -ENOMEM) {
 			bw_error_free(perr);
 			r = bw_error_set(err, -ENOMEM, "out of memory");

@@ -333,8 +333,9 @@ const char *const *bw_pkg_kinds(void)
 	return kinds;
 }
 
-int bw_pkg_parse(const char *kind, const char *path, const char *data, size_t len,
-		 const struct bw_os *os, struct bw_pkg_list *out, struct bw_error **err)
+int bw_pkg_parse_tree(const char *kind, const char *path, const char *data, size_t len,
+		      const struct bw_os *os, bw_os_read_fn read, void *userdata, struct bw_pkg_list *out,
+		      struct bw_error **err)
 {
 	size_t from = out->n;
 	int r;
@@ -342,11 +343,20 @@ int bw_pkg_parse(const char *kind, const char *path, const char *data, size_t le
 	for (size_t i = 0; i < BW_ARRAY_SIZE(parsers); i++) {
 		if (strcmp(parsers[i].kind, kind))
 			continue;
-		r = parsers[i].fn(path, data, len, out, err);
+		if (parsers[i].fn == parse_requirements)
+			r = parse_requirements_tree(path, data, len, read, userdata, out, err);
+		else
+			r = parsers[i].fn(path, data, len, out, err);
 		/* On a parse error what was found before the bad part is kept. */
 		if (pkg_finish(out, from, os) < 0 && r >= 0)
 			r = bw_error_set(err, -ENOMEM, "out of memory");
 		return r;
 	}
 	return bw_error_set(err, -EOPNOTSUPP, "unknown package file kind `%s`", kind);
+}
+
+int bw_pkg_parse(const char *kind, const char *path, const char *data, size_t len,
+		 const struct bw_os *os, struct bw_pkg_list *out, struct bw_error **err)
+{
+	return bw_pkg_parse_tree(kind, path, data, len, os, NULL, NULL, out, err);
 }

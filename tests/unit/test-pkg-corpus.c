@@ -228,6 +228,12 @@ static void skip(const char *name, const char *why)
 	printf("ok %d - %s # SKIP %s\n", ++tapn, name, why);
 }
 
+static int read_host(void *ud, const char *path, char **ret, size_t *ret_len)
+{
+	(void)ud;
+	return slurp(path, ret, ret_len);
+}
+
 /* A python-metadata fixture may be a folder (.dist-info). */
 static int read_fixture(const char *path, char **data, size_t *len, char *used, size_t usedn)
 {
@@ -293,7 +299,8 @@ static void run_pkg_folder(const char *corpus, const char *folder, int *pass, in
 				fixed_exp = json_loads(fixed[f][1], 0, NULL);
 				exp = fixed_exp;
 			}
-		r = bw_pkg_parse(kind, used, data, len, NULL, &got, &e);
+		/* requirements.txt `-r` includes are read next to the fixture */
+		r = bw_pkg_parse_tree(kind, used, data, len, NULL, read_host, NULL, &got, &e);
 		if (json_is_null(exp)) {
 			ok = r < 0 || got.n == 0;
 			if (!ok)

@@ -124,6 +124,8 @@ int parse_podfile_lock(const char *path, const char *data, size_t len, struct bw
 /* bun.c, gem.c, rustbin.c */
 int parse_bun_lock(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
 		   struct bw_error **err);
+int parse_rust_binary(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		      struct bw_error **err);
 
 /* The TOML subset of toml.c: called for each table header (key NULL,
  * flag: an array-of-tables header) and each key = value of a table (flag:
@@ -136,5 +138,14 @@ int toml_walk(const char *path, const char *data, size_t len, toml_fn fn, void *
  * bw_pkg_parse). Returns the offset of the magic or -1. */
 #define GO_BUILDINFO_MAGIC "\xff Go buildinf:"
 #define GO_BUILDINFO_MAGIC_LEN 14
+
+/* cargo-auditable data searched for in an executable as it streams
+ * (rustbin.c): feed its bytes in order (1: nothing more to learn), then
+ * finish: true with the inflated JSON (caller frees; kind "rust-binary"). */
+struct rust_probe;
+struct rust_probe *rust_probe_new(void);
+void rust_probe_free(struct rust_probe *rp);
+int rust_probe_feed(struct rust_probe *rp, uint64_t off, const uint8_t *p, size_t n);
+bool rust_probe_finish(struct rust_probe *rp, char **ret, size_t *ret_len);
 
 #endif

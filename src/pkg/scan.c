@@ -29,12 +29,13 @@ enum kind {
 	K_DPKG_LIST, /* var/lib/dpkg/info/NAME[:ARCH].list: the files a deb owns */
 	K_LOCK, /* a lockfile: its parser kind is in lock_kind */
 	K_ELF, /* an executable: probe for ELF, then look for Go build info */
+	K_RUSTBIN, /* the cargo-auditable JSON found in an executable (rustbin.c) */
 };
 
 static const char *kind_name[] = {
 	[K_DPKG] = "dpkg",	       [K_DPKG_D] = "dpkg-status.d",	   [K_OPKG] = "opkg",
 	[K_APK] = "apk",	       [K_PYTHON] = "python-metadata",	   [K_NPM] = "npm-package.json",
-	[K_ELF] = "go-binary",	       [K_RPM] = "rpm",			   [K_JAR] = "java-archive",
+	[K_ELF] = "go-binary",	       [K_RUSTBIN] = "rust-binary",	       [K_RPM] = "rpm",			   [K_JAR] = "java-archive",
 };
 
 struct capture {
@@ -67,6 +68,8 @@ struct layer_state {
 	uint8_t tail[32];  /* K_ELF: last bytes of the previous piece */
 	size_t tail_len;
 	size_t go_need;	   /* bytes of build info needed, once known */
+	bool go_done;	   /* K_ELF: go_data wants no more */
+	struct rust_probe *rust; /* K_ELF: the cargo-auditable search */
 };
 
 static const char *const os_files[] = {
@@ -216,6 +219,9 @@ static bool h_file_begin(void *state, const char *path, uint64_t size, uint32_t 
 	ls->go_found = false;
 	ls->tail_len = 0;
 	ls->go_need = 0;
+	ls->go_done = false;
+	rust_probe_free(ls->rust);
+	ls->rust = k == K_ELF ? rust_probe_new() : NULL;
 	if (size > cap && k != K_ELF) {
 		bw_log(BW_LOG_WARN, "layer %d: `/%s` is %llu bytes, over the %zu-byte limit, ignoring",
 		       ls->layer + 1, path, (unsigned long long)size, cap);
@@ -322,26 +328,24 @@ static int h_file_data(void *state, const void *p, size_t n, struct bw_error **e
 	(void)err;
 	if (ls->over)
 		return 1;
-	if (ls->kind == K_ELF)
-		r = go_data(ls, p, n);
-	else if (bw_buf_append(&ls->buf, p, n) < 0)
+	if (ls->kind == K_ELF) {
+		/* Go build info and cargo-auditable data: done when both are */
+		bool rust_done = !ls->rust || rust_probe_feed(ls->rust, ls->off, p, n);
+		if (!ls->go_done)
+			ls->go_done = go_data(ls, p, n) != 0;
+		r = ls->go_done && (rust_done || ls->go_found);
+	} else if (bw_buf_append(&ls->buf, p, n) < 0)
 		r = 1, ls->over = true;
 	ls->off += n;
 	return r;
 }
 
-static int h_file_end(void *state, struct bw_error **err)
+/* Adds a captured file (takes path and data). */
+static int push_capture(struct scan *sc, char *path, int layer, enum kind kind, const char *lock_kind, char *data,
+			size_t len, struct bw_error **err)
 {
-	struct layer_state *ls = state;
-	struct scan *sc = ls->sc;
 	int r = 0;
 
-	if (ls->over || (ls->kind == K_ELF && !ls->go_found)) {
-		bw_buf_done(&ls->buf);
-		free(ls->path);
-		ls->path = NULL;
-		return 0;
-	}
 	pthread_mutex_lock(&sc->mu);
 	if (sc->n == sc->alloc) {
 		size_t a = sc->alloc ? sc->alloc * 2 : 256;
@@ -353,20 +357,35 @@ static int h_file_end(void *state, struct bw_error **err)
 		sc->caps = v;
 		sc->alloc = a;
 	}
-	struct capture *c = &sc->caps[sc->n++];
-	c->path = TAKE_PTR(ls->path);
-	c->layer = ls->layer;
-	c->kind = ls->kind;
-	c->lock_kind = ls->lock_kind;
-	c->len = ls->buf.len;
-	c->data = bw_buf_steal(&ls->buf);
-	if (!c->data) {
-		sc->n--;
-		free(c->path);
+	if (!path || !data) {
 		r = bw_error_set(err, -ENOMEM, "out of memory");
+		goto out;
 	}
+	sc->caps[sc->n++] = (struct capture){ .path = TAKE_PTR(path), .layer = layer, .kind = kind,
+					      .lock_kind = lock_kind, .data = TAKE_PTR(data), .len = len };
 out:
 	pthread_mutex_unlock(&sc->mu);
+	free(path);
+	free(data);
+	return r;
+}
+
+static int h_file_end(void *state, struct bw_error **err)
+{
+	struct layer_state *ls = state;
+	char *js;
+	size_t jn;
+	int r = 0;
+
+	if (ls->kind == K_ELF && ls->rust && !ls->over && rust_probe_finish(ls->rust, &js, &jn))
+		r = push_capture(ls->sc, strdup(ls->path), ls->layer, K_RUSTBIN, NULL, js, jn, err);
+	if (r == 0 && !ls->over && !(ls->kind == K_ELF && !ls->go_found)) {
+		size_t n = ls->buf.len;
+		r = push_capture(ls->sc, TAKE_PTR(ls->path), ls->layer, ls->kind, ls->lock_kind,
+				 bw_buf_steal(&ls->buf), n, err);
+	}
+	rust_probe_free(ls->rust);
+	ls->rust = NULL;
 	bw_buf_done(&ls->buf);
 	free(ls->path);
 	ls->path = NULL;
@@ -382,6 +401,7 @@ static void h_layer_end(void *state, bool ok)
 		return;
 	bw_buf_done(&ls->buf);
 	free(ls->path);
+	rust_probe_free(ls->rust);
 	free(ls);
 }
 
@@ -594,7 +614,7 @@ int bw_pkg_scan_image(struct bw_image *img, struct bw_pkg_result *ret, struct bw
 			goto out;
 		}
 		if (r < 0) {
-			if (c->kind == K_ELF && r == -ENOTSUP)
+			if ((c->kind == K_ELF || c->kind == K_RUSTBIN) && r == -ENOTSUP)
 				bw_log(BW_LOG_DEBUG, "layer %d: %s, ignoring", c->layer + 1, perr->msg);
 			else {
 				res.warnings++;

@@ -322,6 +322,7 @@ static const struct {
 	{ "stack.yaml.lock", parse_stack_lock },
 	{ "Podfile.lock", parse_podfile_lock },
 	{ "bun.lock", parse_bun_lock },
+	{ "rust-binary", parse_rust_binary },
 };
 
 const char *const *bw_pkg_kinds(void)

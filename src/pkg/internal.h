@@ -124,6 +124,8 @@ int parse_podfile_lock(const char *path, const char *data, size_t len, struct bw
 /* bun.c, gem.c, rustbin.c */
 int parse_bun_lock(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
 		   struct bw_error **err);
+int parse_gemspec(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		  struct bw_error **err);
 int parse_rust_binary(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
 		      struct bw_error **err);
 

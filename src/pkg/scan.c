@@ -149,6 +149,14 @@ const char *pkg_lockfile_kind(const char *path)
 	return NULL;
 }
 
+/* Is base's folder (path up to base) DIR/ or .../DIR/ ? */
+static bool in_dir(const char *path, const char *base, const char *dir)
+{
+	size_t dn = strlen(dir), pn = (size_t)(base - path);
+
+	return (pn == dn && !memcmp(path, dir, dn)) || (pn > dn && base[-(ptrdiff_t)dn - 1] == '/' && !memcmp(base - dn, dir, dn));
+}
+
 static enum kind classify(const char *path, uint64_t size, uint32_t mode, const char **lock_kind)
 {
 	const char *base = strrchr(path, '/');
@@ -177,6 +185,11 @@ static enum kind classify(const char *path, uint64_t size, uint32_t mode, const 
 		return K_NPM;
 	if ((*lock_kind = pkg_lockfile_kind(path)))
 		return K_LOCK;
+	/* installed gems: .../specifications/NAME-VERSION.gemspec (and specifications/default/) */
+	if (bw_endswith(base, ".gemspec") && (in_dir(path, base, "specifications/") || in_dir(path, base, "specifications/default/"))) {
+		*lock_kind = "gemspec";
+		return K_LOCK;
+	}
 	if (bw_endswith(base, ".jar") || bw_endswith(base, ".war") || bw_endswith(base, ".ear") ||
 	    bw_endswith(base, ".jpi") || bw_endswith(base, ".hpi"))
 		return K_JAR;

@@ -323,6 +323,7 @@ static const struct {
 	{ "Podfile.lock", parse_podfile_lock },
 	{ "bun.lock", parse_bun_lock },
 	{ "rust-binary", parse_rust_binary },
+	{ "gemspec", parse_gemspec },
 };
 
 const char *const *bw_pkg_kinds(void)

@@ -103,7 +103,7 @@ const char *npm_git_commit(const char *s, size_t *ret_n)
 		c += 7;
 	if (!c)
 		return NULL;
-	*ret_n = strspn(c, "0123456789abcdefABCDEFghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ_");
+	*ret_n = strspn(c, "0123456789abcdefABCDEFghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ_.-");
 	return *ret_n && !c[*ret_n] ? c : NULL;
 }
 

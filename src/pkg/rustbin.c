@@ -176,6 +176,7 @@ int parse_rust_binary(const char *path, const char *data, size_t len, struct bw_
 struct rust_probe {
 	int state; /* 0 before the ELF magic check, 1 searching, 2 inflating, 3 done */
 	bool found;
+	bool elf; /* the ELF magic was seen */
 	bool z_init;
 	z_stream z;
 	uint8_t *win; /* RUST_WIN + RUST_LOOKAHEAD bytes: starts not yet tried, and lookahead */
@@ -295,7 +296,7 @@ int rust_probe_feed(struct rust_probe *rp, uint64_t off, const uint8_t *p, size_
 	if (rp->state == 2)
 		return probe_inflate(rp, p, n);
 	if (rp->state == 0) {
-		if (off != 0 || n < 4 || memcmp(p, "\x7f" "ELF", 4)) {
+		if (off != 0) {
 			rp->state = 3;
 			return 1;
 		}
@@ -314,6 +315,14 @@ int rust_probe_feed(struct rust_probe *rp, uint64_t off, const uint8_t *p, size_
 		rp->win_len += k;
 		p += k;
 		n -= k;
+		/* only ELF files (the first 4 bytes may come in several pieces) */
+		if (!rp->elf && rp->win_len >= 4) {
+			if (memcmp(rp->win, "\x7f" "ELF", 4)) {
+				rp->state = 3;
+				return 1;
+			}
+			rp->elf = true;
+		}
 		if (rp->win_len < RUST_WIN + RUST_LOOKAHEAD)
 			break;
 		/* every start before the last RUST_LOOKAHEAD bytes has its lookahead */
@@ -331,7 +340,7 @@ int rust_probe_feed(struct rust_probe *rp, uint64_t off, const uint8_t *p, size_
  * (malloc'd, NUL-terminated) if a whole stream was found. */
 bool rust_probe_finish(struct rust_probe *rp, char **ret, size_t *ret_len)
 {
-	if (rp->state == 1)
+	if (rp->state == 1 && rp->elf)
 		probe_scan(rp, rp->win_len);
 	if (!rp->found)
 		return false;

@@ -141,6 +141,9 @@ int toml_walk(const char *path, const char *data, size_t len, toml_fn fn, void *
 #define GO_BUILDINFO_MAGIC "\xff Go buildinf:"
 #define GO_BUILDINFO_MAGIC_LEN 14
 
+/* One rpm header blob (as the databases store it) into a package. */
+int rpm_header_blob(const char *path, const uint8_t *b, size_t n, struct bw_pkg_list *out);
+
 /* cargo-auditable data searched for in an executable as it streams
  * (rustbin.c): feed its bytes in order (1: nothing more to learn), then
  * finish: true with the inflated JSON (caller frees; kind "rust-binary"). */

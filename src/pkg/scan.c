@@ -142,8 +142,11 @@ const char *pkg_lockfile_kind(const char *path)
 		return "dotnet-deps.json";
 	if (!strcmp(base, "installed.json") && bw_endswith(path, "vendor/composer/installed.json"))
 		return "composer.lock";
-	/* requirements.txt, requirements-dev.txt, requirements/base.txt (what -r includes) */
-	if (bw_endswith(base, ".txt") && (strstr(base, "requirements") ||
+	/* requirements.txt, requirements-dev.txt, requirements/base.txt (what -r includes);
+	 * not those installed packages ship about their own development */
+	if (bw_endswith(base, ".txt") && !strstr(path, "-packages/") && !bw_startswith(path, "usr/share/") &&
+	    !bw_startswith(path, "usr/lib/python") && !bw_startswith(path, "usr/local/lib/python") &&
+	    (strstr(base, "requirements") ||
 					  (base - path >= 13 && !memcmp(base - 13, "requirements/", 13))))
 		return "requirements.txt";
 	return NULL;

@@ -96,7 +96,7 @@ def gemspecs(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def image(tmp_path_factory, rust_bins, gemspecs):
-    base = [("usr", None, 0o755), ("usr/bin", None, 0o755), ("usr/local", None, 0o755),
+    base = [("usr", None, 0o755), ("usr/bin", None, 0o755), ("usr/lib", None, 0o755), ("usr/local", None, 0o755),
             ("usr/local/bin", None, 0o755),
             ("usr/bin/objcopied", (rust_bins / "objcopied").read_bytes(), 0o755),
             ("usr/local/bin/sectioned", (rust_bins / "sectioned").read_bytes(), 0o755),
@@ -107,7 +107,11 @@ def image(tmp_path_factory, rust_bins, gemspecs):
             ("app", None, 0o755), ("app/requirements", None, 0o755),
             ("app/bun.lock", BUN.encode(), 0o644),
             ("app/requirements.txt", b"flask==2.0.1\n-r requirements/base.txt\n-r gone.txt\n", 0o644),
-            ("app/requirements/base.txt", b"django==4.2.1  # the web framework\n", 0o644)]
+            ("app/requirements/base.txt", b"django==4.2.1  # the web framework\n", 0o644),
+            # an installed package's own development requirements are not the image's
+            ("usr/lib/python3", None, 0o755), ("usr/lib/python3/dist-packages", None, 0o755),
+            ("usr/lib/python3/dist-packages/tool", None, 0o755),
+            ("usr/lib/python3/dist-packages/tool/test-requirements.txt", b"pytest==7.0.0\n", 0o644)]
     for name, data in gemspecs.items():
         base.append(("usr/share/rubygems-integration/all/specifications/" + name, data, 0o644))
     # a later layer deletes one Rust binary: its packages must go
@@ -166,6 +170,7 @@ def test_bun_and_requirements(bulwark, image):
     assert have(doc, "pypi", "flask", "2.0.1", "/app/requirements.txt")
     assert have(doc, "pypi", "django", "4.2.1", "/app/requirements.txt")
     assert have(doc, "pypi", "django", "4.2.1", "/app/requirements/base.txt")
+    assert not have(doc, "pypi", "pytest", "7.0.0")
     # the missing include is a warning naming file and line, not a failure
     assert "/app/requirements.txt:3" in err and "gone.txt" in err
 

@@ -63,6 +63,14 @@
 #define BW_MAX_JAR_SIZE (64u << 20)
 #define BW_MAX_JAR_ENTRIES 65536u
 #define BW_MAX_JAR_INFLATE (256ull << 20)
+/* requirements.txt `-r` includes: nesting depth and files read for one. */
+#define BW_MAX_REQ_INCLUDE_DEPTH 8
+#define BW_MAX_REQ_INCLUDE_FILES 64
+/* cargo-auditable: the compressed `.dep-v0` section and its JSON. */
+#define BW_MAX_RUST_AUDIT_ZLIB (1u << 20)
+#define BW_MAX_RUST_AUDIT_JSON (8u << 20)
+/* A gemspec read from an image. */
+#define BW_MAX_GEMSPEC_SIZE (1u << 20)
 
 /* sign: key files, simple-signing payloads, signature manifests. */
 #define BW_MAX_SIGN_KEY_FILE (64u << 10)

@@ -96,6 +96,16 @@ BW_API void bw_pkg_list_done(struct bw_pkg_list *l);
  */
 BW_API int bw_pkg_parse(const char *kind, const char *path, const char *data, size_t len,
 			const struct bw_os *os, struct bw_pkg_list *out, struct bw_error **err);
+/*
+ * As bw_pkg_parse(), for formats that name other files of the same tree
+ * (requirements.txt `-r other.txt`, relative to the including file): read
+ * (may be NULL: includes are skipped) fetches them by absolute, normalised
+ * path. Includes nest at most BW_MAX_REQ_INCLUDE_DEPTH deep; one that
+ * cannot be read is skipped with a warning.
+ */
+BW_API int bw_pkg_parse_tree(const char *kind, const char *path, const char *data, size_t len,
+			     const struct bw_os *os, bw_os_read_fn read, void *userdata, struct bw_pkg_list *out,
+			     struct bw_error **err);
 /* NULL-terminated list of the kinds bw_pkg_parse() knows. */
 BW_API const char *const *bw_pkg_kinds(void);
 

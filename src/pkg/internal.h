@@ -26,9 +26,13 @@ static inline int pkg_sets(char **dst, const char *s)
 int pkg_finish(struct bw_pkg_list *l, size_t from, const struct bw_os *os);
 
 /* Drops the packages from index `from` on that repeat an earlier one's
- * type, name and version (lockfiles list a package per place it is
+ * type, name, version and commit (lockfiles list a package per place it is
  * installed). -ENOMEM. */
 int pkg_dedupe(struct bw_pkg_list *l, size_t from, struct bw_error **err);
+
+/* The commit a git dependency's resolution pins (npm, yarn, bun
+ * notations), pointing into s, or NULL. */
+const char *npm_git_commit(const char *s, size_t *ret_n);
 
 /* The parser kind of a lockfile path (relative or absolute), or NULL. */
 const char *pkg_lockfile_kind(const char *path);
@@ -61,8 +65,13 @@ int parse_python_metadata(const char *path, const char *data, size_t len, struct
 			  struct bw_error **err);
 int parse_requirements(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
 		       struct bw_error **err);
+/* requirements.txt with its `-r` includes read through read (may be NULL). */
+int parse_requirements_tree(const char *path, const char *data, size_t len, bw_os_read_fn read, void *ud,
+			    struct bw_pkg_list *out, struct bw_error **err);
 int parse_npm_package_json(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
 			   struct bw_error **err);
+int parse_npm_manifest(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		       struct bw_error **err);
 int parse_npm_package_lock(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
 			   struct bw_error **err);
 int parse_go_buildinfo(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
@@ -112,6 +121,13 @@ int parse_stack_lock(const char *path, const char *data, size_t len, struct bw_p
 		struct bw_error **err);
 int parse_podfile_lock(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
 		struct bw_error **err);
+/* bun.c, gem.c, rustbin.c */
+int parse_bun_lock(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		   struct bw_error **err);
+int parse_gemspec(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		  struct bw_error **err);
+int parse_rust_binary(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		      struct bw_error **err);
 
 /* The TOML subset of toml.c: called for each table header (key NULL,
  * flag: an array-of-tables header) and each key = value of a table (flag:
@@ -124,5 +140,17 @@ int toml_walk(const char *path, const char *data, size_t len, toml_fn fn, void *
  * bw_pkg_parse). Returns the offset of the magic or -1. */
 #define GO_BUILDINFO_MAGIC "\xff Go buildinf:"
 #define GO_BUILDINFO_MAGIC_LEN 14
+
+/* One rpm header blob (as the databases store it) into a package. */
+int rpm_header_blob(const char *path, const uint8_t *b, size_t n, struct bw_pkg_list *out);
+
+/* cargo-auditable data searched for in an executable as it streams
+ * (rustbin.c): feed its bytes in order (1: nothing more to learn), then
+ * finish: true with the inflated JSON (caller frees; kind "rust-binary"). */
+struct rust_probe;
+struct rust_probe *rust_probe_new(void);
+void rust_probe_free(struct rust_probe *rp);
+int rust_probe_feed(struct rust_probe *rp, uint64_t off, const uint8_t *p, size_t n);
+bool rust_probe_finish(struct rust_probe *rp, char **ret, size_t *ret_len);
 
 #endif

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
 
@@ -325,7 +326,7 @@ struct toml_lock {
 	const char *path;
 	struct bw_pkg_list *out;
 	bool in_pkg; /* inside a [[package]] */
-	char *name, *version;
+	char *name, *version, *commit;
 	bool dev, skip;
 };
 
@@ -339,12 +340,15 @@ static int toml_emit(struct toml_lock *t)
 		struct bw_pkg *p = add_s(t->out, type[t->kind], cat[t->kind], t->path, t->name, t->version);
 		if (!p)
 			r = -ENOMEM;
-		else
+		else {
 			p->dev = t->dev;
+			p->commit = TAKE_PTR(t->commit);
+		}
 	}
 	free(t->name);
 	free(t->version);
-	t->name = t->version = NULL;
+	free(t->commit);
+	t->name = t->version = t->commit = NULL;
 	t->dev = t->skip = false;
 	return r;
 }
@@ -379,6 +383,14 @@ static int toml_lock_fn(void *ud, const char *table, bool flag, const char *key,
 		t->dev = strstr(val, "\"default\"") == NULL && strstr(val, "'default'") == NULL;
 	if (t->kind == TK_UV && !strcmp(key, "source"))
 		t->skip = strstr(val, "virtual") || strstr(val, "editable");
+	/* a git source pins a commit: Cargo "git+URL#SHA", uv { git = "URL#SHA" } */
+	if ((t->kind == TK_UV || t->kind == TK_CARGO) && !strcmp(key, "source") && memmem(val, vlen, "git", 3)) {
+		const char *h = memrchr(val, '#', vlen), *e = val + vlen, *c;
+		for (c = h ? h + 1 : e; c < e && isxdigit((unsigned char)*c); c++)
+			;
+		if (h && c - h - 1 >= 7)
+			return pkg_set(&t->commit, h + 1, (size_t)(c - h - 1));
+	}
 	return 0;
 }
 
@@ -392,6 +404,7 @@ static int parse_toml_lock(enum toml_kind kind, const char *path, const char *da
 		r = NOMEM(err);
 	free(t.name);
 	free(t.version);
+	free(t.commit);
 	return r;
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <ctype.h>
+#include <stdio.h>
 
 #include "pkg/internal.h"
 
@@ -58,7 +59,8 @@ int parse_python_metadata(const char *path, const char *data, size_t len, struct
 /*
  * requirements.txt: one requirement per logical line (a trailing backslash
  * continues it); comments start with " #"; options (-r, -e, --index-url)
- * are skipped; per-requirement options ("--hash=...") and environment
+ * are skipped, except `-r FILE` includes, read relative to the including file
+ * through the caller's reader; per-requirement options ("--hash=...") and environment
  * markers (";") are cut off. A version is reported for a single pin-like
  * comparison; wildcards and environment variables give none.
  */
@@ -127,30 +129,154 @@ static int req_line(const char *path, char *s, struct bw_pkg_list *out, struct b
 	return 0;
 }
 
-int parse_requirements(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
-		       struct bw_error **err)
+/* An include: `-r FILE`, `-rFILE`, `--requirement FILE`, `--requirement=FILE`.
+ * Returns FILE (cut at whitespace, in place) or NULL. */
+static char *req_include(char *s)
+{
+	char *f;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (bw_startswith(s, "--requirement"))
+		f = s + 13;
+	else if (bw_startswith(s, "-r"))
+		f = s + 2;
+	else
+		return NULL;
+	if (*f == '=')
+		f++;
+	else if (f == s + 13 && *f != ' ' && *f != '\t')
+		return NULL; /* --requirements-something */
+	while (*f == ' ' || *f == '\t')
+		f++;
+	f[strcspn(f, " \t#")] = 0;
+	return *f ? f : NULL;
+}
+
+/* dir(base)/rel (or rel when absolute) with "." and ".." segments
+ * resolved, into out. false when it does not fit or climbs above "/". */
+static bool req_join(const char *base, const char *rel, char *out, size_t outsz)
+{
+	char tmp[BW_MAX_PATH + 1];
+	const char *sl = strrchr(base, '/');
+	size_t dn = rel[0] == '/' || !sl ? 0 : (size_t)(sl - base);
+	size_t o = 0;
+	int n;
+
+	n = snprintf(tmp, sizeof(tmp), "%.*s/%s", (int)dn, base, rel);
+	if (n < 0 || (size_t)n >= sizeof(tmp) || outsz < 2)
+		return false;
+	for (char *seg = tmp, *next; seg; seg = next) {
+		next = strchr(seg, '/');
+		if (next)
+			*next++ = 0;
+		if (!*seg || !strcmp(seg, "."))
+			continue;
+		if (!strcmp(seg, "..")) {
+			if (o == 0)
+				return false;
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			o = o ? o - 1 : 0;
+			continue;
+		}
+		if (o + 1 + strlen(seg) + 1 > outsz)
+			return false;
+		out[o++] = '/';
+		memcpy(out + o, seg, strlen(seg));
+		o += strlen(seg);
+	}
+	if (o == 0)
+		out[o++] = '/';
+	out[o] = 0;
+	return true;
+}
+
+struct req_tree {
+	const char *root; /* the file being catalogued: the location of everything it includes */
+	bw_os_read_fn read;
+	void *ud;
+	size_t files; /* read so far, the top one included */
+	char *stack[BW_MAX_REQ_INCLUDE_DEPTH + 1]; /* the chain of includes, to stop cycles */
+};
+
+static int req_file(struct req_tree *t, int depth, const char *path, const char *data, size_t len,
+		    struct bw_pkg_list *out, struct bw_error **err)
 {
 	struct lines c = { data, data + len };
 	struct bw_buf b = BW_BUF_INIT(BW_MAX_PKG_FIELD);
 	const char *line;
-	size_t n;
+	size_t n, lineno = 0, start = 0;
 	int r = 0;
 
-	while (r == 0 && next_line(&c, &line, &n)) {
-		bool cont = n && line[n - 1] == '\\';
-		r = bw_buf_append(&b, line, cont ? n - 1 : n);
-		if (r < 0) {
-			r = bw_error_set(err, r, "%s: requirement line too long", path);
-			break;
+	t->stack[depth] = (char *)path;
+	while (r == 0) {
+		bool more = next_line(&c, &line, &n), cont;
+		if (more) {
+			lineno++;
+			cont = n && line[n - 1] == '\\';
+			if (!b.len)
+				start = lineno;
+			r = bw_buf_append(&b, line, cont ? n - 1 : n);
+			if (r < 0) {
+				r = bw_error_set(err, r, "%s:%zu: requirement line too long", path, lineno);
+				break;
+			}
+			if (cont)
+				continue;
 		}
-		if (cont)
-			continue;
-		if (b.data)
-			r = req_line(path, b.data, out, err);
+		if (b.data && b.len) {
+			char *inc = req_include(b.data), incpath[BW_MAX_PATH + 1];
+			char *idata = NULL;
+			size_t ilen = 0;
+			bool cycle = false;
+
+			if (!inc)
+				r = req_line(t->root, b.data, out, err);
+			else if (!t->read)
+				; /* no tree to read from: the include is skipped */
+			else if (!req_join(path, inc, incpath, sizeof(incpath)))
+				bw_log(BW_LOG_WARN, "%s:%zu: cannot resolve included `%s`, ignoring", path, start, inc);
+			else if (depth + 1 > BW_MAX_REQ_INCLUDE_DEPTH || t->files >= BW_MAX_REQ_INCLUDE_FILES)
+				bw_log(BW_LOG_WARN, "%s:%zu: `%s`: includes nested too deep or too many, ignoring", path,
+				       start, inc);
+			else {
+				for (int d = 0; d <= depth; d++)
+					cycle |= !strcmp(t->stack[d], incpath);
+				if (cycle)
+					bw_log(BW_LOG_WARN, "%s:%zu: `%s` is already being read (an include cycle), ignoring",
+					       path, start, inc);
+				else if (t->read(t->ud, incpath, &idata, &ilen) < 0)
+					bw_log(BW_LOG_WARN, "%s:%zu: cannot read included `%s`, ignoring", path, start,
+					       incpath);
+				else if (ilen > BW_MAX_PKG_META_SIZE)
+					bw_log(BW_LOG_WARN, "%s:%zu: included `%s` is too large, ignoring", path, start,
+					       incpath);
+				else {
+					t->files++;
+					r = req_file(t, depth + 1, incpath, idata, ilen, out, err);
+				}
+				free(idata);
+			}
+		}
 		bw_buf_reset(&b);
+		if (!more)
+			break;
 	}
-	if (r == 0 && b.data && b.len)
-		r = req_line(path, b.data, out, err);
 	bw_buf_done(&b);
 	return r;
+}
+
+int parse_requirements_tree(const char *path, const char *data, size_t len, bw_os_read_fn read, void *ud,
+			    struct bw_pkg_list *out, struct bw_error **err)
+{
+	struct req_tree t = { .root = path, .read = read, .ud = ud, .files = 1 };
+
+	return req_file(&t, 0, path, data, len, out, err);
+}
+
+int parse_requirements(const char *path, const char *data, size_t len, struct bw_pkg_list *out,
+		       struct bw_error **err)
+{
+	return parse_requirements_tree(path, data, len, NULL, NULL, out, err);
 }

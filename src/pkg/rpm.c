@@ -261,6 +261,16 @@ static int rpm_header(const char *path, const uint8_t *b, size_t n, struct bw_pk
 	return r;
 }
 
+/* One header blob (for the fuzz target): rpm_header with its packages
+ * finished. */
+int rpm_header_blob(const char *path, const uint8_t *b, size_t n, struct bw_pkg_list *out)
+{
+	size_t from = out->n;
+	int r = rpm_header(path, b, n, out);
+
+	return pkg_finish(out, from, NULL) < 0 ? -ENOMEM : r;
+}
+
 /* ---------------------------------------------------------------- walk */
 
 struct rpm_walk {

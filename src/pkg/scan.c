@@ -29,12 +29,13 @@ enum kind {
 	K_DPKG_LIST, /* var/lib/dpkg/info/NAME[:ARCH].list: the files a deb owns */
 	K_LOCK, /* a lockfile: its parser kind is in lock_kind */
 	K_ELF, /* an executable: probe for ELF, then look for Go build info */
+	K_RUSTBIN, /* the cargo-auditable JSON found in an executable (rustbin.c) */
 };
 
 static const char *kind_name[] = {
 	[K_DPKG] = "dpkg",	       [K_DPKG_D] = "dpkg-status.d",	   [K_OPKG] = "opkg",
 	[K_APK] = "apk",	       [K_PYTHON] = "python-metadata",	   [K_NPM] = "npm-package.json",
-	[K_ELF] = "go-binary",	       [K_RPM] = "rpm",			   [K_JAR] = "java-archive",
+	[K_ELF] = "go-binary",	       [K_RUSTBIN] = "rust-binary",	       [K_RPM] = "rpm",			   [K_JAR] = "java-archive",
 };
 
 struct capture {
@@ -67,6 +68,8 @@ struct layer_state {
 	uint8_t tail[32];  /* K_ELF: last bytes of the previous piece */
 	size_t tail_len;
 	size_t go_need;	   /* bytes of build info needed, once known */
+	bool go_done;	   /* K_ELF: go_data wants no more */
+	struct rust_probe *rust; /* K_ELF: the cargo-auditable search */
 };
 
 static const char *const os_files[] = {
@@ -124,6 +127,7 @@ const char *pkg_lockfile_kind(const char *path)
 		{ "pubspec.lock", "pubspec.lock" },	     { "Podfile.lock", "Podfile.lock" },
 		{ "Package.resolved", "Package.resolved" }, { "conan.lock", "conan.lock" },
 		{ "renv.lock", "renv.lock" },		     { "stack.yaml.lock", "stack.yaml.lock" },
+		{ "bun.lock", "bun.lock" },
 	};
 	const char *base = strrchr(path, '/');
 
@@ -138,7 +142,22 @@ const char *pkg_lockfile_kind(const char *path)
 		return "dotnet-deps.json";
 	if (!strcmp(base, "installed.json") && bw_endswith(path, "vendor/composer/installed.json"))
 		return "composer.lock";
+	/* requirements.txt, requirements-dev.txt, requirements/base.txt (what -r includes);
+	 * not those installed packages ship about their own development */
+	if (bw_endswith(base, ".txt") && !strstr(path, "-packages/") && !bw_startswith(path, "usr/share/") &&
+	    !bw_startswith(path, "usr/lib/python") && !bw_startswith(path, "usr/local/lib/python") &&
+	    (strstr(base, "requirements") ||
+					  (base - path >= 13 && !memcmp(base - 13, "requirements/", 13))))
+		return "requirements.txt";
 	return NULL;
+}
+
+/* Is base's folder (path up to base) DIR/ or .../DIR/ ? */
+static bool in_dir(const char *path, const char *base, const char *dir)
+{
+	size_t dn = strlen(dir), pn = (size_t)(base - path);
+
+	return (pn == dn && !memcmp(path, dir, dn)) || (pn > dn && base[-(ptrdiff_t)dn - 1] == '/' && !memcmp(base - dn, dir, dn));
 }
 
 static enum kind classify(const char *path, uint64_t size, uint32_t mode, const char **lock_kind)
@@ -169,6 +188,11 @@ static enum kind classify(const char *path, uint64_t size, uint32_t mode, const 
 		return K_NPM;
 	if ((*lock_kind = pkg_lockfile_kind(path)))
 		return K_LOCK;
+	/* installed gems: .../specifications/NAME-VERSION.gemspec (and specifications/default/) */
+	if (bw_endswith(base, ".gemspec") && (in_dir(path, base, "specifications/") || in_dir(path, base, "specifications/default/"))) {
+		*lock_kind = "gemspec";
+		return K_LOCK;
+	}
 	if (bw_endswith(base, ".jar") || bw_endswith(base, ".war") || bw_endswith(base, ".ear") ||
 	    bw_endswith(base, ".jpi") || bw_endswith(base, ".hpi"))
 		return K_JAR;
@@ -211,6 +235,9 @@ static bool h_file_begin(void *state, const char *path, uint64_t size, uint32_t 
 	ls->go_found = false;
 	ls->tail_len = 0;
 	ls->go_need = 0;
+	ls->go_done = false;
+	rust_probe_free(ls->rust);
+	ls->rust = k == K_ELF ? rust_probe_new() : NULL;
 	if (size > cap && k != K_ELF) {
 		bw_log(BW_LOG_WARN, "layer %d: `/%s` is %llu bytes, over the %zu-byte limit, ignoring",
 		       ls->layer + 1, path, (unsigned long long)size, cap);
@@ -317,26 +344,24 @@ static int h_file_data(void *state, const void *p, size_t n, struct bw_error **e
 	(void)err;
 	if (ls->over)
 		return 1;
-	if (ls->kind == K_ELF)
-		r = go_data(ls, p, n);
-	else if (bw_buf_append(&ls->buf, p, n) < 0)
+	if (ls->kind == K_ELF) {
+		/* Go build info and cargo-auditable data: done when both are */
+		bool rust_done = !ls->rust || rust_probe_feed(ls->rust, ls->off, p, n);
+		if (!ls->go_done)
+			ls->go_done = go_data(ls, p, n) != 0;
+		r = ls->go_done && (rust_done || ls->go_found);
+	} else if (bw_buf_append(&ls->buf, p, n) < 0)
 		r = 1, ls->over = true;
 	ls->off += n;
 	return r;
 }
 
-static int h_file_end(void *state, struct bw_error **err)
+/* Adds a captured file (takes path and data). */
+static int push_capture(struct scan *sc, char *path, int layer, enum kind kind, const char *lock_kind, char *data,
+			size_t len, struct bw_error **err)
 {
-	struct layer_state *ls = state;
-	struct scan *sc = ls->sc;
 	int r = 0;
 
-	if (ls->over || (ls->kind == K_ELF && !ls->go_found)) {
-		bw_buf_done(&ls->buf);
-		free(ls->path);
-		ls->path = NULL;
-		return 0;
-	}
 	pthread_mutex_lock(&sc->mu);
 	if (sc->n == sc->alloc) {
 		size_t a = sc->alloc ? sc->alloc * 2 : 256;
@@ -348,20 +373,35 @@ static int h_file_end(void *state, struct bw_error **err)
 		sc->caps = v;
 		sc->alloc = a;
 	}
-	struct capture *c = &sc->caps[sc->n++];
-	c->path = TAKE_PTR(ls->path);
-	c->layer = ls->layer;
-	c->kind = ls->kind;
-	c->lock_kind = ls->lock_kind;
-	c->len = ls->buf.len;
-	c->data = bw_buf_steal(&ls->buf);
-	if (!c->data) {
-		sc->n--;
-		free(c->path);
+	if (!path || !data) {
 		r = bw_error_set(err, -ENOMEM, "out of memory");
+		goto out;
 	}
+	sc->caps[sc->n++] = (struct capture){ .path = TAKE_PTR(path), .layer = layer, .kind = kind,
+					      .lock_kind = lock_kind, .data = TAKE_PTR(data), .len = len };
 out:
 	pthread_mutex_unlock(&sc->mu);
+	free(path);
+	free(data);
+	return r;
+}
+
+static int h_file_end(void *state, struct bw_error **err)
+{
+	struct layer_state *ls = state;
+	char *js;
+	size_t jn;
+	int r = 0;
+
+	if (ls->kind == K_ELF && ls->rust && !ls->over && rust_probe_finish(ls->rust, &js, &jn))
+		r = push_capture(ls->sc, strdup(ls->path), ls->layer, K_RUSTBIN, NULL, js, jn, err);
+	if (r == 0 && !ls->over && !(ls->kind == K_ELF && !ls->go_found)) {
+		size_t n = ls->buf.len;
+		r = push_capture(ls->sc, TAKE_PTR(ls->path), ls->layer, ls->kind, ls->lock_kind,
+				 bw_buf_steal(&ls->buf), n, err);
+	}
+	rust_probe_free(ls->rust);
+	ls->rust = NULL;
 	bw_buf_done(&ls->buf);
 	free(ls->path);
 	ls->path = NULL;
@@ -377,6 +417,7 @@ static void h_layer_end(void *state, bool ok)
 		return;
 	bw_buf_done(&ls->buf);
 	free(ls->path);
+	rust_probe_free(ls->rust);
 	free(ls);
 }
 
@@ -581,14 +622,15 @@ int bw_pkg_scan_image(struct bw_image *img, struct bw_pkg_result *ret, struct bw
 		snprintf(abspath, sizeof(abspath), "/%s", c->path);
 		if (kept(&fd, abspath, false) != c)
 			continue; /* deleted or replaced by a later layer */
-		r = bw_pkg_parse(c->kind == K_LOCK ? c->lock_kind : kind_name[c->kind], abspath, c->data, c->len, &res.os, &res.pkgs, &perr);
+		r = bw_pkg_parse_tree(c->kind == K_LOCK ? c->lock_kind : kind_name[c->kind], abspath, c->data, c->len,
+				      &res.os, os_read, &fd, &res.pkgs, &perr);
 		if (r == -ENOMEM) {
 			bw_error_free(perr);
 			r = bw_error_set(err, -ENOMEM, "out of memory");
 			goto out;
 		}
 		if (r < 0) {
-			if (c->kind == K_ELF && r == -ENOTSUP)
+			if ((c->kind == K_ELF || c->kind == K_RUSTBIN) && r == -ENOTSUP)
 				bw_log(BW_LOG_DEBUG, "layer %d: %s, ignoring", c->layer + 1, perr->msg);
 			else {
 				res.warnings++;

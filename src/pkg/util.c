@@ -114,8 +114,8 @@ int pkg_dedupe(struct bw_pkg_list *l, size_t from, struct bw_error **err)
 
 		bw_buf_reset(&key);
 		if (r == 0)
-			r = bw_buf_printf(&key, "%s\n%s\n%s", p->type ? p->type : "", p->name ? p->name : "",
-					  p->version ? p->version : "");
+			r = bw_buf_printf(&key, "%s\n%s\n%s\n%s", p->type ? p->type : "", p->name ? p->name : "",
+					  p->version ? p->version : "", p->commit ? p->commit : "");
 		at = r == 0 ? bw_map_get(seen, key.data) : NULL;
 		if (at) {
 			/* A dev copy and a prod copy: it is a prod dependency. */
@@ -297,6 +297,7 @@ static const struct {
 	{ "requirements.txt", parse_requirements },
 	{ "npm-package.json", parse_npm_package_json },
 	{ "npm-package-lock", parse_npm_package_lock },
+	{ "npm-manifest", parse_npm_manifest },
 	{ "go-binary", parse_go_buildinfo },
 	{ "rpm", parse_rpmdb },
 	{ "java-archive", parse_java_archive },
@@ -320,6 +321,9 @@ static const struct {
 	{ "pubspec.lock", parse_pubspec_lock },
 	{ "stack.yaml.lock", parse_stack_lock },
 	{ "Podfile.lock", parse_podfile_lock },
+	{ "bun.lock", parse_bun_lock },
+	{ "rust-binary", parse_rust_binary },
+	{ "gemspec", parse_gemspec },
 };
 
 const char *const *bw_pkg_kinds(void)
@@ -331,8 +335,9 @@ const char *const *bw_pkg_kinds(void)
 	return kinds;
 }
 
-int bw_pkg_parse(const char *kind, const char *path, const char *data, size_t len,
-		 const struct bw_os *os, struct bw_pkg_list *out, struct bw_error **err)
+int bw_pkg_parse_tree(const char *kind, const char *path, const char *data, size_t len,
+		      const struct bw_os *os, bw_os_read_fn read, void *userdata, struct bw_pkg_list *out,
+		      struct bw_error **err)
 {
 	size_t from = out->n;
 	int r;
@@ -340,11 +345,20 @@ int bw_pkg_parse(const char *kind, const char *path, const char *data, size_t le
 	for (size_t i = 0; i < BW_ARRAY_SIZE(parsers); i++) {
 		if (strcmp(parsers[i].kind, kind))
 			continue;
-		r = parsers[i].fn(path, data, len, out, err);
+		if (parsers[i].fn == parse_requirements)
+			r = parse_requirements_tree(path, data, len, read, userdata, out, err);
+		else
+			r = parsers[i].fn(path, data, len, out, err);
 		/* On a parse error what was found before the bad part is kept. */
 		if (pkg_finish(out, from, os) < 0 && r >= 0)
 			r = bw_error_set(err, -ENOMEM, "out of memory");
 		return r;
 	}
 	return bw_error_set(err, -EOPNOTSUPP, "unknown package file kind `%s`", kind);
+}
+
+int bw_pkg_parse(const char *kind, const char *path, const char *data, size_t len,
+		 const struct bw_os *os, struct bw_pkg_list *out, struct bw_error **err)
+{
+	return bw_pkg_parse_tree(kind, path, data, len, os, NULL, NULL, out, err);
 }

@@ -300,7 +300,7 @@ static void warn_if_stale(const char *dbpath)
 
 		if (t != (time_t)-1 && now - t > 7 * 86400)
 			fprintf(stderr, "warning: the advisory data is %lld days old (newest record %.10s); "
-					"run `bulwark db import` with fresh data\n",
+					"run `bulwark db update` for current data\n",
 				(long long)((now - t) / 86400), info.newest_modified);
 	}
 	bw_vulndb_info_done(&info);
@@ -414,14 +414,12 @@ int cmd_vuln(int argc, char **argv)
 	r = ignores_load(ignorefile ? ignorefile : ".bulwarkignore", ignorefile != NULL, &ig);
 	if (r)
 		return r;
-	if (!dbpath) {
-		defdb = bw_vulndb_default_path();
-		if (!defdb) {
-			ignores_done(&ig);
-			return cli_fail(NULL);
-		}
-		dbpath = defdb;
+	r = cli_vulndb_path(dbpath, &defdb);
+	if (r) {
+		ignores_done(&ig);
+		return r;
 	}
+	dbpath = defdb;
 	/* The database first: a missing one should fail before a long image read. */
 	r = bw_vulndb_open(dbpath, &db, &err);
 	if (r < 0) {

@@ -414,6 +414,8 @@ static const char *distro_source(const char *eco)
 	return "advisory";
 }
 
+static void set_severity(struct bw_finding *f, const struct bw_vuln_entry *e, enum bw_vuln_severity distro);
+
 static int on_entry(const struct bw_vuln_entry *e, void *ud)
 {
 	struct matcher *m = ud;
@@ -442,6 +444,8 @@ static int on_entry(const struct bw_vuln_entry *e, void *ud)
 	if (f) {
 		int c;
 
+		if (e->malicious && !f->malicious)
+			set_severity(f, e, BW_VSEV_UNKNOWN);
 		if (!fixed) {
 			free(f->fixed);
 			f->fixed = NULL;
@@ -484,14 +488,32 @@ static int on_entry(const struct bw_vuln_entry *e, void *ud)
 	}
 	us = urgency_severity(e->urgency, &eol);
 	f->status = f->fixed ? BW_STATUS_FIXED : eol ? BW_STATUS_END_OF_LIFE : BW_STATUS_AFFECTED;
-	if (us != BW_VSEV_UNKNOWN) {
-		f->severity = us;
+	set_severity(f, e, us);
+	m->out->n++;
+	return 0;
+}
+
+/* Severity, first source that rates it: a malicious package is CRITICAL
+ * whatever the record says; then the distro's rating, the advisory's own
+ * (GHSA), the CVSS v3 base score. */
+static void set_severity(struct bw_finding *f, const struct bw_vuln_entry *e, enum bw_vuln_severity distro)
+{
+	bool eol;
+	enum bw_vuln_severity s;
+
+	f->malicious = e->malicious;
+	if (e->malicious) {
+		f->severity = BW_VSEV_CRITICAL;
+		f->severity_source = "malicious";
+	} else if (distro != BW_VSEV_UNKNOWN) {
+		f->severity = distro;
 		f->severity_source = distro_source(e->ecosystem);
+	} else if (e->rating && (s = urgency_severity(e->rating, &eol)) != BW_VSEV_UNKNOWN) {
+		f->severity = s;
+		f->severity_source = "advisory";
 	} else if (e->cvss && (f->severity = cvss_severity(e->cvss)) != BW_VSEV_UNKNOWN) {
 		f->severity_source = "cvss";
 	}
-	m->out->n++;
-	return 0;
 }
 
 /* Advisory names of one ecosystem by normalised name (PyPI). */

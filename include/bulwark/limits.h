@@ -162,6 +162,10 @@
 #define BW_MAX_VERSION_PARTS 128u
 /* One OSV JSON record, and the members and uncompressed bytes of one zip. */
 #define BW_MAX_OSV_RECORD_SIZE (8u << 20)
+/* A JSON-lines snapshot (plain or zstd), decompressed. */
+#define BW_MAX_SNAPSHOT_SIZE (256u << 20)
+/* `db update`: one downloaded all.zip (OSV's npm zip is about 300 MiB). */
+#define BW_MAX_DB_DOWNLOAD (2ull << 30)
 #define BW_MAX_ZIP_ENTRIES 500000u
 #define BW_MAX_ZIP_TOTAL (4ull << 30)
 /* Events of one OSV range, affected entries and explicit versions of one record. */

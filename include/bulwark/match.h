@@ -57,15 +57,18 @@ struct bw_finding {
 	char *fixed;	      /* first fixed version above matched_version, or NULL */
 	enum bw_match_status status;
 	enum bw_vuln_severity severity;
-	const char *severity_source; /* static: "debian", "ubuntu", "alpine" (the distro's
-				     * rating), "advisory" (another rating in the
-				     * record), "cvss" (the CVSS v3 base score), or
-				     * NULL when unrated */
+	const char *severity_source; /* static: "malicious" (a malicious-package
+				     * record: always CRITICAL), "debian", "ubuntu",
+				     * "alpine" (the distro's rating), "advisory"
+				     * (another rating in the record, such as GHSA's),
+				     * "cvss" (the CVSS v3 base score), or NULL when
+				     * unrated */
 	char *cvss;	      /* the CVSS vector, or NULL */
 	char *purl;
 	char *type;	      /* PURL type of the package */
 	char *location;
 	int layer;
+	bool malicious;	      /* the package itself is malicious (OSV MAL-*, CWE-506) */
 };
 
 struct bw_findings {

@@ -31,6 +31,7 @@ struct bw_vulndb_stats {
 	uint64_t affected;  /* (advisory, ecosystem, package) rows */
 	uint64_t skipped;   /* withdrawn or without a usable affected entry */
 	uint64_t rejected;  /* not OSV: bad JSON or schema */
+	uint64_t unparsable; /* stored, but holding a version its ecosystem's scheme cannot parse */
 };
 
 /*
@@ -63,6 +64,42 @@ struct bw_vulndb_info {
 BW_API int bw_vulndb_info(const char *db_path, struct bw_vulndb_info *ret, struct bw_error **err);
 BW_API void bw_vulndb_info_done(struct bw_vulndb_info *info);
 
+/* ---------------------------------------------------------------- update */
+
+/* OSV's public bucket: <URL>/<Ecosystem>/all.zip. */
+#define BW_VULNDB_DEFAULT_URL "https://osv-vulnerabilities.storage.googleapis.com"
+
+/* Called while a zip downloads: bytes so far and the total (0 when unknown). */
+typedef void (*bw_vulndb_download_fn)(const char *ecosystem, uint64_t now, uint64_t total, void *userdata);
+
+struct bw_vulndb_update_opts {
+	size_t sz;			  /* sizeof(struct bw_vulndb_update_opts) */
+	const char *base_url;		  /* NULL: BW_VULNDB_DEFAULT_URL */
+	const char *const *ecosystems;	  /* NULL: bw_vulndb_update_ecosystems() */
+	size_t n_ecosystems;
+	long timeout;			  /* seconds a connection or transfer may stall (0: 60) */
+	bw_vulndb_download_fn download_progress;
+	bw_vulndb_progress_fn progress;	  /* import progress */
+	void *userdata;
+};
+
+/* The ecosystems `db update` fetches by default (static array). */
+BW_API const char *const *bw_vulndb_update_ecosystems(size_t *ret_n);
+/* True for an OSV ecosystem name (no release suffix) we can match. */
+BW_API bool bw_vulndb_ecosystem_supported(const char *eco);
+
+/*
+ * Downloads <base_url>/<Ecosystem>/all.zip for each ecosystem into a private
+ * folder beside db_path (capped at BW_MAX_DB_DOWNLOAD bytes each, checked
+ * against the server's x-goog-hash MD5 when it sends one), then builds a new
+ * database from them as bw_vulndb_import() does and renames it over db_path.
+ * A failed download (-ECONNREFUSED, -ETIMEDOUT, -EREMOTEIO for an HTTP error,
+ * ...; the message names the URL) or a corrupt zip leaves db_path untouched,
+ * and so does a kill at any moment. -EBUSY when another update of db_path runs.
+ */
+BW_API int bw_vulndb_update(const char *db_path, const struct bw_vulndb_update_opts *opts,
+			    struct bw_vulndb_stats *ret_stats, struct bw_error **err);
+
 /* ---------------------------------------------------------------- queries */
 
 struct bw_vulndb;
@@ -84,6 +121,8 @@ struct bw_vuln_entry {
 	char *ranges;	 /* JSON: [[["introduced","0"],["fixed","1.2"]], ...] */
 	char *versions;	 /* JSON array or NULL */
 	char *published, *modified;
+	char *rating;	 /* the advisory's own rating (GHSA "HIGH", "MODERATE"), or NULL */
+	bool malicious;	 /* a malicious-package record (MAL-*, CWE-506) */
 };
 
 /* Calls fn for every entry of (ecosystem, package); stops when fn returns

@@ -100,6 +100,10 @@ int cmd_sbom(int argc, char **argv);
 int cmd_fs(int argc, char **argv);
 /* vulndb: db_cmd.c */
 int cmd_db(int argc, char **argv);
+/* The advisory database a scan uses: explicit_path when given, else the
+ * default one, which is first built from the offline snapshot when it does
+ * not exist yet. Caller frees *ret. Returns 0, or an exit code (printed). */
+int cli_vulndb_path(const char *explicit_path, char **ret);
 /* match: vuln_cmd.c */
 int cmd_vuln(int argc, char **argv);
 /* vuln_cmd.c: the vulnerability scan of an image, a folder (fs, rootfs) or

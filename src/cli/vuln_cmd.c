@@ -161,7 +161,7 @@ static void warn_if_stale(const char *dbpath)
 
 		if (t != (time_t)-1 && now - t > 7 * 86400)
 			fprintf(stderr, "warning: the advisory data is %lld days old (newest record %.10s); "
-					"run `bulwark db import` with fresh data\n",
+					"run `bulwark db update` for current data\n",
 				(long long)((now - t) / 86400), info.newest_modified);
 	}
 	bw_vulndb_info_done(&info);
@@ -360,14 +360,10 @@ int cli_vuln_scan(int argc, char **argv, enum cli_vuln_source src, const char *c
 	rc = ignores_load(ignorefile ? ignorefile : ".bulwarkignore", ignorefile != NULL, &ig);
 	if (rc)
 		goto out;
-	if (!dbpath) {
-		defdb = bw_vulndb_default_path();
-		if (!defdb) {
-			rc = cli_fail(NULL);
-			goto out;
-		}
-		dbpath = defdb;
-	}
+	rc = cli_vulndb_path(dbpath, &defdb);
+	if (rc)
+		goto out;
+	dbpath = defdb;
 	/* The database first: a missing one should fail before a long image read. */
 	r = bw_vulndb_open(dbpath, &db, &err);
 	if (r < 0) {

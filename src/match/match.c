@@ -315,6 +315,16 @@ static int sdup(char **dst, const char *s)
 	return *dst ? 0 : -ENOMEM;
 }
 
+static bool version_listed(const char *list, const char *v)
+{
+	size_t n = strlen(v);
+
+	for (const char *p = list; (p = strstr(p, v)); p += n)
+		if (p > list && p[-1] == '"' && p[n] == '"')
+			return true;
+	return false;
+}
+
 /*
  * Evaluates one affected entry for m->version. Returns 1 when affected (with
  * *ret_fixed the lowest fixed version above the installed one, or NULL), 0
@@ -328,7 +338,9 @@ static int entry_affects(struct matcher *m, const struct bw_vuln_entry *e, char 
 	size_t i, j;
 	int r = 0;
 
-	if (e->versions) {
+	/* The explicit list is matched by exact string: parse it only when the
+	 * quoted version occurs in it at all (npm MAL lists run long). */
+	if (e->versions && version_listed(e->versions, m->version)) {
 		json_t *vs = json_loads(e->versions, 0, NULL), *v;
 
 		json_array_foreach(vs, i, v)
@@ -414,6 +426,8 @@ static const char *distro_source(const char *eco)
 	return "advisory";
 }
 
+static void set_severity(struct bw_finding *f, const struct bw_vuln_entry *e, enum bw_vuln_severity distro);
+
 static int on_entry(const struct bw_vuln_entry *e, void *ud)
 {
 	struct matcher *m = ud;
@@ -442,6 +456,8 @@ static int on_entry(const struct bw_vuln_entry *e, void *ud)
 	if (f) {
 		int c;
 
+		if (e->malicious && !f->malicious)
+			set_severity(f, e, BW_VSEV_UNKNOWN);
 		if (!fixed) {
 			free(f->fixed);
 			f->fixed = NULL;
@@ -484,14 +500,32 @@ static int on_entry(const struct bw_vuln_entry *e, void *ud)
 	}
 	us = urgency_severity(e->urgency, &eol);
 	f->status = f->fixed ? BW_STATUS_FIXED : eol ? BW_STATUS_END_OF_LIFE : BW_STATUS_AFFECTED;
-	if (us != BW_VSEV_UNKNOWN) {
-		f->severity = us;
+	set_severity(f, e, us);
+	m->out->n++;
+	return 0;
+}
+
+/* Severity, first source that rates it: a malicious package is CRITICAL
+ * whatever the record says; then the distro's rating, the advisory's own
+ * (GHSA), the CVSS v3 base score. */
+static void set_severity(struct bw_finding *f, const struct bw_vuln_entry *e, enum bw_vuln_severity distro)
+{
+	bool eol;
+	enum bw_vuln_severity s;
+
+	f->malicious = e->malicious;
+	if (e->malicious) {
+		f->severity = BW_VSEV_CRITICAL;
+		f->severity_source = "malicious";
+	} else if (distro != BW_VSEV_UNKNOWN) {
+		f->severity = distro;
 		f->severity_source = distro_source(e->ecosystem);
+	} else if (e->rating && (s = urgency_severity(e->rating, &eol)) != BW_VSEV_UNKNOWN) {
+		f->severity = s;
+		f->severity_source = "advisory";
 	} else if (e->cvss && (f->severity = cvss_severity(e->cvss)) != BW_VSEV_UNKNOWN) {
 		f->severity_source = "cvss";
 	}
-	m->out->n++;
-	return 0;
 }
 
 /* Advisory names of one ecosystem by normalised name (PyPI). */
@@ -558,6 +592,52 @@ static int match_one(struct bw_vulndb *db, struct matcher *m, const char *eco, c
 	return r < 0 ? r : 0;
 }
 
+/* The findings of one evaluated key: out->v[first .. first + n). */
+struct span {
+	size_t first, n;
+};
+
+/* Appends a copy of out->v[first .. first + n) for package p. */
+static int copy_findings(struct bw_findings *out, size_t first, size_t n, const struct bw_pkg *p)
+{
+	if (n > BW_MAX_FINDINGS || out->n + n > BW_MAX_FINDINGS)
+		return -E2BIG;
+	if (out->n + n > out->alloc) {
+		size_t na = out->alloc ? out->alloc : 64;
+		struct bw_finding *nv;
+
+		while (na < out->n + n)
+			na *= 2;
+		nv = realloc(out->v, na * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		out->v = nv;
+		out->alloc = na;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct bw_finding *s = &out->v[first + i];
+		struct bw_finding *f = &out->v[out->n];
+
+		memset(f, 0, sizeof(*f));
+		f->status = s->status;
+		f->severity = s->severity;
+		f->severity_source = s->severity_source;
+		f->malicious = s->malicious;
+		f->layer = p->layer;
+		if (sdup(&f->id, s->id) < 0 || sdup(&f->aliases, s->aliases) < 0 || sdup(&f->summary, s->summary) < 0 ||
+		    sdup(&f->ecosystem, s->ecosystem) < 0 || sdup(&f->package, p->name) < 0 ||
+		    sdup(&f->advisory_package, s->advisory_package) < 0 || sdup(&f->installed, p->version) < 0 ||
+		    sdup(&f->matched_version, s->matched_version) < 0 || sdup(&f->fixed, s->fixed) < 0 ||
+		    sdup(&f->cvss, s->cvss) < 0 || sdup(&f->purl, p->purl) < 0 || sdup(&f->type, p->type) < 0 ||
+		    sdup(&f->location, p->location) < 0) {
+			finding_done(f);
+			return -ENOMEM;
+		}
+		out->n++;
+	}
+	return 0;
+}
+
 int bw_match_packages(struct bw_vulndb *db, const struct bw_pkg_result *res, const struct bw_match_opts *opts,
 		      struct bw_findings *ret, struct bw_error **err)
 {
@@ -566,10 +646,16 @@ int bw_match_packages(struct bw_vulndb *db, const struct bw_pkg_result *res, con
 	struct name_index pypi = { 0 };
 	size_t start = ret->n, kept;
 	bool has_kernel = false;
+	struct bw_map *seen = NULL; /* key -> struct span */
+	struct span *span;
+	char *key = NULL;
 	int r = 0;
 
 	if (!opts)
 		opts = &defaults;
+	seen = bw_map_new();
+	if (!seen)
+		return -ENOMEM;
 	for (size_t i = 0; i < res->pkgs.n; i++)
 		if (is_kernel_pkg(&res->pkgs.v[i]))
 			has_kernel = true;
@@ -608,6 +694,20 @@ int bw_match_packages(struct bw_vulndb *db, const struct bw_pkg_result *res, con
 			continue;
 		}
 
+		/* Packages that share a key (the binaries of one Debian source
+		 * package at one version, the same library in several places) share
+		 * their findings: evaluated once, copied after. */
+		free(key);
+		key = NULL;
+		if (asprintf(&key, "%s%c%s%c%s", eco, 1, !strcmp(eco, "PyPI") ? "" : name, 1, m.version) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		if (strcmp(eco, "PyPI") && (span = bw_map_get(seen, key))) {
+			r = copy_findings(ret, span->first, span->n, p);
+			continue;
+		}
+
 		if (!strcmp(eco, "PyPI")) {
 			struct bw_buf *names;
 
@@ -635,7 +735,19 @@ int bw_match_packages(struct bw_vulndb *db, const struct bw_pkg_result *res, con
 		if (r == 0 && m.bad_version)
 			bw_log(BW_LOG_WARN, "%s: %s version `%s` cannot be compared, ignoring",
 			       p->location ? p->location : "", p->name, m.version);
+		if (r == 0 && strcmp(eco, "PyPI")) {
+			span = malloc(sizeof(*span));
+			if (!span || bw_map_put(seen, key, span) < 0) {
+				free(span);
+				r = -ENOMEM;
+				break;
+			}
+			span->first = m.first;
+			span->n = ret->n - m.first;
+		}
 	}
+	free(key);
+	bw_map_free_with(seen, free);
 	bw_map_free_with(pypi.map, buf_free);
 	if (r < 0) {
 		for (size_t i = start; i < ret->n; i++)

@@ -14,14 +14,18 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <zip.h>
+#include <zstd.h>
 
 #include "bulwark/vulndb.h"
+#include "vulndb/parse.h"
 
+/* Schema 2 added advisory.rating and advisory.malicious. */
+#define SCHEMA_VERSION "2"
 static const char schema[] =
 	"PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=8192;"
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
 	"CREATE TABLE advisory(id TEXT PRIMARY KEY, aliases TEXT, summary TEXT, cvss TEXT,"
-	" published TEXT, modified TEXT);"
+	" published TEXT, modified TEXT, rating TEXT, malicious INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE affected(advisory TEXT NOT NULL, ecosystem TEXT NOT NULL, package TEXT NOT NULL,"
 	" urgency TEXT, ranges TEXT, versions TEXT);";
 static const char indexes[] = "CREATE INDEX affected_pkg ON affected(ecosystem, package);";
@@ -51,192 +55,63 @@ static int sql_err(sqlite3 *db, struct bw_error **err, const char *what)
 
 /* ---------------------------------------------------------------- one record */
 
-static const char *jstr(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 static void bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	if (v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s, i);
 }
 
-/* Ranges of one affected entry as [[[type,version],...],...]: ECOSYSTEM and
- * SEMVER ranges only (GIT ranges name commits, not versions). Returns NULL
- * when none, a JSON string otherwise; *ret_bad on a schema violation. */
-static char *ranges_json(json_t *aff, bool *ret_bad)
+/* Stores one parsed record: its affected rows, then the advisory row. An id
+ * already stored (the same advisory from two sources, or a secdb id named
+ * under several packages) keeps its first advisory row and gains the
+ * affected rows. */
+static int store_record(const struct vdb_record *rec, void *ud, struct bw_error **err)
 {
-	json_t *ranges = json_object_get(aff, "ranges"), *out, *r;
-	size_t i, j, n = 0;
-	char *s;
+	struct importer *im = ud;
 
-	if (!ranges)
-		return NULL;
-	if (!json_is_array(ranges)) {
-		*ret_bad = true;
-		return NULL;
+	for (size_t i = 0; i < rec->n_aff; i++) {
+		const struct vdb_affected *a = &rec->aff[i];
+
+		sqlite3_reset(im->ins_aff);
+		bind_text(im->ins_aff, 1, rec->id);
+		bind_text(im->ins_aff, 2, a->ecosystem);
+		bind_text(im->ins_aff, 3, a->package);
+		bind_text(im->ins_aff, 4, a->urgency);
+		bind_text(im->ins_aff, 5, a->ranges);
+		bind_text(im->ins_aff, 6, a->versions);
+		if (sqlite3_step(im->ins_aff) != SQLITE_DONE)
+			return sql_err(im->db, err, "cannot store an affected entry");
 	}
-	out = json_array();
-	json_array_foreach(ranges, i, r) {
-		const char *type = jstr(r, "type");
-		json_t *events = json_object_get(r, "events"), *ev, *o;
-
-		if (!type || !json_is_array(events) || json_array_size(events) > BW_MAX_OSV_EVENTS) {
-			*ret_bad = true;
-			break;
-		}
-		if (strcmp(type, "ECOSYSTEM") && strcmp(type, "SEMVER"))
-			continue;
-		o = json_array();
-		json_array_foreach(events, j, ev) {
-			static const char *const keys[] = { "introduced", "fixed", "last_affected", "limit" };
-
-			for (size_t k = 0; k < 4; k++) {
-				const char *v = jstr(ev, keys[k]);
-
-				if (v)
-					json_array_append_new(o, json_pack("[ss]", keys[k], v));
-			}
-		}
-		json_array_append_new(out, o);
-		n++;
+	sqlite3_reset(im->ins_adv);
+	bind_text(im->ins_adv, 1, rec->id);
+	bind_text(im->ins_adv, 2, rec->aliases);
+	bind_text(im->ins_adv, 3, rec->summary);
+	bind_text(im->ins_adv, 4, rec->cvss);
+	bind_text(im->ins_adv, 5, rec->published);
+	bind_text(im->ins_adv, 6, rec->modified);
+	bind_text(im->ins_adv, 7, rec->rating);
+	sqlite3_bind_int(im->ins_adv, 8, rec->malicious);
+	if (sqlite3_step(im->ins_adv) != SQLITE_DONE)
+		return sql_err(im->db, err, "cannot store an advisory");
+	im->st.affected += rec->n_aff;
+	if (sqlite3_changes(im->db) > 0) {
+		im->st.records++;
+		if (im->opts && im->opts->progress && im->st.records % 1000 == 0)
+			im->opts->progress(im->source, im->st.records, im->opts->userdata);
 	}
-	if (*ret_bad || !n) {
-		json_decref(out);
-		return NULL;
-	}
-	s = json_dumps(out, JSON_COMPACT);
-	json_decref(out);
-	return s;
+	return 0;
 }
 
 static int import_record(struct importer *im, const char *buf, size_t len, const char *name,
 			 struct bw_error **err)
 {
-	json_error_t je;
-	json_t *rec, *affected, *aff, *sev, *s;
-	const char *id, *cvss = NULL;
-	char *aliases = NULL;
-	size_t i, stored = 0;
-	bool bad = false;
-	int r = 0;
+	_cleanup_free_ char *where = NULL;
 
-	rec = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
-	if (!rec || !json_is_object(rec)) {
-		json_decref(rec);
-		im->st.rejected++;
-		bw_log(BW_LOG_WARN, "%s: %s: not an OSV record (%s), ignoring", im->source, name,
-		       rec ? "not an object" : je.text);
-		return 0;
-	}
-	id = jstr(rec, "id");
-	affected = json_object_get(rec, "affected");
-	if (!id || !*id || (affected && !json_is_array(affected)) ||
-	    json_array_size(affected) > BW_MAX_OSV_AFFECTED) {
-		im->st.rejected++;
-		bw_log(BW_LOG_WARN, "%s: %s: OSV record without a valid id or affected list, ignoring",
-		       im->source, name);
-		goto out;
-	}
-	if (jstr(rec, "withdrawn")) {
-		im->st.skipped++;
-		goto out;
-	}
-	sev = json_object_get(rec, "severity");
-	if (json_is_array(sev))
-		json_array_foreach(sev, i, s) {
-			const char *t = jstr(s, "type");
-
-			if (t && bw_startswith(t, "CVSS_") && jstr(s, "score") && !cvss)
-				cvss = jstr(s, "score");
-		}
-	if (json_is_array(json_object_get(rec, "aliases")))
-		aliases = json_dumps(json_object_get(rec, "aliases"), JSON_COMPACT);
-
-	json_array_foreach(affected, i, aff) {
-		json_t *pkg = json_object_get(aff, "package"), *vers = json_object_get(aff, "versions");
-		const char *eco = jstr(pkg, "ecosystem"), *pname = jstr(pkg, "name"), *urg = NULL;
-		char *rj, *vj = NULL;
-		json_t *es = json_object_get(aff, "ecosystem_specific");
-
-		if (!eco || !pname) {
-			bad = true;
-			break;
-		}
-		rj = ranges_json(aff, &bad);
-		if (bad)
-			break;
-		if (json_is_array(vers) && json_array_size(vers) > 0 && json_array_size(vers) <= BW_MAX_OSV_VERSIONS)
-			vj = json_dumps(vers, JSON_COMPACT);
-		if (!rj && !vj) {
-			continue;
-		}
-		urg = jstr(es, "urgency");
-		if (!urg)
-			urg = jstr(es, "severity");
-		sqlite3_reset(im->ins_aff);
-		bind_text(im->ins_aff, 1, id);
-		bind_text(im->ins_aff, 2, eco);
-		bind_text(im->ins_aff, 3, pname);
-		bind_text(im->ins_aff, 4, urg);
-		bind_text(im->ins_aff, 5, rj);
-		bind_text(im->ins_aff, 6, vj);
-		free(rj);
-		free(vj);
-		if (sqlite3_step(im->ins_aff) != SQLITE_DONE) {
-			r = sql_err(im->db, err, "cannot store an affected entry");
-			goto out;
-		}
-		stored++;
-	}
-	if (bad) {
-		im->st.rejected++;
-		bw_log(BW_LOG_WARN, "%s: %s: `%s` violates the OSV schema (affected), ignoring", im->source, name, id);
-		sqlite3_exec(im->db, "SELECT 1", NULL, NULL, NULL);
-		/* Rows of this record already stored are removed. */
-		{
-			sqlite3_stmt *del = NULL;
-
-			if (sqlite3_prepare_v2(im->db, "DELETE FROM affected WHERE advisory=?", -1, &del, NULL) ==
-			    SQLITE_OK) {
-				bind_text(del, 1, id);
-				sqlite3_step(del);
-			}
-			sqlite3_finalize(del);
-		}
-		goto out;
-	}
-	if (!stored) {
-		im->st.skipped++;
-		goto out;
-	}
-	sqlite3_reset(im->ins_adv);
-	bind_text(im->ins_adv, 1, id);
-	bind_text(im->ins_adv, 2, aliases);
-	bind_text(im->ins_adv, 3, jstr(rec, "summary"));
-	bind_text(im->ins_adv, 4, cvss);
-	bind_text(im->ins_adv, 5, jstr(rec, "published"));
-	bind_text(im->ins_adv, 6, jstr(rec, "modified"));
-	if (sqlite3_step(im->ins_adv) != SQLITE_DONE) {
-		/* A duplicate id across sources: the first one wins. */
-		if (sqlite3_errcode(im->db) != SQLITE_CONSTRAINT) {
-			r = sql_err(im->db, err, "cannot store an advisory");
-			goto out;
-		}
-	}
-	im->st.records++;
-	im->st.affected += stored;
-	if (im->opts && im->opts->progress && im->st.records % 1000 == 0)
-		im->opts->progress(im->source, im->st.records, im->opts->userdata);
-out:
-	free(aliases);
-	json_decref(rec);
-	return r;
+	if (strcmp(name, im->source) && asprintf(&where, "%s: %s", im->source, name) < 0)
+		return -ENOMEM;
+	return vdb_parse(buf, len, where ? where : name, store_record, im, &im->st, err);
 }
 
 /* ---------------------------------------------------------------- sources */
@@ -325,38 +200,109 @@ static int import_zip(struct importer *im, const char *path, struct bw_error **e
 	return r;
 }
 
+/* Decompresses a zstd file whole, up to BW_MAX_SNAPSHOT_SIZE bytes. */
+static int read_zstd(const char *path, char **ret, size_t *ret_len, struct bw_error **err)
+{
+	_cleanup_free_ char *in = NULL;
+	struct bw_buf out = BW_BUF_INIT(BW_MAX_SNAPSHOT_SIZE);
+	ZSTD_DStream *ds;
+	ZSTD_inBuffer ib;
+	size_t in_len, rc = 1;
+	int r;
+
+	r = bw_read_file(path, BW_MAX_SNAPSHOT_SIZE, &in, &in_len, err);
+	if (r < 0)
+		return r;
+	ds = ZSTD_createDStream();
+	if (!ds)
+		return -ENOMEM;
+	ZSTD_DCtx_setParameter(ds, ZSTD_d_windowLogMax, 27);
+	ib = (ZSTD_inBuffer){ in, in_len, 0 };
+	while (ib.pos < ib.size || rc != 0) {
+		char chunk[1 << 16];
+		ZSTD_outBuffer ob = { chunk, sizeof(chunk), 0 };
+		size_t before = ib.pos;
+
+		rc = ZSTD_decompressStream(ds, &ob, &ib);
+		if (ZSTD_isError(rc)) {
+			r = bw_error_set(err, -EINVAL, "`%s`: corrupt zstd data: %s", path, ZSTD_getErrorName(rc));
+			break;
+		}
+		if (ob.pos && bw_buf_append(&out, chunk, ob.pos) < 0) {
+			r = bw_error_set(err, -EFBIG, "`%s`: more than %u bytes once decompressed", path,
+					 BW_MAX_SNAPSHOT_SIZE);
+			break;
+		}
+		if (ib.pos == ib.size && ob.pos < ob.size && ib.pos == before && rc != 0) {
+			r = bw_error_set(err, -EINVAL, "`%s`: truncated zstd data", path);
+			break;
+		}
+	}
+	ZSTD_freeDStream(ds);
+	if (r == 0 && bw_buf_append(&out, "", 1) < 0)
+		r = -ENOMEM;
+	if (r < 0) {
+		bw_buf_done(&out);
+		return r;
+	}
+	*ret_len = out.len - 1;
+	*ret = bw_buf_steal(&out);
+	return 0;
+}
+
+/* JSON lines: one record a line, blank lines allowed. */
+static int import_lines(struct importer *im, const char *buf, size_t len, const char *path,
+			struct bw_error **err)
+{
+	size_t line = 0;
+	int r = 0;
+
+	for (const char *p = buf, *end = buf + len; p < end && r == 0;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		char name[64];
+
+		line++;
+		if (n > BW_MAX_OSV_RECORD_SIZE)
+			return bw_error_set(err, -EFBIG, "`%s`: line %zu is longer than %u bytes", path, line,
+					    BW_MAX_OSV_RECORD_SIZE);
+		if (n && p[strspn(p, " \t\r")] != '\n') {
+			snprintf(name, sizeof(name), "line %zu", line);
+			r = import_record(im, p, n, name, err);
+		}
+		p += n + 1;
+	}
+	return r;
+}
+
 static int import_file(struct importer *im, const char *path, struct bw_error **err)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
 	int r;
 
-	r = bw_read_file(path, BW_MAX_OSV_RECORD_SIZE, &buf, &len, err);
+	if (bw_endswith(path, ".jsonl.zst")) {
+		r = read_zstd(path, &buf, &len, err);
+		return r < 0 ? r : import_lines(im, buf, len, path, err);
+	}
+	r = bw_read_file(path, bw_endswith(path, ".jsonl") ? BW_MAX_SNAPSHOT_SIZE : BW_MAX_OSV_RECORD_SIZE, &buf,
+			 &len, err);
 	if (r < 0)
 		return r;
-	/* A file may hold one record or a JSON array of them. */
-	if (len && buf[strspn(buf, " \t\r\n")] == '[') {
-		json_error_t je;
-		json_t *arr = json_loadb(buf, len, 0, &je), *rec;
-		size_t i;
-
-		if (!arr)
-			return bw_error_set(err, -EINVAL, "`%s`: line %d: %s", path, je.line, je.text);
-		json_array_foreach(arr, i, rec) {
-			char *s = json_dumps(rec, JSON_COMPACT);
-
-			r = s ? import_record(im, s, strlen(s), path, err) : -ENOMEM;
-			free(s);
-			if (r < 0)
-				break;
-		}
-		json_decref(arr);
-		return r;
-	}
+	if (bw_endswith(path, ".jsonl"))
+		return import_lines(im, buf, len, path, err);
+	/* A file may hold one record, a JSON array of them, or a secdb file. */
 	return import_record(im, buf, len, path, err);
 }
 
 static int import_path(struct importer *im, const char *path, int depth, struct bw_error **err);
+
+/* The files a folder walk imports. */
+static bool source_name(const char *p)
+{
+	return bw_endswith(p, ".json") || bw_endswith(p, ".zip") || bw_endswith(p, ".jsonl") ||
+	       bw_endswith(p, ".jsonl.zst");
+}
 
 static int import_dir(struct importer *im, const char *path, int depth, struct bw_error **err)
 {
@@ -374,8 +320,7 @@ static int import_dir(struct importer *im, const char *path, int depth, struct b
 
 		if (r == 0 && ents[i]->d_name[0] != '.' && asprintf(&sub, "%s/%s", path, ents[i]->d_name) >= 0) {
 			if (lstat(sub, &st) == 0 && (S_ISDIR(st.st_mode) ||
-						     (S_ISREG(st.st_mode) && (bw_endswith(sub, ".json") ||
-									      bw_endswith(sub, ".zip")))))
+						     (S_ISREG(st.st_mode) && source_name(sub))))
 				r = import_path(im, sub, depth + 1, err);
 			free(sub);
 		}
@@ -438,7 +383,7 @@ int bw_vulndb_import(const char *db_path, const char *const *paths, size_t n,
 	}
 	if (sqlite3_exec(im.db, schema, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(im.db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(im.db, "INSERT INTO advisory VALUES(?,?,?,?,?,?)", -1, &im.ins_adv, NULL) !=
+	    sqlite3_prepare_v2(im.db, "INSERT OR IGNORE INTO advisory VALUES(?,?,?,?,?,?,?,?)", -1, &im.ins_adv, NULL) !=
 		    SQLITE_OK ||
 	    sqlite3_prepare_v2(im.db, "INSERT INTO affected VALUES(?,?,?,?,?,?)", -1, &im.ins_aff, NULL) !=
 		    SQLITE_OK) {
@@ -450,12 +395,18 @@ int bw_vulndb_import(const char *db_path, const char *const *paths, size_t n,
 		if (r == 0 && opts && opts->progress)
 			opts->progress(paths[i], im.st.records, opts->userdata);
 	}
+	/* Sources that held records, none of them usable: an error, not an
+	 * empty database swapped over a good one. */
+	if (r == 0 && im.st.records == 0 && im.st.rejected > 0)
+		r = bw_error_set(err, -EINVAL, "no usable advisory in %s%s: all %llu records were rejected "
+					       "(old database kept)", paths[0], n > 1 ? " ..." : "",
+				 (unsigned long long)im.st.rejected);
 	if (r < 0)
 		goto out;
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	{
-		char *q = sqlite3_mprintf("INSERT INTO meta VALUES('built',%Q),('schema','1');", now);
+		char *q = sqlite3_mprintf("INSERT INTO meta VALUES('built',%Q),('schema','" SCHEMA_VERSION "');", now);
 
 		if (!q || sqlite3_exec(im.db, q, NULL, NULL, NULL) != SQLITE_OK ||
 		    sqlite3_exec(im.db, indexes, NULL, NULL, NULL) != SQLITE_OK ||
@@ -492,26 +443,77 @@ struct bw_vulndb {
 	sqlite3_stmt *q;
 };
 
+/* How long a reader waits for another process's write lock. */
+#define BUSY_TIMEOUT_MS 3000
+
+/*
+ * Opens db_path read-only and checks that it is an advisory database of our
+ * schema. -ENOENT when missing, -EBUSY when another process holds a write lock
+ * past BUSY_TIMEOUT_MS, -EINVAL when it is not ours (or of another schema).
+ */
+static int open_checked(const char *db_path, sqlite3 **ret, struct bw_error **err)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	struct stat st;
+	int rc, r = 0;
+
+	if (stat(db_path, &st) < 0)
+		return bw_error_set(err, -errno, "no advisory database at `%s` (run `bulwark db update` or `bulwark db import`)",
+				    db_path);
+	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		r = bw_error_set(err, -EINVAL, "cannot open the advisory database `%s`: %s", db_path,
+				 db ? sqlite3_errmsg(db) : "out of memory");
+		goto out;
+	}
+	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	rc = sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key='schema'", -1, &q, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+		r = bw_error_set(err, -EBUSY, "the advisory database `%s` is locked by another process (waited %d s)",
+				 db_path, BUSY_TIMEOUT_MS / 1000);
+	} else if (rc != SQLITE_ROW) {
+		r = bw_error_set(err, -EINVAL, "`%s` is not a bulwark advisory database: %s", db_path,
+				 rc == SQLITE_DONE ? "no schema version" : sqlite3_errmsg(db));
+	} else if (!sqlite3_column_text(q, 0) || strcmp((const char *)sqlite3_column_text(q, 0), SCHEMA_VERSION)) {
+		r = bw_error_set(err, -EINVAL,
+				 "`%s` was built by another version of bulwark (schema %s, this one reads %s): "
+				 "rebuild it with `bulwark db update` or `bulwark db import`",
+				 db_path, sqlite3_column_text(q, 0) ? (const char *)sqlite3_column_text(q, 0) : "?",
+				 SCHEMA_VERSION);
+	}
+out:
+	sqlite3_finalize(q);
+	if (r < 0) {
+		sqlite3_close(db);
+		return r;
+	}
+	*ret = db;
+	return 0;
+}
+
 int bw_vulndb_open(const char *db_path, struct bw_vulndb **ret, struct bw_error **err)
 {
 	struct bw_vulndb *v;
-	struct stat st;
 	int r;
 
-	if (stat(db_path, &st) < 0)
-		return bw_error_set(err, -errno, "no advisory database at `%s` (run `bulwark db import`)", db_path);
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	if (sqlite3_open_v2(db_path, &v->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(v->db,
+	r = open_checked(db_path, &v->db, err);
+	if (r < 0) {
+		free(v);
+		return r;
+	}
+	if (sqlite3_prepare_v2(v->db,
 			       "SELECT f.advisory, a.aliases, a.summary, a.cvss, f.urgency, f.ecosystem,"
-			       " f.package, f.ranges, f.versions, a.published, a.modified"
+			       " f.package, f.ranges, f.versions, a.published, a.modified, a.rating, a.malicious"
 			       " FROM affected f JOIN advisory a ON a.id = f.advisory"
 			       " WHERE f.ecosystem = ? AND f.package = ?",
 			       -1, &v->q, NULL) != SQLITE_OK) {
 		r = bw_error_set(err, -EINVAL, "`%s` is not a bulwark advisory database: %s", db_path,
-				 v->db ? sqlite3_errmsg(v->db) : "out of memory");
+				 sqlite3_errmsg(v->db));
 		bw_vulndb_close(v);
 		return r;
 	}
@@ -542,8 +544,9 @@ int bw_vulndb_query(struct bw_vulndb *db, const char *ecosystem, const char *pac
 #define C(i) ((char *)sqlite3_column_text(db->q, i))
 			.id = C(0), .aliases = C(1), .summary = C(2), .cvss = C(3), .urgency = C(4),
 			.ecosystem = C(5), .package = C(6), .ranges = C(7), .versions = C(8),
-			.published = C(9), .modified = C(10),
+			.published = C(9), .modified = C(10), .rating = C(11),
 #undef C
+			.malicious = sqlite3_column_int(db->q, 12) != 0,
 		};
 
 		r = fn(&e, ud);
@@ -586,16 +589,15 @@ int bw_vulndb_info(const char *db_path, struct bw_vulndb_info *ret, struct bw_er
 	struct bw_vulndb_info info = { 0 };
 	sqlite3 *db = NULL;
 	sqlite3_stmt *q = NULL;
-	struct stat st;
 	int r = 0;
 
-	if (stat(db_path, &st) < 0)
-		return bw_error_set(err, -ENOENT, "no advisory database at `%s` (run `bulwark db import`)", db_path);
-	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM advisory), (SELECT value FROM meta WHERE key='built'),"
+	r = open_checked(db_path, &db, err);
+	if (r < 0)
+		return r;
+	if (sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM advisory), (SELECT value FROM meta WHERE key='built'),"
 				   " (SELECT max(modified) FROM advisory)", -1, &q, NULL) != SQLITE_OK) {
 		r = bw_error_set(err, -EINVAL, "`%s` is not a bulwark advisory database: %s", db_path,
-				 db ? sqlite3_errmsg(db) : "out of memory");
+				 sqlite3_errmsg(db));
 		goto out;
 	}
 	if (sqlite3_step(q) == SQLITE_ROW) {

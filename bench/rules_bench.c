@@ -391,6 +391,8 @@ int main(int argc, char **argv)
 	if (argc >= 3 && !strcmp(argv[1], "syscall")) {
 		const char *kind = "sensor", *cli = getenv("BULWARK_BIN");
 		int i = 2;
+		if (cli && !*cli)
+			cli = NULL;
 		if (argc > 3 && !strcmp(argv[i], "--stream")) {
 			kind = argv[i + 1];
 			i += 2;

@@ -46,6 +46,10 @@ struct bw_matcher {
 	void *evt;
 	char *scratch;
 	size_t scratch_used;
+	/* "HH:MM:SS." of the second tcache_secs, local time, for text alerts */
+	time_t tcache_secs;
+	bool tcache_ok;
+	char tcache[16];
 };
 
 /* ---------------------------------------------------------------- scratch */
@@ -442,29 +446,44 @@ static bool eval_check(struct bw_matcher *m, const struct check *k)
 	return cmp_rhs(k, type, &lv[0]);
 }
 
+/* A check's result, memoised for the event: identical checks of different
+ * rules and macros are evaluated once. */
+static inline bool check(struct bw_matcher *m, const struct check *k)
+{
+	struct memo *mm = &m->memo[k->id];
+
+	if (mm->gen != m->gen) {
+		mm->val = eval_check(m, k);
+		mm->gen = m->gen;
+	}
+	return mm->val;
+}
+
+static bool eval(struct bw_matcher *m, const struct cnode *n);
+
+/* A child: checks, most of the leaves, without a call. */
+static inline bool eval_child(struct bw_matcher *m, const struct cnode *c)
+{
+	return c->kind == C_CHECK ? check(m, c->chk) : eval(m, c);
+}
+
 static bool eval(struct bw_matcher *m, const struct cnode *n)
 {
 	switch (n->kind) {
 	case C_AND:
 		for (uint32_t i = 0; i < n->nchild; i++)
-			if (!eval(m, n->child[i]))
+			if (!eval_child(m, n->child[i]))
 				return false;
 		return true;
 	case C_OR:
 		for (uint32_t i = 0; i < n->nchild; i++)
-			if (eval(m, n->child[i]))
+			if (eval_child(m, n->child[i]))
 				return true;
 		return false;
 	case C_NOT:
-		return !eval(m, n->child[0]);
-	case C_CHECK: {
-		struct memo *mm = &m->memo[n->chk->id];
-		if (mm->gen != m->gen) {
-			mm->val = eval_check(m, n->chk);
-			mm->gen = m->gen;
-		}
-		return mm->val;
-	}
+		return !eval_child(m, n->child[0]);
+	case C_CHECK:
+		return check(m, n->chk);
 	case C_TRUE:
 		return true;
 	case C_FALSE:
@@ -756,15 +775,33 @@ int bw_matcher_format_text(struct bw_matcher *m, const struct bw_rule_info *rule
 {
 	int64_t ns = m->sd->src->time_ns ? m->sd->src->time_ns(evt) : 0;
 	time_t secs = (time_t)(ns / 1000000000);
-	struct tm tm;
-	char ts[64];
+	int64_t frac = ns % 1000000000;
+	char ts[32];
+	const char *prio = bw_priority_name(rule->priority);
+	int e;
 
 	if (evt != m->evt)
 		new_event(m, evt);
-	localtime_r(&secs, &tm);
-	snprintf(ts, sizeof(ts), "%02d:%02d:%02d.%09lld", tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (long long)(ns % 1000000000));
-	int e = bw_buf_printf(out, "%s: %s ", ts, bw_priority_name(rule->priority));
+	/* Alerts come in bursts within a second: convert the second once. */
+	if (!m->tcache_ok || m->tcache_secs != secs) {
+		struct tm tm;
+		localtime_r(&secs, &tm);
+		snprintf(m->tcache, sizeof(m->tcache), "%02d:%02d:%02d.", tm.tm_hour, tm.tm_min,
+			 tm.tm_sec);
+		m->tcache_secs = secs;
+		m->tcache_ok = true;
+	}
+	memcpy(ts, m->tcache, 9);
+	if (frac < 0)
+		frac = -frac;
+	for (int i = 17; i >= 9; i--, frac /= 10)
+		ts[i] = (char)('0' + frac % 10);
+	memcpy(ts + 18, ": ", 2);
+	e = bw_buf_append(out, ts, 20);
+	if (!e)
+		e = bw_buf_append(out, prio, strlen(prio));
+	if (!e)
+		e = bw_buf_append(out, " ", 1);
 	return e ? e : format_output(m, rule_of(rule), out);
 }
 

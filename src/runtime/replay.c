@@ -510,26 +510,6 @@ static inline int next(struct dcx *x)
 	return (uint8_t)*x->p++;
 }
 
-static int hex4(const char *s, unsigned *ret)
-{
-	unsigned v = 0;
-
-	for (int i = 0; i < 4; i++) {
-		char c = s[i];
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v |= (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v |= (unsigned)(c - 'A' + 10);
-		else
-			return -1;
-	}
-	*ret = v;
-	return 0;
-}
-
 /* The rest of a string from r, its first backslash or control byte: checked,
  * and unescaped in place when asked. */
 static char *str_careful(struct dcx *x, char *r, bool unescape, const char **ret_s,
@@ -569,13 +549,13 @@ static char *str_careful(struct dcx *x, char *r, bool unescape, const char **ret
 			unsigned u, lo;
 			char utf[4];
 			int k = 0;
-			if (x->end - r < 6 || hex4(r + 2, &u) < 0) {
+			if (x->end - r < 6 || json_hex4(r + 2, &u) < 0) {
 				x->p = r;
 				return fail(x, "invalid \\u escape"), NULL;
 			}
 			r += 6;
 			if (u >= 0xd800 && u <= 0xdbff) {
-				if (x->end - r < 6 || r[0] != '\\' || r[1] != 'u' || hex4(r + 2, &lo) < 0 ||
+				if (x->end - r < 6 || r[0] != '\\' || r[1] != 'u' || json_hex4(r + 2, &lo) < 0 ||
 				    lo < 0xdc00 || lo > 0xdfff) {
 					x->p = r;
 					return fail(x, "invalid Unicode surrogate"), NULL;
@@ -590,21 +570,7 @@ static char *str_careful(struct dcx *x, char *r, bool unescape, const char **ret
 				return fail(x, "\\u0000 is not allowed"), NULL;
 			}
 			/* UTF-8 is never longer than the escape it replaces. */
-			if (u < 0x80) {
-				utf[k++] = (char)u;
-			} else if (u < 0x800) {
-				utf[k++] = (char)(0xc0 | (u >> 6));
-				utf[k++] = (char)(0x80 | (u & 0x3f));
-			} else if (u < 0x10000) {
-				utf[k++] = (char)(0xe0 | (u >> 12));
-				utf[k++] = (char)(0x80 | ((u >> 6) & 0x3f));
-				utf[k++] = (char)(0x80 | (u & 0x3f));
-			} else {
-				utf[k++] = (char)(0xf0 | (u >> 18));
-				utf[k++] = (char)(0x80 | ((u >> 12) & 0x3f));
-				utf[k++] = (char)(0x80 | ((u >> 6) & 0x3f));
-				utf[k++] = (char)(0x80 | (u & 0x3f));
-			}
+			k = (int)json_utf8(u, utf);
 			if (unescape) {
 				memcpy(w, utf, (size_t)k);
 				w += k;

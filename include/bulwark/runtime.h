@@ -149,6 +149,21 @@ BW_API int bw_replay_decode(struct bw_replay_decoder *d, const char *line, size_
 BW_API int bw_replay_decode_into(struct bw_replay_decoder *d, const char *line, size_t len,
 				 struct bw_replay_event **e, struct bw_error **err);
 BW_API int bw_replay_event_type(const struct bw_replay_event *e);
+
+/*
+ * Reads a replay stream from fd to its end, in blocks of a megabyte, and
+ * decodes each line in place (no copy, no allocation per line) into one
+ * event the decoder owns, which is valid only during fn. Empty lines and
+ * lines starting with '#' are skipped. A line that is not a valid event,
+ * or longer than BW_MAX_REPLAY_LINE bytes, goes to bad() with its 1-based
+ * number and a message, and reading goes on (bad may be NULL). Returns 0 at
+ * the end of input, the first negative return of fn or bad, or a negative
+ * errno with err set when reading fails or memory runs out.
+ */
+typedef int (*bw_replay_event_fn)(struct bw_replay_event *e, void *userdata);
+typedef int (*bw_replay_bad_fn)(uint64_t lineno, const char *msg, void *userdata);
+BW_API int bw_replay_read_fd(struct bw_replay_decoder *d, int fd, bw_replay_event_fn fn,
+			     bw_replay_bad_fn bad, void *userdata, struct bw_error **err);
 BW_API struct bw_replay_event *bw_replay_event_free(struct bw_replay_event *e);
 
 #endif

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <fcntl.h>
 #include <getopt.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bulwark/rules.h"
 #include "bulwark/runtime.h"
@@ -37,64 +39,57 @@ static int write_line(const char *line, size_t len, void *ud)
 	return 0;
 }
 
+struct run_ctx {
+	struct bw_alerter *a;
+	const char *name;
+	size_t bad;
+};
+
+static int on_event(struct bw_replay_event *e, void *ud)
+{
+	struct run_ctx *c = ud;
+
+	return bw_alerter_run(c->a, e, bw_replay_event_type(e)) < 0 ? -EIO : 0;
+}
+
+static int on_bad(uint64_t lineno, const char *msg, void *ud)
+{
+	struct run_ctx *c = ud;
+
+	fprintf(stderr, "warning: %s:%llu: %s, skipping\n", c->name, (unsigned long long)lineno, msg);
+	c->bad++;
+	return 0;
+}
+
 static int run(struct bw_alerter *a, const char *path, size_t *bad)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
-	const char *name = strcmp(path, "-") ? path : "<stdin>";
+	bool is_stdin = !strcmp(path, "-");
+	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	struct run_ctx c = { .a = a, .name = is_stdin ? "<stdin>" : path };
 	struct bw_replay_decoder *d = NULL;
-	struct bw_replay_event *e = NULL;
 	struct bw_error *err = NULL;
-	char *line = NULL;
-	size_t alloc = 0, len = 0, lineno = 0;
 	int r, ret = 0;
 
-	if (!f) {
+	if (fd < 0) {
 		fprintf(stderr, "error: cannot open `%s`: %s\n", path, strerror(errno));
 		return EXIT_INPUT;
 	}
 	if (bw_replay_decoder_new(bw_alerter_matcher(a), &d, &err) < 0) {
-		if (f != stdin)
-			fclose(f);
+		if (!is_stdin)
+			close(fd);
 		return cli_fail(err);
 	}
-	while ((r = cli_read_line(f, BW_MAX_REPLAY_LINE, &line, &alloc, &len)) != 0) {
-		size_t i = 0;
-
-		lineno++;
-		if (r == -ENOMEM) {
-			fprintf(stderr, "error: out of memory\n");
-			ret = EXIT_ERROR;
-			break;
-		}
-		if (r == -E2BIG) {
-			fprintf(stderr, "warning: %s:%zu: event larger than %u bytes, skipping\n", name,
-				lineno, BW_MAX_REPLAY_LINE);
-			(*bad)++;
-			continue;
-		}
-		while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'))
-			i++;
-		if (i == len || line[i] == '#')
-			continue;
-		if (bw_replay_decode_into(d, line, len, &e, &err) < 0) {
-			fprintf(stderr, "warning: %s:%zu: %s, skipping\n", name, lineno,
-				err && err->msg ? err->msg : "invalid event");
-			err = bw_error_free(err);
-			(*bad)++;
-			continue;
-		}
-		if (bw_alerter_run(a, e, bw_replay_event_type(e)) < 0) {
-			fprintf(stderr, "error: cannot write alerts: %s\n", strerror(errno));
-			ret = EXIT_ERROR;
-		}
-		if (ret)
-			break;
+	r = bw_replay_read_fd(d, fd, on_event, on_bad, &c, &err);
+	if (r == -EIO && !err) {
+		fprintf(stderr, "error: cannot write alerts: %s\n", strerror(errno));
+		ret = EXIT_ERROR;
+	} else if (r < 0) {
+		ret = cli_fail(err);
 	}
-	bw_replay_event_free(e);
-	free(line);
+	*bad = c.bad;
 	bw_replay_decoder_free(d);
-	if (f != stdin)
-		fclose(f);
+	if (!is_stdin)
+		close(fd);
 	return ret;
 }
 

@@ -117,15 +117,94 @@ int srcdata_slot(struct bw_ruleset *rs, struct srcdata *sd, uint32_t field, cons
 	return 0;
 }
 
+static bool resolve_field(struct cc *c, const struct ast_field *af, struct fref *f);
+
+/* The transformers of af over f's type. */
+static bool apply_transformers(struct cc *c, const struct ast_field *af, struct fref *f,
+			       const char *name)
+{
+	f->ntr = af->ntr;
+	memcpy(f->tr, af->tr, sizeof(f->tr));
+	for (unsigned i = 0; i < af->ntr; i++) {
+		if (f->len_num) {
+			cc_error(c, "a transformer cannot be applied to len()");
+			return false;
+		}
+		if (f->type == BW_FT_NUMBER || f->type == BW_FT_BOOL) {
+			cc_error(c, "transformers apply to string fields only, not `%s`", name);
+			return false;
+		}
+		if (af->tr[i] == TR_LEN) {
+			f->len_num = true;
+			f->type = BW_FT_NUMBER;
+			f->is_list = false;
+		} else {
+			f->type = BW_FT_STRING;
+		}
+	}
+	return true;
+}
+
+static bool resolve_item(struct cc *c, const struct ast_mitem *it, struct fitem *ret)
+{
+	if (it->lit) {
+		ret->lit = it->lit;
+		ret->litlen = (uint32_t)strlen(it->lit);
+		return true;
+	}
+	if (!(ret->f = arena_zalloc(&c->rs->arena, sizeof(*ret->f)))) {
+		cc_error(c, "out of memory");
+		return false;
+	}
+	return resolve_field(c, &it->field, ret->f);
+}
+
+/* join() / concat() into f, a string that transformers may then change. */
+static bool resolve_multi(struct cc *c, const struct ast_multi *am, struct fref *f)
+{
+	struct fmulti *mv = arena_zalloc(&c->rs->arena, sizeof(*mv));
+
+	if (!mv || !(mv->items = arena_zalloc(&c->rs->arena, (am->nitems + 1) * sizeof(*mv->items)))) {
+		cc_error(c, "out of memory");
+		return false;
+	}
+	mv->kind = am->kind;
+	mv->nitems = am->nitems;
+	if (am->kind == MV_JOIN) {
+		if (!resolve_item(c, &am->sep, &mv->sep))
+			return false;
+		if (mv->sep.f && mv->sep.f->is_list) {
+			cc_error(c, "join() first argument (separator) must be a single value, not a list");
+			return false;
+		}
+	}
+	for (uint32_t i = 0; i < am->nitems; i++) {
+		if (!resolve_item(c, &am->items[i], &mv->items[i]))
+			return false;
+		if (am->kind == MV_CONCAT && mv->items[i].f && mv->items[i].f->is_list) {
+			cc_error(c, "concat() arguments must be single values, not lists");
+			return false;
+		}
+	}
+	f->multi = mv;
+	f->type = BW_FT_STRING;
+	return true;
+}
+
 /* Resolves an AST field into a typed reference. Returns false (with c->skip
  * or an error set) when it cannot. */
 static bool resolve_field(struct cc *c, const struct ast_field *af, struct fref *f)
 {
 	const struct bw_source *src = c->sd->src;
-	const char *dotarg, *arg;
-	int idx = field_lookup(src, af->name, &dotarg);
+	const char *dotarg = NULL, *arg;
+	int idx = af->multi ? -1 : field_lookup(src, af->name, &dotarg);
 
 	memset(f, 0, sizeof(*f));
+	if (af->multi) {
+		if (!resolve_multi(c, af->multi, f))
+			return false;
+		return apply_transformers(c, af, f, af->name);
+	}
 	if (idx < 0) {
 		if (!c->skip)
 			c->skip = arena_printf(&c->rs->arena,
@@ -163,26 +242,7 @@ static bool resolve_field(struct cc *c, const struct ast_field *af, struct fref 
 	f->flags = fi->flags;
 	/* An indexed list field extracts one element. */
 	f->is_list = (fi->flags & BW_FF_LIST) && !(arg && f->ref.index >= 0);
-	f->ntr = af->ntr;
-	memcpy(f->tr, af->tr, sizeof(f->tr));
-	for (unsigned i = 0; i < af->ntr; i++) {
-		if (f->len_num) {
-			cc_error(c, "a transformer cannot be applied to len()");
-			return false;
-		}
-		if (f->type == BW_FT_NUMBER || f->type == BW_FT_BOOL) {
-			cc_error(c, "transformers apply to string fields only, not `%s`", fi->name);
-			return false;
-		}
-		if (af->tr[i] == TR_LEN) {
-			f->len_num = true;
-			f->type = BW_FT_NUMBER;
-			f->is_list = false;
-		} else {
-			f->type = BW_FT_STRING;
-		}
-	}
-	return true;
+	return apply_transformers(c, af, f, fi->name);
 }
 
 /* ---------------------------------------------------------------- values */
@@ -285,6 +345,41 @@ static int hexdecode(struct arena *a, const char *s, char **ret, uint32_t *ret_l
 	return 0;
 }
 
+/* A pmatch pattern with wildcards as its path components (trailing
+ * slashes dropped), each a valid glob. */
+static bool pmatch_split(struct cc *c, const char *s, struct rval *v)
+{
+	size_t n = strlen(s), k = 1;
+
+	while (n > 1 && s[n - 1] == '/')
+		n--;
+	for (size_t i = 0; i < n; i++)
+		k += s[i] == '/';
+	v->comps = arena_zalloc(&c->rs->arena, (k + 1) * sizeof(*v->comps));
+	if (!v->comps) {
+		cc_error(c, "out of memory");
+		return false;
+	}
+	for (const char *p = s, *end = s + n; p <= end;) {
+		const char *slash = memchr(p, '/', (size_t)(end - p));
+		const char *ce = slash ? slash : end;
+		char *comp = arena_strndup(&c->rs->arena, p, (size_t)(ce - p));
+		if (!comp) {
+			cc_error(c, "out of memory");
+			return false;
+		}
+		if (!glob_valid(comp)) {
+			cc_error(c, "invalid glob pattern `%s` in pmatch", s);
+			return false;
+		}
+		v->comps[v->ncomps++] = comp;
+		p = ce + 1;
+		if (!slash)
+			break;
+	}
+	return true;
+}
+
 static bool make_rval(struct cc *c, const struct fref *f, enum op op, const char *s,
 		      struct rval *v)
 {
@@ -344,6 +439,8 @@ static bool make_rval(struct cc *c, const struct fref *f, enum op op, const char
 		}
 		v->s = b;
 	}
+	if (op == OP_PMATCH && strpbrk(s, "*?[") && !pmatch_split(c, s, v))
+		return false;
 	if ((op == OP_GLOB || op == OP_IGLOB) && !glob_valid(s)) {
 		cc_error(c, "invalid glob pattern `%s`", s);
 		return false;
@@ -604,10 +701,30 @@ static bool op_is_string_only(enum op op)
 	}
 }
 
+static int sig_field(struct bw_buf *b, const struct fref *f);
+
+static int sig_item(struct bw_buf *b, const struct fitem *it)
+{
+	if (it->f)
+		return sig_field(b, it->f);
+	return bw_buf_printf(b, "L%u:", it->litlen) ?: bw_buf_append(b, it->lit, it->litlen);
+}
+
 static int sig_field(struct bw_buf *b, const struct fref *f)
 {
-	int e = bw_buf_printf(b, "%u/%u/", f->ref.slot, (unsigned)f->ntr);
+	int e;
 
+	if (f->multi) {
+		e = bw_buf_printf(b, "M%u(", (unsigned)f->multi->kind);
+		if (!e && f->multi->kind == MV_JOIN)
+			e = sig_item(b, &f->multi->sep);
+		for (uint32_t i = 0; i < f->multi->nitems && !e; i++)
+			e = bw_buf_puts(b, ";") ?: sig_item(b, &f->multi->items[i]);
+		e = e ?: bw_buf_puts(b, ")");
+	} else {
+		e = bw_buf_printf(b, "%u", f->ref.slot);
+	}
+	e = e ?: bw_buf_printf(b, "/%u/", (unsigned)f->ntr);
 	for (unsigned i = 0; i < f->ntr && !e; i++)
 		e = bw_buf_printf(b, "%u,", (unsigned)f->tr[i]);
 	return e;
@@ -716,7 +833,8 @@ static struct cnode *compile_check(struct cc *c, const struct ast *a, struct tse
 	}
 	/* Indexing: evt.type = X / evt.type in (X, Y) restrict the event types. */
 	const char *ixf = c->sd->src->index_field;
-	if (ixf && !strcmp(c->sd->src->fields[k->lhs.ref.field].name, ixf) && !k->lhs.ntr &&
+	if (ixf && !k->lhs.multi && !strcmp(c->sd->src->fields[k->lhs.ref.field].name, ixf) &&
+	    !k->lhs.ntr &&
 	    !k->rhs_field && (a->op == OP_EQ || a->op == OP_IN)) {
 		ts->all = false;
 		ts->n = 0;

@@ -62,14 +62,37 @@ enum tr {
 	TR_B64,
 	TR_BASENAME,
 	TR_LEN,
+	TR_JOIN,   /* parser only: join( */
+	TR_CONCAT, /* parser only: concat( */
 };
 #define MAX_TRANSFORMERS 8
 
+/* Multi-value transformers (libsinsp's): join(SEP, (ITEM, ...)) is the
+ * values of the items, every value of a list field included, joined by SEP;
+ * concat(ITEM, ITEM, ...) is its single-valued items end to end. */
+enum { MV_JOIN = 1, MV_CONCAT };
+
+struct ast_multi;
+
 struct ast_field {
-	char *name;
-	char *arg; /* NULL when none */
+	char *name; /* "join" / "concat" when multi */
+	char *arg;  /* NULL when none */
 	uint8_t ntr;
 	uint8_t tr[MAX_TRANSFORMERS]; /* innermost first */
+	struct ast_multi *multi;      /* join() / concat() under the transformers */
+};
+
+/* An argument of join() / concat(): a quoted string or a field expression. */
+struct ast_mitem {
+	char *lit; /* NULL: field */
+	struct ast_field field;
+};
+
+struct ast_multi {
+	uint8_t kind;
+	struct ast_mitem sep; /* join */
+	struct ast_mitem *items;
+	uint32_t nitems;
 };
 
 enum ast_kind { A_AND, A_OR, A_NOT, A_IDENT, A_CHECK };
@@ -187,19 +210,38 @@ struct rval {
 	bool is_num;
 	int64_t num;
 	char *lower; /* lowercase copy for icontains/iglob */
+	/* pmatch with wildcards: the pattern's path components, NUL-terminated */
+	char **comps;
+	uint32_t ncomps;
 	struct ipnet net;
 	bool is_net;
 	regex_t *re;
 };
 
+struct fmulti;
+
 struct fref {
-	struct bw_field_ref ref;
+	struct bw_field_ref ref; /* unused when multi */
 	enum bw_field_type type;
 	unsigned flags;
 	uint8_t ntr;
 	uint8_t tr[MAX_TRANSFORMERS];
 	bool is_list; /* after transformers */
 	bool len_num; /* a len() transformer made it a number */
+	const struct fmulti *multi; /* join() / concat(): the value transformers apply to */
+};
+
+struct fitem {
+	const char *lit; /* NULL: f */
+	uint32_t litlen;
+	struct fref *f;
+};
+
+struct fmulti {
+	uint8_t kind;
+	struct fitem sep;
+	struct fitem *items;
+	uint32_t nitems;
 };
 
 struct check {

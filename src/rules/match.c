@@ -46,6 +46,10 @@ struct bw_matcher {
 	void *evt;
 	char *scratch;
 	size_t scratch_used;
+	/* "HH:MM:SS." of the second tcache_secs, local time, for text alerts */
+	time_t tcache_secs;
+	bool tcache_ok;
+	char tcache[16];
 };
 
 /* ---------------------------------------------------------------- scratch */
@@ -153,12 +157,80 @@ static bool transform(struct bw_matcher *m, enum tr tr, struct bw_value *v)
 	return true;
 }
 
+static size_t get_values(struct bw_matcher *m, const struct fref *f, const struct bw_value **ret);
+
+/* The values of one argument of join() / concat(). */
+static size_t item_values(struct bw_matcher *m, const struct fitem *it, struct bw_value *lit,
+			  const struct bw_value **ret)
+{
+	if (it->f)
+		return get_values(m, it->f, ret);
+	*lit = (struct bw_value){ .s = it->lit, .len = it->litlen };
+	*ret = lit;
+	return 1;
+}
+
+/*
+ * join() / concat() as one string in scratch. Unavailable (0) when an
+ * argument is, as libsinsp's extraction fails then, or when the result does
+ * not fit the scratch buffer.
+ */
+static size_t multi_value(struct bw_matcher *m, const struct fmulti *mv, struct bw_value *ret)
+{
+	struct bw_value seplit, *lits = scratch_alloc(m, (mv->nitems + 1) * sizeof(*lits));
+	const struct bw_value *sep = NULL, **vals = scratch_alloc(m, (mv->nitems + 1) * sizeof(*vals));
+	size_t *ns = scratch_alloc(m, (mv->nitems + 1) * sizeof(*ns)), total = 0, count = 0;
+	char *o;
+
+	if (!lits || !vals || !ns)
+		return 0;
+	if (mv->kind == MV_JOIN && !item_values(m, &mv->sep, &seplit, &sep))
+		return 0;
+	for (uint32_t i = 0; i < mv->nitems; i++) {
+		if (!(ns[i] = item_values(m, &mv->items[i], &lits[i], &vals[i])))
+			return 0;
+		if (mv->kind == MV_CONCAT)
+			ns[i] = 1;
+		for (size_t j = 0; j < ns[i]; j++)
+			total += vals[i][j].len;
+		count += ns[i];
+	}
+	if (sep && count > 1)
+		total += (count - 1) * sep->len;
+	if (total > BW_MAX_TRANSFORM_SCRATCH || !(o = scratch_alloc(m, total + 1)))
+		return 0;
+	*ret = (struct bw_value){ .s = o, .len = (uint32_t)total };
+	count = 0;
+	for (uint32_t i = 0; i < mv->nitems; i++) {
+		for (size_t j = 0; j < ns[i]; j++) {
+			if (sep && count++) {
+				memcpy(o, sep->s, sep->len);
+				o += sep->len;
+			}
+			memcpy(o, vals[i][j].s, vals[i][j].len);
+			o += vals[i][j].len;
+		}
+	}
+	*o = 0;
+	return 1;
+}
+
 /* The values of a field reference, transformers applied. */
 static size_t get_values(struct bw_matcher *m, const struct fref *f, const struct bw_value **ret)
 {
 	const struct bw_value *raw;
-	size_t n = raw_values(m, &f->ref, &raw);
 	struct bw_value *out;
+	size_t n;
+
+	if (f->multi) {
+		struct bw_value *one = scratch_alloc(m, sizeof(*one));
+		if (!one || !multi_value(m, f->multi, one))
+			return 0;
+		raw = one;
+		n = 1;
+	} else {
+		n = raw_values(m, &f->ref, &raw);
+	}
 
 	if (!f->ntr || !n) {
 		*ret = raw;
@@ -260,9 +332,45 @@ static bool icontains(const char *h, uint32_t hn, const char *lower, uint32_t nn
 	return false;
 }
 
+/*
+ * A pattern with wildcards: its components match the path's first ones,
+ * each with fnmatch() (wildcards never cross a '/'); further components of
+ * the path are allowed, as pmatch is a prefix match (Falco 0.36 and later).
+ */
+static bool pmatch_glob(const char *s, uint32_t n, const struct rval *p)
+{
+	const char *end = s + n;
+	char comp[256];
+
+	for (uint32_t i = 0; i < p->ncomps; i++) {
+		const char *slash;
+		size_t cl;
+		if (i > 0) {
+			if (s >= end || *s != '/')
+				return false;
+			s++;
+		}
+		slash = memchr(s, '/', (size_t)(end - s));
+		cl = (size_t)((slash ? slash : end) - s);
+		if (cl >= sizeof(comp))
+			return false;
+		if (i > 0 && !cl && p->comps[i][0])
+			return false;
+		memcpy(comp, s, cl);
+		comp[cl] = 0;
+		if (fnmatch(p->comps[i], comp, 0) != 0)
+			return false;
+		s += cl;
+	}
+	return true;
+}
+
 static bool pmatch_one(const char *s, uint32_t n, const struct rval *p)
 {
 	uint32_t pl = p->len;
+
+	if (p->comps)
+		return pmatch_glob(s, n, p);
 
 	while (pl > 1 && p->s[pl - 1] == '/')
 		pl--;
@@ -442,29 +550,44 @@ static bool eval_check(struct bw_matcher *m, const struct check *k)
 	return cmp_rhs(k, type, &lv[0]);
 }
 
+/* A check's result, memoised for the event: identical checks of different
+ * rules and macros are evaluated once. */
+static inline bool check(struct bw_matcher *m, const struct check *k)
+{
+	struct memo *mm = &m->memo[k->id];
+
+	if (mm->gen != m->gen) {
+		mm->val = eval_check(m, k);
+		mm->gen = m->gen;
+	}
+	return mm->val;
+}
+
+static bool eval(struct bw_matcher *m, const struct cnode *n);
+
+/* A child: checks, most of the leaves, without a call. */
+static inline bool eval_child(struct bw_matcher *m, const struct cnode *c)
+{
+	return c->kind == C_CHECK ? check(m, c->chk) : eval(m, c);
+}
+
 static bool eval(struct bw_matcher *m, const struct cnode *n)
 {
 	switch (n->kind) {
 	case C_AND:
 		for (uint32_t i = 0; i < n->nchild; i++)
-			if (!eval(m, n->child[i]))
+			if (!eval_child(m, n->child[i]))
 				return false;
 		return true;
 	case C_OR:
 		for (uint32_t i = 0; i < n->nchild; i++)
-			if (eval(m, n->child[i]))
+			if (eval_child(m, n->child[i]))
 				return true;
 		return false;
 	case C_NOT:
-		return !eval(m, n->child[0]);
-	case C_CHECK: {
-		struct memo *mm = &m->memo[n->chk->id];
-		if (mm->gen != m->gen) {
-			mm->val = eval_check(m, n->chk);
-			mm->gen = m->gen;
-		}
-		return mm->val;
-	}
+		return !eval_child(m, n->child[0]);
+	case C_CHECK:
+		return check(m, n->chk);
 	case C_TRUE:
 		return true;
 	case C_FALSE:
@@ -756,15 +879,33 @@ int bw_matcher_format_text(struct bw_matcher *m, const struct bw_rule_info *rule
 {
 	int64_t ns = m->sd->src->time_ns ? m->sd->src->time_ns(evt) : 0;
 	time_t secs = (time_t)(ns / 1000000000);
-	struct tm tm;
-	char ts[64];
+	int64_t frac = ns % 1000000000;
+	char ts[32];
+	const char *prio = bw_priority_name(rule->priority);
+	int e;
 
 	if (evt != m->evt)
 		new_event(m, evt);
-	localtime_r(&secs, &tm);
-	snprintf(ts, sizeof(ts), "%02d:%02d:%02d.%09lld", tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (long long)(ns % 1000000000));
-	int e = bw_buf_printf(out, "%s: %s ", ts, bw_priority_name(rule->priority));
+	/* Alerts come in bursts within a second: convert the second once. */
+	if (!m->tcache_ok || m->tcache_secs != secs) {
+		struct tm tm;
+		localtime_r(&secs, &tm);
+		snprintf(m->tcache, sizeof(m->tcache), "%02d:%02d:%02d.", tm.tm_hour, tm.tm_min,
+			 tm.tm_sec);
+		m->tcache_secs = secs;
+		m->tcache_ok = true;
+	}
+	memcpy(ts, m->tcache, 9);
+	if (frac < 0)
+		frac = -frac;
+	for (int i = 17; i >= 9; i--, frac /= 10)
+		ts[i] = (char)('0' + frac % 10);
+	memcpy(ts + 18, ": ", 2);
+	e = bw_buf_append(out, ts, 20);
+	if (!e)
+		e = bw_buf_append(out, prio, strlen(prio));
+	if (!e)
+		e = bw_buf_append(out, " ", 1);
 	return e ? e : format_output(m, rule_of(rule), out);
 }
 

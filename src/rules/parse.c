@@ -266,7 +266,9 @@ static enum tr lex_transformer(struct parser *p)
 		if (lex_str(p, transformers[i].name))
 			return transformers[i].tr;
 	if (lex_str(p, "join("))
-		return (enum tr)-1;
+		return TR_JOIN;
+	if (lex_str(p, "concat("))
+		return TR_CONCAT;
 	return TR_NONE;
 }
 
@@ -311,6 +313,108 @@ static bool field_remainder(struct parser *p, struct ast_field *f, char *name)
 	return true;
 }
 
+static bool transformer_remainder(struct parser *p, struct ast_field *f, enum tr tr);
+
+/* An argument of join() / concat(): a quoted string, a field, or a
+ * transformer (join() / concat() included). */
+static bool mitem(struct parser *p, struct ast_mitem *it)
+{
+	char *name;
+	enum tr tr;
+
+	blank(p);
+	if ((it->lit = lex_quoted(p)))
+		return true;
+	if ((tr = lex_transformer(p)) != TR_NONE)
+		return transformer_remainder(p, &it->field, tr);
+	if ((name = lex_field_name(p)))
+		return field_remainder(p, &it->field, name);
+	fail(p, "expected a field, a transformer or a quoted string");
+	return false;
+}
+
+/* Items up to ')': after '(' for join()'s list, or concat()'s arguments. */
+static bool mitems(struct parser *p, struct ast_multi *mv)
+{
+	struct ptrvec v = { 0 };
+
+	blank(p);
+	if (!lex_str(p, ")")) {
+		do {
+			struct ast_mitem *it = arena_zalloc(p->a, sizeof(*it));
+			if (!it || ptrvec_push(p->a, &v, it) < 0) {
+				fail(p, "out of memory");
+				return false;
+			}
+			if (!mitem(p, it))
+				return false;
+			blank(p);
+		} while (lex_str(p, ","));
+		if (!lex_str(p, ")")) {
+			fail(p, "expected a ',' or a ')' token");
+			return false;
+		}
+	}
+	mv->items = arena_zalloc(p->a, (v.n + 1) * sizeof(*mv->items));
+	if (!mv->items) {
+		fail(p, "out of memory");
+		return false;
+	}
+	for (size_t i = 0; i < v.n; i++)
+		mv->items[i] = *(struct ast_mitem *)v.v[i];
+	mv->nitems = (uint32_t)v.n;
+	return true;
+}
+
+/* join(SEP, (ITEM, ...)) or concat(ITEM, ITEM, ...), after "join(" or
+ * "concat(", up to and including the closing ')'. */
+static bool multi_remainder(struct parser *p, struct ast_field *f, enum tr tr)
+{
+	struct ast_multi *mv = arena_zalloc(p->a, sizeof(*mv));
+
+	if (!mv) {
+		fail(p, "out of memory");
+		return false;
+	}
+	f->multi = mv;
+	f->name = tr == TR_JOIN ? "join" : "concat";
+	mv->kind = tr == TR_JOIN ? MV_JOIN : MV_CONCAT;
+	if (tr == TR_CONCAT) {
+		if (!mitems(p, mv))
+			return false;
+		if (mv->nitems < 2) {
+			fail(p, "concat() requires at least 2 arguments");
+			return false;
+		}
+		return true;
+	}
+	blank(p);
+	if (lex_str(p, "(")) {
+		fail(p, "join() first argument (separator) must be a single value, not a list");
+		return false;
+	}
+	if (!mitem(p, &mv->sep))
+		return false;
+	blank(p);
+	if (!lex_str(p, ",")) {
+		fail(p, "join() requires exactly 2 arguments: separator and list");
+		return false;
+	}
+	blank(p);
+	if (!lex_str(p, "(")) {
+		fail(p, "join() second argument must be a list: (ITEM, ...)");
+		return false;
+	}
+	if (!mitems(p, mv))
+		return false;
+	blank(p);
+	if (!lex_str(p, ")")) {
+		fail(p, "join() requires exactly 2 arguments: separator and list");
+		return false;
+	}
+	return true;
+}
+
 /* Tr '(' (Tr | Field) ')', the opening already consumed; fills f with the
  * field and the transformers innermost first. */
 static bool transformer_remainder(struct parser *p, struct ast_field *f, enum tr tr)
@@ -318,12 +422,13 @@ static bool transformer_remainder(struct parser *p, struct ast_field *f, enum tr
 	char *name;
 	bool ok;
 
-	if (tr == (enum tr)-1) {
-		fail(p, "the join() transformer is not supported");
-		return false;
-	}
 	if (!enter(p))
 		return false;
+	if (tr == TR_JOIN || tr == TR_CONCAT) {
+		ok = multi_remainder(p, f, tr);
+		p->depth--;
+		return ok;
+	}
 	blank(p);
 	enum tr inner = lex_transformer(p);
 	if (inner != TR_NONE) {

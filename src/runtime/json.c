@@ -34,7 +34,7 @@ static inline void skip_ws(struct json_cursor *jp)
 		jp->p++;
 }
 
-static int hex4(const char *s, unsigned *ret)
+int json_hex4(const char *s, unsigned *ret)
 {
 	unsigned x = 0;
 
@@ -52,6 +52,30 @@ static int hex4(const char *s, unsigned *ret)
 	}
 	*ret = x;
 	return 0;
+}
+
+size_t json_utf8(unsigned u, char *out)
+{
+	if (u < 0x80) {
+		out[0] = (char)u;
+		return 1;
+	}
+	if (u < 0x800) {
+		out[0] = (char)(0xc0 | (u >> 6));
+		out[1] = (char)(0x80 | (u & 0x3f));
+		return 2;
+	}
+	if (u < 0x10000) {
+		out[0] = (char)(0xe0 | (u >> 12));
+		out[1] = (char)(0x80 | ((u >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (u & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | (u >> 18));
+	out[1] = (char)(0x80 | ((u >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((u >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (u & 0x3f));
+	return 4;
 }
 
 /* Parses the string whose opening quote is at jp->p; unescapes in place. */
@@ -97,11 +121,11 @@ static int parse_string(struct json_cursor *jp, const char **ret, uint32_t *ret_
 		case 't': *w++ = '\t'; break;
 		case 'u': {
 			unsigned u, lo;
-			if (end - r < 6 || hex4(r + 2, &u) < 0)
+			if (end - r < 6 || json_hex4(r + 2, &u) < 0)
 				return fail(jp, "invalid \\u escape");
 			r += 6;
 			if (u >= 0xd800 && u <= 0xdbff) {
-				if (end - r < 6 || r[0] != '\\' || r[1] != 'u' || hex4(r + 2, &lo) < 0 ||
+				if (end - r < 6 || r[0] != '\\' || r[1] != 'u' || json_hex4(r + 2, &lo) < 0 ||
 				    lo < 0xdc00 || lo > 0xdfff)
 					return fail(jp, "invalid Unicode surrogate");
 				u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
@@ -112,21 +136,7 @@ static int parse_string(struct json_cursor *jp, const char **ret, uint32_t *ret_
 				return fail(jp, "\\u0000 is not allowed");
 			}
 			/* UTF-8 is never longer than the escape it replaces. */
-			if (u < 0x80) {
-				*w++ = (char)u;
-			} else if (u < 0x800) {
-				*w++ = (char)(0xc0 | (u >> 6));
-				*w++ = (char)(0x80 | (u & 0x3f));
-			} else if (u < 0x10000) {
-				*w++ = (char)(0xe0 | (u >> 12));
-				*w++ = (char)(0x80 | ((u >> 6) & 0x3f));
-				*w++ = (char)(0x80 | (u & 0x3f));
-			} else {
-				*w++ = (char)(0xf0 | (u >> 18));
-				*w++ = (char)(0x80 | ((u >> 12) & 0x3f));
-				*w++ = (char)(0x80 | ((u >> 6) & 0x3f));
-				*w++ = (char)(0x80 | (u & 0x3f));
-			}
+			w += json_utf8(u, w);
 			continue;
 		}
 		default:
@@ -400,105 +410,7 @@ static int parse_value(struct json_cursor *jp, struct jv *v)
 	}
 }
 
-/* Checks the string at jp->p and moves past it, without decoding. */
-static int skip_string(struct json_cursor *jp)
-{
-	const char *r = jp->p + 1, *end = jp->end;
-
-	for (;;) {
-		while (end - r >= 8) {
-			uint64_t x, ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-			memcpy(&x, r, 8);
-			uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
-			uint64_t special =
-				((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((bs - ones) & ~bs);
-			if (special & high)
-				break;
-			r += 8;
-		}
-		while (r < end && plain((uint8_t)*r))
-			r++;
-		if (r >= end)
-			return fail(jp, "unterminated string");
-		if (*r == '"')
-			break;
-		if ((uint8_t)*r < 0x20)
-			return fail(jp, "control character in string");
-		/* a backslash */
-		if (r + 1 >= end || !strchr("\"\\/bfnrtu", r[1]) || !r[1])
-			return fail(jp, "invalid escape in string");
-		if (r[1] == 'u') {
-			unsigned u;
-			if (end - r < 6 || hex4(r + 2, &u) < 0)
-				return fail(jp, "invalid \\u escape");
-			r += 6;
-		} else {
-			r += 2;
-		}
-	}
-	jp->p = (char *)r + 1;
-	return 0;
-}
-
-int json_skip_value(struct json_cursor *jp)
-{
-	int r;
-
-	skip_ws(jp);
-	if (jp->p >= jp->end)
-		return fail(jp, "unexpected end of input");
-	switch (*jp->p) {
-	case '"':
-		return skip_string(jp);
-	case '{':
-	case '[': {
-		char close = *jp->p == '{' ? '}' : ']';
-		bool obj = close == '}';
-		if (++jp->depth > JSON_MAX_DEPTH)
-			return fail(jp, "nesting too deep");
-		jp->p++;
-		skip_ws(jp);
-		if (jp->p < jp->end && *jp->p == close) {
-			jp->p++;
-			jp->depth--;
-			return 0;
-		}
-		for (;;) {
-			if (obj) {
-				skip_ws(jp);
-				if (jp->p >= jp->end || *jp->p != '"')
-					return fail(jp, "expected an object key");
-				if ((r = skip_string(jp)) < 0)
-					return r;
-				skip_ws(jp);
-				if (jp->p >= jp->end || *jp->p != ':')
-					return fail(jp, "expected ':'");
-				jp->p++;
-			}
-			if ((r = json_skip_value(jp)) < 0)
-				return r;
-			skip_ws(jp);
-			if (jp->p >= jp->end)
-				return fail(jp, obj ? "unterminated object" : "unterminated array");
-			if (*jp->p == ',') {
-				jp->p++;
-				continue;
-			}
-			if (*jp->p != close)
-				return fail(jp, obj ? "expected ',' or '}'" : "expected ',' or ']'");
-			jp->p++;
-			jp->depth--;
-			return 0;
-		}
-	}
-	default: {
-		struct jv v = { 0 };
-		return parse_value(jp, &v); /* a literal or number: nothing to keep */
-	}
-	}
-}
-
-void json_cursor_init(struct json_cursor *jp, char *buf, size_t len, struct rt_arena *a,
+static void json_cursor_init(struct json_cursor *jp, char *buf, size_t len, struct rt_arena *a,
 		      unsigned flags)
 {
 	buf[len] = 0;
@@ -513,42 +425,11 @@ void json_cursor_init(struct json_cursor *jp, char *buf, size_t len, struct rt_a
 	jp->cap = BW_ARRAY_SIZE(jp->stack0);
 }
 
-void json_cursor_done(struct json_cursor *jp)
+static void json_cursor_done(struct json_cursor *jp)
 {
 	if (jp->stack != jp->stack0)
 		free(jp->stack);
 	jp->stack = jp->stack0;
-}
-
-int json_value(struct json_cursor *jp, struct jv *ret)
-{
-	return parse_value(jp, ret);
-}
-
-int json_key(struct json_cursor *jp, const char **ret, uint32_t *ret_len)
-{
-	skip_ws(jp);
-	if (jp->p >= jp->end || *jp->p != '"')
-		return fail(jp, "expected an object key");
-	int r = parse_string(jp, ret, ret_len);
-	if (r < 0)
-		return r;
-	skip_ws(jp);
-	if (jp->p >= jp->end || *jp->p != ':')
-		return fail(jp, "expected ':'");
-	jp->p++;
-	return 0;
-}
-
-int json_expect(struct json_cursor *jp, const char *chars)
-{
-	skip_ws(jp);
-	if (jp->p >= jp->end)
-		return 0;
-	for (const char *c = chars; *c; c++)
-		if (*c == *jp->p)
-			return *jp->p++;
-	return fail(jp, "unexpected character");
 }
 
 int json_parse(char *buf, size_t len, struct rt_arena *a, unsigned flags, struct jv *ret,

@@ -46,11 +46,8 @@ enum { JSON_REJECT_DUPS = 1 << 0 };
 int json_parse(char *buf, size_t len, struct rt_arena *a, unsigned flags, struct jv *ret,
 	       const char **ret_msg, size_t *ret_off);
 
-/*
- * A cursor for reading a document piece by piece: keys and values one at a
- * time, skipping (but checking) the values nobody reads. Errors leave a
- * static message in msg and the position in p.
- */
+/* The parser's state (json_parse() keeps it on its stack). Errors leave a
+ * static message in msg and the position in p. */
 struct json_cursor {
 	char *p, *end, *base;
 	struct rt_arena *a;
@@ -61,16 +58,11 @@ struct json_cursor {
 	const char *msg;
 	struct jv stack0[64];
 };
-void json_cursor_init(struct json_cursor *c, char *buf, size_t len, struct rt_arena *a,
-		      unsigned flags);
-void json_cursor_done(struct json_cursor *c);
-int json_value(struct json_cursor *c, struct jv *ret);
-int json_skip_value(struct json_cursor *c);
-/* A member's key and its ':'. */
-int json_key(struct json_cursor *c, const char **ret, uint32_t *ret_len);
-/* Consumes one of chars after whitespace and returns it; 0 at the end of
- * input; -EINVAL for anything else. */
-int json_expect(struct json_cursor *c, const char *chars);
+
+/* The four hex digits at s as a number: 0, or -1 when one is not a digit. */
+int json_hex4(const char *s, unsigned *ret);
+/* The UTF-8 bytes of code point u (at most 4) into out; returns how many. */
+size_t json_utf8(unsigned u, char *out);
 
 const struct jv *jv_getn(const struct jv *o, const char *key, size_t klen);
 static inline const struct jv *jv_get(const struct jv *o, const char *key)

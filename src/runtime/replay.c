@@ -1,23 +1,45 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The replay source: recorded system-call events, one JSON object per line,
- * whose keys are Falco field names (docs/replay-format.md). A decoder is
- * built for one matcher: it maps each key to the matcher's slots once (a
- * hash of every field name and every "field.arg"/"field[arg]" the rules
- * read), so a decoded event is an array of values indexed by slot and
- * extraction is a load. Keys no rule reads are skipped without converting
- * their values.
+ * whose keys are Falco field names (docs/replay-format.md).
  *
- * Decoding is in place (runtime/json.c): string values point into the
- * event's copy of the line, and everything an event holds lives in its
- * arena, which a reused event keeps (bw_replay_decode_into()), so a stream
- * is decoded without malloc per line. Slots carry the generation of the
- * event that set them, so nothing is cleared between lines. evt.time and
- * evt.rawtime, when a line does not give them, are computed when read.
+ * A decoder is built for one matcher. It interns, once, every key the
+ * matcher's rules can read ("proc.name", "proc.aname", "evt.arg.flags",
+ * "evt.arg[flags]", ...) into a small open-addressing table that says which
+ * slot a value goes to, so a decoded event is an array of values indexed by
+ * slot and extraction is a load. Keys no rule reads are skipped (their
+ * values are still checked) without converting anything.
+ *
+ * Decoding is one pass over the line, a recursive-descent walk with no DOM
+ * and no allocation per line. A string is scanned sixteen bytes at a time
+ * (SSE2) for its closing quote, a backslash or a control byte; only a
+ * string with escapes takes the careful path, which unescapes it in place.
+ * String values are left where they are in the line and NUL-terminated in
+ * place (over their closing quote, or over the delimiter that follows a
+ * number, once that delimiter has been read), so the decoder needs a
+ * writable line with padding: bw_replay_decode_into() copies the caller's
+ * line once into the event's buffer, and bw_replay_read_fd() decodes lines
+ * straight inside its block buffer.
+ *
+ * Scalars live inside their slot; arrays and nested JSON texts go to the
+ * event's arena, which keeps its memory between lines. Slots carry the
+ * generation of the line that set them, so nothing is cleared between
+ * lines. evt.time and evt.rawtime, when a line does not give them, are
+ * computed from ts when read. The JSON grammar is RFC 8259, strict (see
+ * runtime/json.c for the same rules on audit events).
  */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "bulwark/runtime.h"
 #include "runtime/internal.h"
@@ -27,10 +49,31 @@
 #define SLOT_SYNTH_TIME UINT32_MAX
 #define SLOT_SYNTH_RAWTIME (UINT32_MAX - 1)
 
+/* Readable bytes a decoded line must have after its terminating NUL: the
+ * string scanner loads sixteen bytes at a time. */
+#define LINE_PAD 16
+
+/* Bytes bw_replay_read_fd() asks read() for at a time. */
+#define READ_BLOCK (1u << 20)
+
+/* Event type names a decoder remembers (the rest are looked up each time). */
+#define EVTYPE_CACHE 1024u
+
+/* Keys no rule reads that a decoder remembers, so that they are recognised
+ * as cheaply as the others (the rest are looked up each time). */
+#define MAX_UNKNOWN_KEYS 256u
+
+/* Members per line whose key is predicted from the line before. */
+#define PRED_MAX 256u
+
+/* Longest number text accepted (as runtime/json.c). */
+#define MAX_NUMBER_LEN 4096
+
 struct rslot {
 	uint32_t gen;
 	uint32_t n;
-	struct bw_value *v;
+	const struct bw_value *v;
+	struct bw_value one; /* a scalar's value lives here */
 };
 
 struct bw_replay_event {
@@ -39,34 +82,71 @@ struct bw_replay_event {
 	uint32_t gen;
 	uint32_t nslots;
 	struct rslot *slots;
-	struct rt_arena arena;
+	struct rt_arena arena; /* arrays, nested JSON texts, synthesised times */
+	char *line;	       /* bw_replay_decode_into()'s copy of the line */
+	size_t line_cap;
 };
 
-struct slotlist {
-	uint32_t n;
-	const struct bw_field_ref **refs;
-};
-
-/* A key of the line mapped to a field and its argument. */
+/* A key of a line, interned when the decoder is built. */
 struct keyent {
 	const char *key; /* NULL: empty bucket */
 	uint32_t klen;
-	int field;
-	const char *arg; /* from "field.arg" / "field[arg]", else NULL */
+	int32_t field;	  /* the source field */
+	int32_t slot;	  /* where a scalar or a whole array goes; -1: nowhere */
+	int32_t obj_slot; /* where an object goes as JSON text (keys with an argument) */
+	bool args;	  /* refs of the field with arguments read objects / arrays */
+	bool ancestor;	  /* proc.a*: a whole array's element 0 is the process */
+	bool plain;	  /* the key is its own JSON text: no '"', backslash or control byte */
+	uint8_t special;  /* K_TS, K_TYPE, K_RAWTIME */
+};
+
+enum { K_NONE = 0, K_TS, K_TYPE, K_RAWTIME };
+
+/* A field reference with an argument, for objects and arrays under the
+ * field's plain key. */
+struct argref {
+	const char *arg;
+	uint32_t alen;
+	int64_t index;
+	uint32_t slot;
+};
+
+struct argrefs {
+	uint32_t n;
+	struct argref *v;
+};
+
+struct tyent {
+	const char *s; /* NULL: empty */
+	uint32_t len;
+	int id;
 };
 
 struct bw_replay_decoder {
 	const struct bw_matcher *m;
 	const struct bw_source *src;
 	size_t nslots;
-	struct slotlist *by_field; /* indexed by field */
-	bool *ancestor;		   /* by field: proc.a* (element 0 is the process) */
-	struct bw_map *names;	   /* field name -> index + 1 */
+	struct argrefs *by_field; /* indexed by field */
 	struct keyent *keys;
 	uint32_t kmask;
-	struct rt_arena karena; /* key strings */
-	int f_evt_time, f_evt_rawtime;
+	uint32_t nunknown; /* keys no rule reads, remembered */
+	/* pred[i]: the key of member i of the previous line. Lines of one
+	 * stream repeat their keys in the same order, so checking that the
+	 * bytes are there again replaces scanning and hashing the key. */
+	const struct keyent *pred[PRED_MAX];
+	struct tyent *types; /* EVTYPE_CACHE entries */
+	uint32_t ntypes;
+	struct rt_arena karena; /* interned strings */
+	uint32_t *time_slots;	/* refs of evt.time (synthesised when absent) */
+	uint32_t ntime;
+	uint32_t *raw_slots; /* refs of evt.rawtime */
+	uint32_t nraw;
+	struct bw_value *tmp; /* elements of the array being decoded */
+	size_t tmp_cap;
+	struct bw_replay_event *stream_evt; /* bw_replay_read_fd()'s event */
 };
+
+/* ---------------------------------------------------------------- extraction */
 
 static void synth(struct bw_replay_event *e, struct rslot *s)
 {
@@ -84,12 +164,11 @@ static void synth(struct bw_replay_event *e, struct rslot *s)
 		n = (size_t)snprintf(buf, sizeof(buf), "%02d:%02d:%02d.%09lld", tm.tm_hour, tm.tm_min,
 				     tm.tm_sec, (long long)(e->ts % 1000000000));
 	}
-	struct bw_value *v = rt_alloc(&e->arena, sizeof(*v));
 	char *c = rt_strndup(&e->arena, buf, n);
-	if (!v || !c)
+	if (!c)
 		return;
-	*v = (struct bw_value){ .s = c, .len = (uint32_t)n, .is_num = raw, .num = e->ts };
-	s->v = v;
+	s->one = (struct bw_value){ .s = c, .len = (uint32_t)n, .is_num = raw, .num = e->ts };
+	s->v = &s->one;
 	s->n = 1;
 }
 
@@ -129,82 +208,158 @@ const struct bw_source *bw_replay_source(void)
 	return &replay_src;
 }
 
-/* A field of the source by exact name, or by a prefix taking a dotted argument. */
-static int lookup(const struct bw_replay_decoder *d, const char *name, size_t n,
-		  const char **ret_arg)
-{
-	char buf[256];
+/* ---------------------------------------------------------------- the key table */
 
-	*ret_arg = NULL;
-	if (n >= sizeof(buf))
-		return -1;
-	memcpy(buf, name, n);
-	buf[n] = 0;
-	void *x = bw_map_get(d->names, buf);
-	if (x)
-		return (int)((uintptr_t)x - 1);
-	/* The longest prefix before a dot naming a field that takes one. */
-	for (size_t i = n; i-- > 1;) {
-		if (buf[i] != '.' || i + 1 >= n)
-			continue;
-		buf[i] = 0;
-		x = bw_map_get(d->names, buf);
-		buf[i] = '.';
-		if (x && (d->src->fields[(uintptr_t)x - 1].flags & BW_FF_ARG_DOT)) {
-			*ret_arg = name + i + 1;
-			return (int)((uintptr_t)x - 1);
-		}
-	}
-	return -1;
-}
-
-/* Keys are short field names: mix the length with their first and last
- * eight bytes (bytewise when shorter). */
+/* Keys are short field names: their length and first and last eight bytes
+ * (bytewise when shorter), one multiplication, so the lookup of the thirty
+ * odd keys of a line is not a chain of long latencies. The high bits are
+ * the good ones: tables index with hash >> (32 - bits). */
 static inline uint32_t hash_key(const char *s, size_t n)
 {
-	uint64_t h = (uint64_t)n * 0x9e3779b97f4a7c15ull;
+	uint64_t a = 0, b = 0;
 
 	if (n >= 8) {
-		uint64_t a, b;
 		memcpy(&a, s, 8);
 		memcpy(&b, s + n - 8, 8);
-		h ^= a * 0xff51afd7ed558ccdull;
-		h = (h ^ (h >> 29)) + b * 0xc4ceb9fe1a85ec53ull;
+	} else if (n >= 4) {
+		uint32_t lo, hi;
+		memcpy(&lo, s, 4);
+		memcpy(&hi, s + n - 4, 4);
+		a = lo | (uint64_t)hi << 32;
 	} else {
 		for (size_t i = 0; i < n; i++)
-			h = (h ^ (uint8_t)s[i]) * 0x100000001b3ull;
+			a = (a << 8) | (uint8_t)s[i];
 	}
-	h ^= h >> 32;
-	h *= 0x9e3779b97f4a7c15ull;
-	return (uint32_t)(h >> 32);
+	return (uint32_t)(((a ^ ((b << 23) | (b >> 41))) + n) * 0x9e3779b97f4a7c15ull >> 32);
 }
 
-static inline const struct keyent *key_find(const struct bw_replay_decoder *d, const char *k, size_t n)
+/* a[0..n) == b[0..n), eight bytes at a time (keys are short); the last
+ * eight bytes overlap the ones before. */
+static inline bool keq(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+
+	if (n < 8) {
+		uint32_t p, q;
+		if (n < 4)
+			return !memcmp(a, b, n);
+		memcpy(&p, a, 4);
+		memcpy(&q, b, 4);
+		if (p != q)
+			return false;
+		memcpy(&p, a + n - 4, 4);
+		memcpy(&q, b + n - 4, 4);
+		return p == q;
+	}
+	for (size_t i = 0; i + 8 < n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return false;
+	}
+	memcpy(&x, a + n - 8, 8);
+	memcpy(&y, b + n - 8, 8);
+	return x == y;
+}
+
+static inline const struct keyent *key_find(const struct bw_replay_decoder *d, const char *k,
+					    size_t n)
 {
 	for (uint32_t i = hash_key(k, n) & d->kmask;; i = (i + 1) & d->kmask) {
 		const struct keyent *ke = &d->keys[i];
 		if (!ke->key)
 			return NULL;
-		if (ke->klen == n && !memcmp(ke->key, k, n))
+		if (ke->klen == n && keq(ke->key, k, n))
 			return ke;
 	}
 }
 
-static int key_add(struct bw_replay_decoder *d, const char *k, int field, const char *arg)
+/* The entry of key k[0..n), added (with nothing to store) when new; NULL
+ * when out of memory. The table has room: see bw_replay_decoder_new(). */
+static struct keyent *key_getn(struct bw_replay_decoder *d, const char *k, size_t n, int field)
 {
-	size_t n = strlen(k);
+	uint32_t i;
 
-	if (key_find(d, k, n))
-		return 0;
+	for (i = hash_key(k, n) & d->kmask; d->keys[i].key; i = (i + 1) & d->kmask)
+		if (d->keys[i].klen == n && keq(d->keys[i].key, k, n))
+			return &d->keys[i];
 	char *c = rt_strndup(&d->karena, k, n);
 	if (!c)
+		return NULL;
+	bool plain = true;
+	for (size_t j = 0; j < n; j++)
+		plain &= !(c[j] == '"' || c[j] == '\\' || (uint8_t)c[j] < 0x20);
+	d->keys[i] = (struct keyent){ .key = c, .klen = (uint32_t)n, .field = field, .slot = -1,
+				      .obj_slot = -1, .plain = plain };
+	return &d->keys[i];
+}
+
+static struct keyent *key_get(struct bw_replay_decoder *d, const char *k, int field)
+{
+	return key_getn(d, k, strlen(k), field);
+}
+
+static int field_index(const struct bw_source *src, const char *name)
+{
+	for (size_t i = 0; i < src->nfields; i++)
+		if (!strcmp(src->fields[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+static int push_u32(uint32_t **v, uint32_t *n, uint32_t x)
+{
+	uint32_t *nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (!nv)
 		return -ENOMEM;
-	for (uint32_t i = hash_key(k, n) & d->kmask;; i = (i + 1) & d->kmask) {
-		if (!d->keys[i].key) {
-			d->keys[i] = (struct keyent){ c, (uint32_t)n, field, arg };
-			return 0;
-		}
+	nv[(*n)++] = x;
+	*v = nv;
+	return 0;
+}
+
+/* Interns the keys through which a line can set the value of ref. */
+static int add_ref(struct bw_replay_decoder *d, const struct bw_field_ref *r)
+{
+	const struct bw_field_info *fi = &d->src->fields[r->field];
+	size_t fl = strlen(fi->name), al;
+	struct keyent *ke;
+	char buf[512];
+
+	if (!(ke = key_get(d, fi->name, (int)r->field)))
+		return -ENOMEM;
+	ke->ancestor = !strncmp(fi->name, "proc.a", 6);
+	if (!r->arg) {
+		ke->slot = (int32_t)r->slot;
+		return 0;
 	}
+	/* Under the plain key, an object or array holds the argument. */
+	struct argrefs *l = &d->by_field[r->field];
+	struct argref *nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	al = strlen(r->arg);
+	nv[l->n++] = (struct argref){ r->arg, (uint32_t)al, r->index, r->slot };
+	l->v = nv;
+	ke->args = true;
+	/* And "field[arg]", or "field.arg" for fields that take a dotted one. */
+	if (fl + al + 3 > sizeof(buf))
+		return 0;
+	memcpy(buf, fi->name, fl);
+	buf[fl] = '[';
+	memcpy(buf + fl + 1, r->arg, al);
+	memcpy(buf + fl + 1 + al, "]", 2);
+	if (!(ke = key_get(d, buf, (int)r->field)))
+		return -ENOMEM;
+	ke->slot = ke->obj_slot = (int32_t)r->slot;
+	if (!(fi->flags & BW_FF_ARG_DOT))
+		return 0;
+	buf[fl] = '.';
+	buf[fl + 1 + al] = 0;
+	if (!(ke = key_get(d, buf, (int)r->field)))
+		return -ENOMEM;
+	ke->slot = ke->obj_slot = (int32_t)r->slot;
+	return 0;
 }
 
 int bw_replay_decoder_new(const struct bw_matcher *m, struct bw_replay_decoder **ret,
@@ -212,58 +367,46 @@ int bw_replay_decoder_new(const struct bw_matcher *m, struct bw_replay_decoder *
 {
 	const struct bw_source *src = bw_replay_source();
 	struct bw_replay_decoder *d = calloc(1, sizeof(*d));
-	char buf[512];
+	int f_time, f_raw, f_type;
 	uint32_t cap = 64;
+	struct keyent *ke;
 
 	if (!d)
 		return bw_error_set(err, -ENOMEM, "out of memory");
 	d->m = m;
 	d->src = src;
 	d->nslots = bw_matcher_slot_count(m);
-	d->by_field = calloc(src->nfields, sizeof(*d->by_field));
-	d->ancestor = calloc(src->nfields, sizeof(*d->ancestor));
-	d->names = bw_map_new();
-	while (cap < 4 * (src->nfields + 2 * d->nslots))
+	/* At most three keys per slot, three special ones and the unknown
+	 * ones remembered; at most half full. */
+	while (cap < 2 * (3 * d->nslots + 3 + MAX_UNKNOWN_KEYS))
 		cap *= 2;
 	d->keys = calloc(cap, sizeof(*d->keys));
 	d->kmask = cap - 1;
-	if (!d->by_field || !d->ancestor || !d->names || !d->keys)
+	d->by_field = calloc(src->nfields, sizeof(*d->by_field));
+	d->types = calloc(EVTYPE_CACHE, sizeof(*d->types));
+	if (!d->keys || !d->by_field || !d->types)
 		goto oom;
-	for (size_t i = 0; i < src->nfields; i++)
-		d->ancestor[i] = !strncmp(src->fields[i].name, "proc.a", 6);
-	for (size_t i = 0; i < src->nfields; i++)
-		if (bw_map_put(d->names, src->fields[i].name, (void *)(uintptr_t)(i + 1)) < 0 ||
-		    key_add(d, src->fields[i].name, (int)i, NULL) < 0)
-			goto oom;
+	f_time = field_index(src, "evt.time");
+	f_raw = field_index(src, "evt.rawtime");
+	f_type = field_index(src, "evt.type");
 	for (size_t i = 0; i < d->nslots; i++) {
 		const struct bw_field_ref *r = bw_matcher_slot(m, i);
-		struct slotlist *l = &d->by_field[r->field];
-		const struct bw_field_ref **nv = realloc(l->refs, (l->n + 1) * sizeof(*nv));
-		if (!nv)
+		if (add_ref(d, r) < 0)
 			goto oom;
-		nv[l->n++] = r;
-		l->refs = nv;
-		if (!r->arg)
-			continue;
-		const char *fname = src->fields[r->field].name;
-		size_t fl = strlen(fname), al = strlen(r->arg);
-		if (fl + al + 3 > sizeof(buf))
-			continue;
-		memcpy(buf, fname, fl);
-		buf[fl] = '[';
-		memcpy(buf + fl + 1, r->arg, al);
-		memcpy(buf + fl + 1 + al, "]", 2);
-		if (key_add(d, buf, (int)r->field, r->arg) < 0)
+		if ((int)r->field == f_time && push_u32(&d->time_slots, &d->ntime, r->slot) < 0)
 			goto oom;
-		if (!(src->fields[r->field].flags & BW_FF_ARG_DOT))
-			continue;
-		buf[fl] = '.';
-		buf[fl + 1 + al] = 0;
-		if (key_add(d, buf, (int)r->field, r->arg) < 0)
+		if ((int)r->field == f_raw && push_u32(&d->raw_slots, &d->nraw, r->slot) < 0)
 			goto oom;
 	}
-	d->f_evt_time = lookup(d, "evt.time", 8, &(const char *){ NULL });
-	d->f_evt_rawtime = lookup(d, "evt.rawtime", 11, &(const char *){ NULL });
+	if (!(ke = key_get(d, "ts", -1)))
+		goto oom;
+	ke->special = K_TS;
+	if (!(ke = key_get(d, "evt.type", f_type)))
+		goto oom;
+	ke->special = K_TYPE;
+	if (!(ke = key_get(d, "evt.rawtime", f_raw)))
+		goto oom;
+	ke->special = K_RAWTIME;
 	*ret = d;
 	return 0;
 oom:
@@ -276,164 +419,681 @@ struct bw_replay_decoder *bw_replay_decoder_free(struct bw_replay_decoder *d)
 	if (!d)
 		return NULL;
 	for (size_t i = 0; d->by_field && i < d->src->nfields; i++)
-		free(d->by_field[i].refs);
+		free(d->by_field[i].v);
 	free(d->by_field);
-	free(d->ancestor);
 	free(d->keys);
+	free(d->types);
+	free(d->time_slots);
+	free(d->raw_slots);
+	free(d->tmp);
+	bw_replay_event_free(d->stream_evt);
 	rt_arena_done(&d->karena);
-	bw_map_free(d->names);
 	free(d);
 	return NULL;
 }
 
-/* One JSON value as an engine value. Strings stay in the event's buffer. */
-static bool to_value(struct bw_replay_event *e, const struct jv *j, struct bw_value *v)
+/* The matcher's id of an event type, remembered per name. */
+static int evtype_id(struct bw_replay_decoder *d, const char *s, uint32_t len)
 {
-	char buf[64];
-	const char *s;
-	size_t n;
+	uint32_t i = hash_key(s, len) & (EVTYPE_CACHE - 1);
+	char *c;
+	int id;
 
-	memset(v, 0, sizeof(*v));
-	switch (j->type) {
-	case J_STR:
-		v->s = j->s;
-		v->len = j->n;
-		return true;
-	case J_INT:
-		v->is_num = true;
-		v->num = j->i;
-		s = j->s;
-		n = j->n;
-		break;
-	case J_REAL: {
-		double x = strtod(j->s, NULL);
-		v->is_num = true;
-		v->num = j->i;
-		n = (size_t)snprintf(buf, sizeof(buf), "%g", x);
-		s = buf;
-		break;
+	for (; d->types[i].s; i = (i + 1) & (EVTYPE_CACHE - 1))
+		if (d->types[i].len == len && !memcmp(d->types[i].s, s, len))
+			return d->types[i].id;
+	if (d->ntypes < EVTYPE_CACHE / 2) {
+		if (!(c = rt_strndup(&d->karena, s, len)))
+			return -1;
+		id = bw_matcher_evtype(d->m, c);
+		d->types[i] = (struct tyent){ c, len, id };
+		d->ntypes++;
+		return id;
 	}
-	case J_TRUE:
-	case J_FALSE:
-		v->is_num = true;
-		v->num = j->type == J_TRUE;
-		v->s = v->num ? "true" : "false";
-		v->len = v->num ? 4 : 5;
-		return true;
-	case J_NULL:
-		return false;
-	default: {
-		char *d = json_dump(j, &e->arena, &n);
-		if (!d)
-			return false;
-		v->s = d;
-		v->len = (uint32_t)n;
-		return true;
-	}
-	}
-	char *c = rt_strndup(&e->arena, s, n);
-	if (!c)
-		return false;
-	v->s = c;
-	v->len = (uint32_t)n;
-	return true;
+	/* A stream of ever new names: look them up without remembering. */
+	if (!(c = strndup(s, len)))
+		return -1;
+	id = bw_matcher_evtype(d->m, c);
+	free(c);
+	return id;
 }
 
-/* Stores j (a scalar, or an array from element `from`) into a slot. */
-static int store(struct bw_replay_event *e, uint32_t slot, const struct jv *j, size_t from)
-{
-	struct rslot *s = &e->slots[slot];
-	bool arr = j->type == J_ARR;
-	size_t n = arr ? j->n : 1;
+/* ---------------------------------------------------------------- the walk */
 
-	if (n > BW_MAX_REPLAY_VALUES)
-		return -E2BIG;
-	s->gen = e->gen;
-	s->n = 0;
-	s->v = rt_alloc(&e->arena, (n + 1) * sizeof(*s->v));
-	if (!s->v)
-		return -ENOMEM;
-	if (!arr) {
-		if (to_value(e, j, &s->v[0]))
-			s->n = 1;
-		return 0;
+struct dcx {
+	char *base, *p, *end; /* *end is NUL, LINE_PAD bytes readable after it */
+	const char *msg;      /* a JSON error, at p */
+};
+
+/* The first '"', backslash or control byte at or after r (the NUL at the
+ * end of the line stops it). Reads up to fifteen bytes past it. */
+static inline char *special(char *r)
+{
+#if defined(__SSE2__)
+	const __m128i quote = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'),
+		      ctl = _mm_set1_epi8(0x1f);
+	for (;; r += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)r);
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bs)),
+					 _mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v));
+		unsigned bits = (unsigned)_mm_movemask_epi8(m);
+		if (bits)
+			return r + __builtin_ctz(bits);
 	}
-	for (size_t i = from; i < n; i++)
-		if (to_value(e, &j->kids[i], &s->v[s->n]))
-			s->n++;
-	return 0;
+#else
+	while ((uint8_t)*r >= 0x20 && *r != '\\' && *r != '"')
+		r++;
+	return r;
+#endif
 }
 
-static int decode_field(struct bw_replay_decoder *d, struct bw_replay_event *e, int f,
-			const char *karg, const struct jv *val)
+static int fail(struct dcx *x, const char *msg)
 {
-	const struct slotlist *l = &d->by_field[f];
-	int r = 0;
+	x->msg = msg;
+	return -EINVAL;
+}
 
-	for (uint32_t i = 0; i < l->n && r == 0; i++) {
-		const struct bw_field_ref *ref = l->refs[i];
-		if (karg) {
-			if (ref->arg && !strcmp(ref->arg, karg))
-				r = store(e, ref->slot, val, 0);
+static inline void ws(struct dcx *x)
+{
+	/* Compact lines have none: one comparison decides. */
+	while ((uint8_t)*x->p <= ' ' &&
+	       (*x->p == ' ' || *x->p == '\n' || *x->p == '\t' || *x->p == '\r'))
+		x->p++;
+}
+
+/* The next byte after whitespace, consumed; -1 at the end of the line. */
+static inline int next(struct dcx *x)
+{
+	ws(x);
+	if (x->p >= x->end)
+		return -1;
+	return (uint8_t)*x->p++;
+}
+
+/* The rest of a string from r, its first backslash or control byte: checked,
+ * and unescaped in place when asked. */
+static char *str_careful(struct dcx *x, char *r, bool unescape, const char **ret_s,
+			 uint32_t *ret_len)
+{
+	char *start = x->p + 1, *w = r;
+
+	for (;;) {
+		if (r >= x->end)
+			return fail(x, "unterminated string"), NULL;
+		uint8_t c = (uint8_t)*r;
+		if (c == '"')
+			break;
+		if (c < 0x20) {
+			x->p = r;
+			return fail(x, "control character in string"), NULL;
+		}
+		if (c != '\\') {
+			if (unescape)
+				*w++ = *r;
+			r++;
 			continue;
 		}
-		if (!ref->arg) {
-			if (val->type != J_OBJ)
-				r = store(e, ref->slot, val,
-					  d->ancestor[f] ? 1 : 0);
-		} else if (val->type == J_OBJ) {
-			const struct jv *x = jv_get(val, ref->arg);
-			r = x ? store(e, ref->slot, x, 0) : 0;
-		} else if (val->type == J_ARR && ref->index >= 0) {
-			const struct jv *x = jv_at(val, (size_t)ref->index);
-			r = x ? store(e, ref->slot, x, 0) : 0;
+		char out = 0;
+		if (r + 1 >= x->end)
+			return fail(x, "unterminated string"), NULL;
+		switch (r[1]) {
+		case '"': out = '"'; break;
+		case '\\': out = '\\'; break;
+		case '/': out = '/'; break;
+		case 'b': out = '\b'; break;
+		case 'f': out = '\f'; break;
+		case 'n': out = '\n'; break;
+		case 'r': out = '\r'; break;
+		case 't': out = '\t'; break;
+		case 'u': {
+			unsigned u, lo;
+			char utf[4];
+			int k = 0;
+			if (x->end - r < 6 || json_hex4(r + 2, &u) < 0) {
+				x->p = r;
+				return fail(x, "invalid \\u escape"), NULL;
+			}
+			r += 6;
+			if (u >= 0xd800 && u <= 0xdbff) {
+				if (x->end - r < 6 || r[0] != '\\' || r[1] != 'u' || json_hex4(r + 2, &lo) < 0 ||
+				    lo < 0xdc00 || lo > 0xdfff) {
+					x->p = r;
+					return fail(x, "invalid Unicode surrogate"), NULL;
+				}
+				u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+				r += 6;
+			} else if (u >= 0xdc00 && u <= 0xdfff) {
+				x->p = r - 6;
+				return fail(x, "invalid Unicode surrogate"), NULL;
+			} else if (u == 0) {
+				x->p = r - 6;
+				return fail(x, "\\u0000 is not allowed"), NULL;
+			}
+			/* UTF-8 is never longer than the escape it replaces. */
+			k = (int)json_utf8(u, utf);
+			if (unescape) {
+				memcpy(w, utf, (size_t)k);
+				w += k;
+			}
+			continue;
 		}
+		default:
+			x->p = r;
+			return fail(x, "invalid escape in string"), NULL;
+		}
+		if (unescape)
+			*w++ = out;
+		r += 2;
 	}
+	if (!unescape)
+		w = r;
+	x->p = r + 1;
+	*ret_s = start;
+	*ret_len = (uint32_t)(w - start);
+	return w;
+}
+
+/*
+ * The string whose opening quote is at x->p: its bytes in *ret_s and
+ * *ret_len. Returns where a NUL may end it (its closing quote, or the end
+ * of its unescaped bytes), NULL on error. x->p moves past it.
+ */
+static inline char *str(struct dcx *x, bool unescape, const char **ret_s, uint32_t *ret_len)
+{
+	char *r = special(x->p + 1);
+
+	if (*r != '"' || r >= x->end)
+		return str_careful(x, r, unescape, ret_s, ret_len);
+	*ret_s = x->p + 1;
+	*ret_len = (uint32_t)(r - x->p - 1);
+	x->p = r + 1;
 	return r;
 }
 
-/* A key not in the decoder's table: "field[arg]" or "field.arg" with an
- * argument no rule reads, or not a field at all. */
-static int decode_other(struct bw_replay_decoder *d, struct bw_replay_event *e, const char *key,
-			size_t kl, const struct jv *val)
+/* Eight ASCII digits at p (which may read eight bytes) as a number. */
+static inline bool eight_digits(const char *p, uint64_t *ret)
 {
-	size_t bl = kl;
-	const char *karg = NULL, *dotarg;
-	char argbuf[256];
-	int f;
+	uint64_t v;
 
-	if (kl && key[kl - 1] == ']') {
-		const char *open = memchr(key, '[', kl);
-		if (open && (size_t)(key + kl - 1 - open - 1) < sizeof(argbuf)) {
-			bl = (size_t)(open - key);
-			memcpy(argbuf, open + 1, kl - bl - 2);
-			argbuf[kl - bl - 2] = 0;
-			karg = argbuf;
+	memcpy(&v, p, 8);
+	v = le64toh(v);
+	if (((v & 0xf0f0f0f0f0f0f0f0ull) |
+	     (((v + 0x0606060606060606ull) & 0xf0f0f0f0f0f0f0f0ull) >> 4)) != 0x3333333333333333ull)
+		return false;
+	v -= 0x3030303030303030ull;
+	v = v * 10 + (v >> 8);
+	v = (((v & 0x000000ff000000ffull) * (100 + (1000000ull << 32))) +
+	     (((v >> 16) & 0x000000ff000000ffull) * (1 + (10000ull << 32)))) >> 32;
+	*ret = v;
+	return true;
+}
+
+/* Reals (and integers beyond 64 bits) are truncated for comparisons. */
+static __attribute__((noinline)) int64_t real_trunc(const char *s, size_t n)
+{
+	char tmp[MAX_NUMBER_LEN + 1];
+
+	memcpy(tmp, s, n);
+	tmp[n] = 0;
+	double f = strtod(tmp, NULL);
+	return f >= 9.2e18 ? INT64_MAX : f <= -9.2e18 ? INT64_MIN : (int64_t)f;
+}
+
+/* A number into *v. Returns 1 when it is an integer that fits in 64 bits,
+ * 0 for other numbers (truncated), -EINVAL. */
+static int number(struct dcx *x, struct bw_value *v)
+{
+	char *s = x->p, *p = s;
+	bool neg = false, is_int = true, ovf = false;
+	uint64_t n = 0;
+
+	if (*p == '-') {
+		neg = true;
+		p++;
+	}
+	if (*p < '0' || *p > '9')
+		return fail(x, "invalid number");
+	if (*p == '0') {
+		p++;
+	} else {
+		/* Nineteen digits cannot overflow; check only beyond. */
+		const char *fast = p + 19;
+		uint64_t e8;
+		if (eight_digits(p, &e8)) {
+			n = e8;
+			p += 8;
+			if (eight_digits(p, &e8)) {
+				n = n * 100000000u + e8;
+				p += 8;
+			}
+		}
+		while (*p >= '0' && *p <= '9' && p < fast)
+			n = n * 10 + (unsigned)(*p++ - '0');
+		while (*p >= '0' && *p <= '9') {
+			unsigned dg = (unsigned)(*p - '0');
+			if (n > (UINT64_MAX - dg) / 10)
+				ovf = true;
+			else
+				n = n * 10 + dg;
+			p++;
 		}
 	}
-	f = lookup(d, key, bl, &dotarg);
-	if (f < 0 || !d->by_field[f].n)
-		return 0; /* a field no rule of this source reads: ignored */
-	if (dotarg && !karg) {
-		size_t al = bl - (size_t)(dotarg - key);
-		if (al >= sizeof(argbuf))
-			return 0;
-		memcpy(argbuf, dotarg, al);
-		argbuf[al] = 0;
-		karg = argbuf;
+	if (*p == '.') {
+		is_int = false;
+		p++;
+		if (*p < '0' || *p > '9') {
+			x->p = p;
+			return fail(x, "invalid number");
+		}
+		while (*p >= '0' && *p <= '9')
+			p++;
 	}
-	return decode_field(d, e, f, karg, val);
+	if (*p == 'e' || *p == 'E') {
+		is_int = false;
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (*p < '0' || *p > '9') {
+			x->p = p;
+			return fail(x, "invalid number");
+		}
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p - s > MAX_NUMBER_LEN)
+		return fail(x, "number too long");
+	v->s = s;
+	v->len = (uint32_t)(p - s);
+	v->is_num = true;
+	x->p = p;
+	if (is_int && !ovf && n <= (uint64_t)INT64_MAX + neg) {
+		v->num = neg ? (int64_t)(0 - n) : (int64_t)n;
+		return 1;
+	} else {
+		v->num = real_trunc(s, v->len);
+		return 0;
+	}
+}
+
+enum vkind { V_NULL = 0, V_BOOL, V_INT, V_REAL, V_STR };
+
+/*
+ * A scalar at x->p into *v. Returns its kind, or -EINVAL. *ret_term gets the
+ * byte to set to NUL once the delimiter after the value has been read (NULL
+ * when the value's text is static).
+ */
+static int scalar(struct dcx *x, struct bw_value *v, char **ret_term)
+{
+	char *p = x->p;
+
+	*ret_term = NULL;
+	switch (*p) {
+	case '"': {
+		const char *s;
+		uint32_t n;
+		char *t = str(x, true, &s, &n);
+		if (!t)
+			return -EINVAL;
+		*v = (struct bw_value){ .s = s, .len = n };
+		*ret_term = t;
+		return V_STR;
+	}
+	case 't':
+		if (memcmp(p, "true", 4))
+			break;
+		x->p += 4;
+		*v = (struct bw_value){ .s = "true", .len = 4, .is_num = true, .num = 1 };
+		return V_BOOL;
+	case 'f':
+		if (memcmp(p, "false", 5))
+			break;
+		x->p += 5;
+		*v = (struct bw_value){ .s = "false", .len = 5, .is_num = true, .num = 0 };
+		return V_BOOL;
+	case 'n':
+		if (memcmp(p, "null", 4))
+			break;
+		x->p += 4;
+		*v = (struct bw_value){ 0 };
+		return V_NULL;
+	default:
+		if (*p == '-' || (*p >= '0' && *p <= '9')) {
+			int k = number(x, v);
+			if (k < 0)
+				return -EINVAL;
+			*ret_term = x->p;
+			return k ? V_INT : V_REAL;
+		}
+	}
+	return fail(x, p >= x->end		       ? "unexpected end of input"
+		       : (*p == 't' || *p == 'f' || *p == 'n') ? "invalid literal"
+							       : "unexpected character");
+}
+
+/* Checks and passes over any value, changing nothing. */
+static int skip(struct dcx *x, unsigned depth)
+{
+	struct bw_value v;
+	char *term;
+	int c;
+
+	if (*x->p == '"')
+		return str(x, false, &v.s, &v.len) ? 0 : -EINVAL;
+	if (*x->p != '[' && *x->p != '{')
+		return scalar(x, &v, &term) < 0 ? -EINVAL : 0;
+	if (depth >= BW_MAX_EVENT_JSON_DEPTH)
+		return fail(x, "nesting too deep");
+	bool obj = *x->p++ == '{';
+	if ((c = next(x)) == (obj ? '}' : ']'))
+		return 0;
+	if (c < 0)
+		return fail(x, obj ? "unterminated object" : "unterminated array");
+	x->p--;
+	for (;;) {
+		ws(x);
+		if (obj) {
+			if (*x->p != '"')
+				return fail(x, "expected an object key");
+			if (!str(x, false, &v.s, &v.len))
+				return -EINVAL;
+			if ((c = next(x)) != ':') {
+				x->p -= c >= 0;
+				return fail(x, "expected ':'");
+			}
+			ws(x);
+		}
+		if (skip(x, depth + 1) < 0)
+			return -EINVAL;
+		c = next(x);
+		if (c == ',')
+			continue;
+		if (c == (obj ? '}' : ']'))
+			return 0;
+		if (c >= 0)
+			x->p--;
+		return fail(x, c >= 0 ? (obj ? "expected ',' or '}'" : "expected ',' or ']'")
+				      : (obj ? "unterminated object" : "unterminated array"));
+	}
+}
+
+/* The JSON text of the value at [s, e), whitespace outside strings left
+ * out, as a value in the event's arena. */
+static int dump(struct bw_replay_event *e, const char *s, const char *end, struct bw_value *v)
+{
+	char *o = rt_alloc(&e->arena, (size_t)(end - s) + 1), *w = o;
+	bool in = false;
+
+	if (!o)
+		return -ENOMEM;
+	for (; s < end; s++) {
+		char c = *s;
+		if (in) {
+			*w++ = c;
+			if (c == '\\' && s + 1 < end)
+				*w++ = *++s;
+			else if (c == '"')
+				in = false;
+		} else if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+			*w++ = c;
+			in = c == '"';
+		}
+	}
+	*w = 0;
+	*v = (struct bw_value){ .s = o, .len = (uint32_t)(w - o) };
+	return 0;
+}
+
+static inline void set_slot(struct bw_replay_event *e, int32_t slot, const struct bw_value *v,
+			    uint32_t n)
+{
+	struct rslot *s = &e->slots[slot];
+
+	s->gen = e->gen;
+	s->n = n;
+	s->v = v;
+}
+
+/* A scalar straight into its slot (decoded in place: copying a value just
+ * written field by field would stall on store forwarding). */
+static inline int scalar_to_slot(struct bw_replay_event *e, struct dcx *x, int32_t slot,
+				 char **ret_term)
+{
+	struct rslot *s = &e->slots[slot];
+	int k = scalar(x, &s->one, ret_term);
+
+	s->gen = e->gen;
+	s->v = &s->one;
+	s->n = k > V_NULL;
+	return k;
+}
+
+/* Errors that are not JSON syntax: reported as they are, not by column. */
+#define E_TOO_MANY (-E2BIG)
+
+/*
+ * An array at x->p: all its values (from element `from`, nulls left out) go
+ * to slot (when >= 0) as a list, and element i to each ref of refs indexed
+ * i. Nested arrays and objects become their JSON text.
+ */
+static int array(struct bw_replay_decoder *d, struct bw_replay_event *e, struct dcx *x,
+		 int32_t slot, size_t from, const struct argrefs *refs)
+{
+	size_t n = 0, nnull = 0;
+	struct bw_value *all;
+	int c, r;
+
+	x->p++;
+	if ((c = next(x)) == ']')
+		goto stored;
+	if (c < 0)
+		return fail(x, "unterminated array");
+	x->p--;
+	for (;;) {
+		char *term = NULL;
+		ws(x);
+		if (n >= BW_MAX_REPLAY_VALUES)
+			return E_TOO_MANY;
+		if (n == d->tmp_cap) {
+			size_t nc = d->tmp_cap ? 2 * d->tmp_cap : 64;
+			struct bw_value *nv = realloc(d->tmp, nc * sizeof(*nv));
+			if (!nv)
+				return -ENOMEM;
+			d->tmp = nv;
+			d->tmp_cap = nc;
+		}
+		struct bw_value *v = &d->tmp[n];
+		if (*x->p == '[' || *x->p == '{') {
+			const char *start = x->p;
+			if (skip(x, 1) < 0)
+				return -EINVAL;
+			if ((r = dump(e, start, x->p, v)) < 0)
+				return r;
+		} else {
+			int k = scalar(x, v, &term);
+			if (k < 0)
+				return k;
+			if (k == V_NULL) {
+				v->s = NULL;
+				nnull++;
+			}
+		}
+		n++;
+		c = next(x);
+		if (term)
+			*term = 0;
+		if (c == ',')
+			continue;
+		if (c == ']')
+			break;
+		x->p -= c >= 0;
+		return fail(x, c >= 0 ? "expected ',' or ']'" : "unterminated array");
+	}
+stored:
+	all = rt_alloc(&e->arena, (n + 1) * sizeof(*all));
+	if (!all)
+		return -ENOMEM;
+	memcpy(all, d->tmp, n * sizeof(*all));
+	for (uint32_t i = 0; refs && i < refs->n; i++) {
+		const struct argref *a = &refs->v[i];
+		if (a->index >= 0 && (uint64_t)a->index < n)
+			set_slot(e, (int32_t)a->slot, &all[a->index], all[a->index].s != NULL);
+	}
+	if (slot < 0)
+		return 0;
+	if (from > n)
+		from = n;
+	if (!nnull) {
+		set_slot(e, slot, all + from, (uint32_t)(n - from));
+		return 0;
+	}
+	struct bw_value *list = rt_alloc(&e->arena, (n + 1) * sizeof(*list));
+	uint32_t k = 0;
+	if (!list)
+		return -ENOMEM;
+	for (size_t i = from; i < n; i++)
+		if (all[i].s)
+			list[k++] = all[i];
+	set_slot(e, slot, list, k);
+	return 0;
+}
+
+/* A value that goes to one slot: a scalar, a list, or an object's text. */
+static int to_slot(struct bw_replay_decoder *d, struct bw_replay_event *e, struct dcx *x,
+		   int32_t slot, char **ret_term)
+{
+	int k;
+
+	if (*x->p == '[')
+		return array(d, e, x, slot, 0, NULL);
+	if (*x->p == '{') {
+		const char *start = x->p;
+		struct rslot *s = &e->slots[slot];
+		if (skip(x, 0) < 0)
+			return -EINVAL;
+		if ((k = dump(e, start, x->p, &s->one)) < 0)
+			return k;
+		set_slot(e, slot, &s->one, 1);
+		return 0;
+	}
+	k = scalar_to_slot(e, x, slot, ret_term);
+	return k < 0 ? k : 0;
+}
+
+/* An object under a field's plain key: its members are the arguments. */
+static int object(struct bw_replay_decoder *d, struct bw_replay_event *e, struct dcx *x,
+		  const struct argrefs *refs)
+{
+	const char *k;
+	uint32_t kl;
+	int c, r;
+
+	x->p++;
+	if ((c = next(x)) == '}')
+		return 0;
+	if (c < 0)
+		return fail(x, "unterminated object");
+	x->p--;
+	for (;;) {
+		char *term = NULL;
+		int32_t slot = -1;
+		ws(x);
+		if (*x->p != '"')
+			return fail(x, "expected an object key");
+		if (!str(x, true, &k, &kl))
+			return -EINVAL;
+		if ((c = next(x)) != ':') {
+			x->p -= c >= 0;
+			return fail(x, "expected ':'");
+		}
+		ws(x);
+		for (uint32_t i = 0; i < refs->n && slot < 0; i++)
+			if (refs->v[i].alen == kl && !memcmp(refs->v[i].arg, k, kl))
+				slot = (int32_t)refs->v[i].slot;
+		r = slot < 0 ? skip(x, 1) : to_slot(d, e, x, slot, &term);
+		if (r < 0)
+			return r;
+		c = next(x);
+		if (term)
+			*term = 0;
+		if (c == ',')
+			continue;
+		if (c == '}')
+			return 0;
+		x->p -= c >= 0;
+		return fail(x, c >= 0 ? "expected ',' or '}'" : "unterminated object");
+	}
+}
+
+struct line_state {
+	bool seen_ts;
+	const char *key; /* of the member being decoded, for messages */
+	uint32_t klen;
+};
+
+/*
+ * One member's value, at x->p. Returns 0; -EINVAL with x->msg for JSON
+ * errors; or a negative code with *err set (x->msg NULL) for the others.
+ */
+static int member(struct bw_replay_decoder *d, struct bw_replay_event *e, struct dcx *x,
+		  const struct keyent *ke, struct line_state *ls, char **ret_term,
+		  struct bw_error **err)
+{
+	struct bw_value tmp, *v = &tmp;
+	int k = -1;
+
+	if (!ke || (ke->slot < 0 && !ke->args && !ke->special))
+		return skip(x, 0); /* a field no rule reads */
+	if (ke->special && (ke->special != K_RAWTIME || !ls->seen_ts)) {
+		if (*x->p != '[' && *x->p != '{') {
+			if (ke->slot >= 0) {
+				k = scalar_to_slot(e, x, ke->slot, ret_term);
+				v = &e->slots[ke->slot].one;
+			} else {
+				k = scalar(x, v, ret_term);
+			}
+			if (k < 0)
+				return k;
+		}
+		if (ke->special == K_TYPE) {
+			if (k != V_STR)
+				return bw_error_set(err, -EINVAL, "`evt.type` must be a string");
+			e->evtype = evtype_id(d, v->s, v->len);
+		} else {
+			if (k != V_INT)
+				return bw_error_set(err, -EINVAL,
+						    "`ts` must be an integer (nanoseconds since the epoch)");
+			e->ts = v->num;
+			ls->seen_ts |= ke->special == K_TS;
+		}
+		return 0;
+	}
+	if (*x->p == '[') {
+		if (ke->obj_slot >= 0 || ke->slot >= 0 || ke->args)
+			return array(d, e, x, ke->slot,
+				     ke->ancestor && ke->obj_slot < 0 ? 1 : 0,
+				     ke->obj_slot < 0 ? &d->by_field[ke->field] : NULL);
+		return skip(x, 0);
+	}
+	if (*x->p == '{') {
+		if (ke->obj_slot >= 0)
+			return to_slot(d, e, x, ke->obj_slot, ret_term);
+		if (ke->args)
+			return object(d, e, x, &d->by_field[ke->field]);
+		return skip(x, 0);
+	}
+	if (ke->slot < 0)
+		return skip(x, 0);
+	k = scalar_to_slot(e, x, ke->slot, ret_term);
+	return k < 0 ? k : 0;
 }
 
 static void mark_time(struct bw_replay_decoder *d, struct bw_replay_event *e)
 {
 	for (int which = 0; which < 2; which++) {
-		int f = which ? d->f_evt_rawtime : d->f_evt_time;
-		if (f < 0)
-			continue;
-		const struct slotlist *l = &d->by_field[f];
-		for (uint32_t i = 0; i < l->n; i++) {
-			struct rslot *s = &e->slots[l->refs[i]->slot];
+		const uint32_t *sl = which ? d->raw_slots : d->time_slots;
+		uint32_t n = which ? d->nraw : d->ntime;
+		for (uint32_t i = 0; i < n; i++) {
+			struct rslot *s = &e->slots[sl[i]];
 			if (s->gen == e->gen && s->n)
 				continue;
 			s->gen = e->gen;
@@ -442,122 +1102,127 @@ static void mark_time(struct bw_replay_decoder *d, struct bw_replay_event *e)
 	}
 }
 
-/* What to do with a key's value. */
-static int member(struct bw_replay_decoder *d, struct bw_replay_event *e, struct json_cursor *c,
-		  const char *key, uint32_t klen, bool *seen_ts, struct bw_error **err)
+static void event_clear(struct bw_replay_event *e)
 {
-	const struct keyent *ke = key_find(d, key, klen);
-	bool is_ts = klen == 2 && !memcmp(key, "ts", 2);
-	bool is_raw = ke && ke->field == d->f_evt_rawtime && !ke->arg;
-	bool is_type = klen == 8 && !memcmp(key, "evt.type", 8);
-	struct jv v = { 0 };
-	int r;
-
-	if (!is_ts && !is_raw && !is_type && ke && !d->by_field[ke->field].n)
-		return json_skip_value(c); /* a field no rule reads */
-	if ((r = json_value(c, &v)) < 0) {
-		if (!c->msg)
-			c->msg = "out of memory";
-		return r;
-	}
-	if (is_ts || (is_raw && !*seen_ts)) {
-		if (v.type != J_INT)
-			return bw_error_set(err, -EINVAL,
-					    "`ts` must be an integer (nanoseconds since the epoch)");
-		e->ts = v.i;
-		*seen_ts |= is_ts;
-		if (is_ts)
-			return 0;
-	}
-	if (is_type) {
-		if (v.type != J_STR)
-			return bw_error_set(err, -EINVAL, "`evt.type` must be a string");
-		e->evtype = bw_matcher_evtype(d->m, v.s);
-	}
-	v.key = key;
-	v.klen = klen;
-	r = ke ? decode_field(d, e, ke->field, ke->arg, &v) : decode_other(d, e, key, klen, &v);
-	if (r < 0)
-		return bw_error_set(err, r, "field `%s`: %s", key,
-				    r == -E2BIG ? "too many values" : "out of memory");
-	return 0;
-}
-
-static int decode(struct bw_replay_decoder *d, struct bw_replay_event *e, const char *line,
-		  size_t len, struct bw_error **err)
-{
-	struct json_cursor c;
-	bool seen_ts = false;
-	char *buf;
-	int r;
-
-	rt_arena_reset(&e->arena);
 	e->evtype = -1;
 	e->ts = 0;
 	if (++e->gen == 0) {
 		memset(e->slots, 0, e->nslots * sizeof(*e->slots));
 		e->gen = 1;
 	}
-	if (!(buf = rt_alloc(&e->arena, len + 1)))
-		return bw_error_set(err, -ENOMEM, "out of memory");
-	memcpy(buf, line, len);
-	json_cursor_init(&c, buf, len, &e->arena, 0);
-	r = json_expect(&c, "{[\"tfn-0123456789");
-	if (r > 0 && r != '{') {
-		c.p--;
-		if ((r = json_skip_value(&c)) < 0)
-			goto bad;
-		if (json_expect(&c, "") != 0) {
-			c.msg = "end of file expected";
-			r = -EINVAL;
+}
+
+/*
+ * Decodes buf[0..len) in place: buf[len] is NUL and LINE_PAD more bytes are
+ * readable after it.
+ */
+static int decode_line(struct bw_replay_decoder *d, struct bw_replay_event *e, char *buf,
+		       size_t len, struct bw_error **err)
+{
+	struct line_state ls = { 0 };
+	struct dcx x = { .base = buf, .p = buf, .end = buf + len };
+	int c, r;
+
+	rt_arena_reset(&e->arena);
+	event_clear(e);
+	if ((c = next(&x)) != '{') {
+		if (c < 0) {
+			fail(&x, "unexpected end of input");
 			goto bad;
 		}
-		r = bw_error_set(err, -EINVAL, "an event must be a JSON object");
-		goto out;
+		x.p--;
+		if (skip(&x, 0) < 0)
+			goto bad;
+		if ((c = next(&x)) >= 0) {
+			x.p--;
+			fail(&x, "end of file expected");
+			goto bad;
+		}
+		return bw_error_set(err, -EINVAL, "an event must be a JSON object");
 	}
-	if (r == 0)
-		c.msg = "unexpected end of input", r = -EINVAL;
-	if (r < 0)
-		goto bad;
-	if ((r = json_expect(&c, "}\"")) == '}')
+	if ((c = next(&x)) == '}')
 		goto end;
-	c.p -= r == '"'; /* json_key() reads the opening quote */
-	while (r >= 0) {
-		const char *key;
-		uint32_t klen;
-		if ((r = json_key(&c, &key, &klen)) < 0)
-			goto bad;
-		/* JSON errors leave c.msg; the others are already in err. */
-		if ((r = member(d, e, &c, key, klen, &seen_ts, err)) < 0)
-			goto check;
-		r = json_expect(&c, ",}");
-		if (r == '}')
-			goto end;
-		if (r <= 0) {
-			c.msg = r == 0 ? "unterminated object" : "expected ',' or '}'";
-			r = -EINVAL;
+	if (c < 0) {
+		fail(&x, "unterminated object");
+		goto bad;
+	}
+	x.p--;
+	for (uint32_t i = 0;; i++) {
+		const struct keyent *ke, *pk = i < PRED_MAX ? d->pred[i] : NULL;
+		char *term = NULL;
+		if (*x.p != '"') {
+			ws(&x);
+			if (*x.p != '"') {
+				fail(&x, "expected an object key");
+				goto bad;
+			}
+		}
+		if (pk && x.end - x.p > (ptrdiff_t)pk->klen + 1 && x.p[pk->klen + 1] == '"' &&
+		    keq(x.p + 1, pk->key, pk->klen)) {
+			ke = pk;
+			ls.key = x.p + 1;
+			ls.klen = pk->klen;
+			x.p += pk->klen + 2;
+		} else {
+			if (!str(&x, true, &ls.key, &ls.klen))
+				goto bad;
+			ke = key_find(d, ls.key, ls.klen);
+			/* Remember a key no rule reads, unless it had escapes. */
+			if (!ke && d->nunknown < MAX_UNKNOWN_KEYS &&
+			    ls.klen == (uint32_t)(x.p - 1 - ls.key)) {
+				if (!(ke = key_getn(d, ls.key, ls.klen, -1)))
+					return bw_error_set(err, -ENOMEM, "out of memory");
+				d->nunknown++;
+			}
+			if (i < PRED_MAX)
+				d->pred[i] = ke && ke->plain ? ke : NULL;
+		}
+		if (*x.p == ':') {
+			x.p++;
+		} else if ((c = next(&x)) != ':') {
+			x.p -= c >= 0;
+			fail(&x, "expected ':'");
 			goto bad;
 		}
+		ws(&x);
+		r = member(d, e, &x, ke, &ls, &term, err);
+		if (r < 0) {
+			if (x.msg)
+				goto bad;
+			if (r == -ENOMEM || r == E_TOO_MANY)
+				return bw_error_set(err, r, "field `%.*s`: %s", (int)ls.klen, ls.key,
+						    r == E_TOO_MANY ? "too many values" : "out of memory");
+			return r;
+		}
+		c = (uint8_t)*x.p;
+		if (c == ',' || c == '}')
+			x.p++;
+		else
+			c = next(&x);
+		if (term)
+			*term = 0;
+		if (c == ',')
+			continue;
+		if (c == '}')
+			break;
+		x.p -= c >= 0;
+		fail(&x, c >= 0 ? "expected ',' or '}'" : "unterminated object");
+		goto bad;
 	}
 end:
-	if (json_expect(&c, "") != 0) {
-		c.msg = "end of file expected";
-		r = -EINVAL;
+	if ((c = next(&x)) >= 0) {
+		x.p--;
+		fail(&x, "end of file expected");
 		goto bad;
 	}
-	json_cursor_done(&c);
 	mark_time(d, e);
 	return 0;
-check:
-	if (!c.msg)
-		goto out;
 bad:
-	r = bw_error_set(err, r == -ENOMEM ? r : -EINVAL, "invalid JSON at column %zu: %s",
-			 (size_t)(c.p - c.base) + 1, r == -ENOMEM ? "out of memory" : c.msg);
-out:
-	json_cursor_done(&c);
-	return r;
+	return bw_error_set(err, -EINVAL, "invalid JSON at column %zu: %s",
+			    (size_t)(x.p - x.base) + 1, x.msg);
 }
+
+/* ---------------------------------------------------------------- events */
 
 static struct bw_replay_event *event_new(const struct bw_replay_decoder *d)
 {
@@ -577,7 +1242,7 @@ static struct bw_replay_event *event_new(const struct bw_replay_decoder *d)
 int bw_replay_decode_into(struct bw_replay_decoder *d, const char *line, size_t len,
 			  struct bw_replay_event **e, struct bw_error **err)
 {
-	struct bw_replay_event *n = NULL;
+	struct bw_replay_event *n = NULL, *t;
 	int r;
 
 	if (len > BW_MAX_REPLAY_LINE)
@@ -586,16 +1251,25 @@ int bw_replay_decode_into(struct bw_replay_decoder *d, const char *line, size_t 
 		return bw_error_set(err, -EINVAL, "event was decoded for another matcher");
 	if (!*e && !(n = event_new(d)))
 		return bw_error_set(err, -ENOMEM, "out of memory");
-	r = decode(d, *e ? *e : n, line, len, err);
-	if (r < 0) {
-		if (*e) {
-			/* Leave no half-decoded values behind. */
-			(*e)->evtype = -1;
-			if (++(*e)->gen == 0) {
-				memset((*e)->slots, 0, (*e)->nslots * sizeof(*(*e)->slots));
-				(*e)->gen = 1;
-			}
+	t = *e ? *e : n;
+	if (t->line_cap < len + 1 + LINE_PAD) {
+		size_t nc = t->line_cap ? t->line_cap : 1024;
+		while (nc < len + 1 + LINE_PAD)
+			nc *= 2;
+		char *nb = realloc(t->line, nc);
+		if (!nb) {
+			bw_replay_event_free(n);
+			return bw_error_set(err, -ENOMEM, "out of memory");
 		}
+		t->line = nb;
+		t->line_cap = nc;
+	}
+	memcpy(t->line, line, len);
+	memset(t->line + len, 0, LINE_PAD + 1);
+	r = decode_line(d, t, t->line, len, err);
+	if (r < 0) {
+		/* Leave no half-decoded values behind. */
+		event_clear(t);
 		bw_replay_event_free(n);
 		return r;
 	}
@@ -627,6 +1301,108 @@ struct bw_replay_event *bw_replay_event_free(struct bw_replay_event *e)
 		return NULL;
 	rt_arena_done(&e->arena);
 	free(e->slots);
+	free(e->line);
 	free(e);
 	return NULL;
+}
+
+/* ---------------------------------------------------------------- streams */
+
+/* One line of a stream, buf[len] writable: skips blank and comment lines. */
+static int stream_line(struct bw_replay_decoder *d, char *s, size_t len, uint64_t lineno,
+		       bw_replay_event_fn fn, bw_replay_bad_fn bad, void *userdata)
+{
+	struct bw_error *err = NULL;
+	size_t i = 0;
+	int r;
+
+	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
+		i++;
+	if (i == len || s[i] == '#')
+		return 0;
+	s[len] = 0;
+	r = decode_line(d, d->stream_evt, s, len, &err);
+	if (r == 0)
+		return fn(d->stream_evt, userdata);
+	event_clear(d->stream_evt);
+	if (r == -ENOMEM) {
+		bw_error_free(err);
+		return -ENOMEM;
+	}
+	r = bad ? bad(lineno, err ? err->msg : "invalid event", userdata) : 0;
+	bw_error_free(err);
+	return r;
+}
+
+int bw_replay_read_fd(struct bw_replay_decoder *d, int fd, bw_replay_event_fn fn,
+		      bw_replay_bad_fn bad, void *userdata, struct bw_error **err)
+{
+	const size_t cap = BW_MAX_REPLAY_LINE, size = cap + READ_BLOCK + 1 + LINE_PAD;
+	_cleanup_free_ char *buf = NULL;
+	size_t have = 0, start = 0;
+	uint64_t lineno = 0;
+	bool skipping = false, eof = false;
+	char toolong[96];
+	int r;
+
+	snprintf(toolong, sizeof(toolong), "event larger than %u bytes", BW_MAX_REPLAY_LINE);
+	if (!d->stream_evt && !(d->stream_evt = event_new(d)))
+		return bw_error_set(err, -ENOMEM, "out of memory");
+	if (!(buf = calloc(1, size)))
+		return bw_error_set(err, -ENOMEM, "out of memory");
+	for (;;) {
+		char *nl;
+		while ((nl = memchr(buf + start, '\n', have - start))) {
+			size_t n = (size_t)(nl - (buf + start));
+			if (skipping) {
+				/* The end of a line already reported as too long. */
+				skipping = false;
+			} else if (++lineno, n > cap) {
+				r = bad ? bad(lineno, toolong, userdata) : 0;
+				if (r < 0)
+					return r;
+			} else if ((r = stream_line(d, buf + start, n, lineno, fn, bad, userdata)) < 0) {
+				return r == -ENOMEM ? bw_error_set(err, r, "out of memory") : r;
+			}
+			start += n + 1;
+		}
+		if (eof) {
+			if (have > start && !skipping) {
+				lineno++;
+				if (have - start > cap)
+					r = bad ? bad(lineno, toolong, userdata) : 0;
+				else
+					r = stream_line(d, buf + start, have - start, lineno, fn, bad,
+							userdata);
+				if (r < 0)
+					return r == -ENOMEM ? bw_error_set(err, r, "out of memory") : r;
+			}
+			return 0;
+		}
+		if (start) {
+			memmove(buf, buf + start, have - start);
+			have -= start;
+			start = 0;
+		}
+		if (have > cap) {
+			/* A line longer than the cap: report it, drop what we have of it. */
+			if (!skipping) {
+				lineno++;
+				r = bad ? bad(lineno, toolong, userdata) : 0;
+				if (r < 0)
+					return r;
+			}
+			skipping = true;
+			have = 0;
+		}
+		ssize_t got = read(fd, buf + have, size - 1 - LINE_PAD - have);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return bw_error_set(err, -errno, "cannot read events: %s", strerror(errno));
+		}
+		if (got == 0)
+			eof = true;
+		have += (size_t)got;
+	}
 }

@@ -1,6 +1,7 @@
 """bulwark rules / replay: validation of upstream and bad rule files, and the
 hand-written replay stream in tests/data/rules (must / must-not match)."""
 import json
+import re
 import pathlib
 import subprocess
 
@@ -91,3 +92,25 @@ def test_usage(bulwark):
     assert run(bulwark, "replay").returncode == 2
     assert run(bulwark, "audit", "x").returncode == 2
     assert run(bulwark, "rules").returncode == 2
+
+
+def test_replay_counts_upstream_rules(bulwark, shared, tmp_path):
+    """`bulwark replay` says how many upstream rules load and evaluate, and
+    names every rule it skips for a field no source provides."""
+    base = shared / FALCO / "rules"
+    files = ["rules/falco_rules.yaml", "rules/falco-incubating_rules.yaml",
+             "rules/falco-sandbox_rules.yaml", "archive/falco-deprecated_rules.yaml"]
+    args = [a for f in files for a in ("-r", base / f)]
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    p = run(bulwark, "replay", *args, empty)
+    assert p.returncode == 0, p.stderr
+    m = re.search(r"Loaded (\d+) syscall rules \((\d+) rules in total, (\d+) skipped\)", p.stderr)
+    assert m, p.stderr
+    active, total, skipped = map(int, m.groups())
+    listed = json.loads(run(bulwark, "rules", "list", "--json", *args).stdout)
+    assert total == len(listed)
+    assert active == sum(r["state"] == "active" for r in listed) and active > 70
+    assert skipped == sum(r["state"] == "skipped" for r in listed) and skipped > 0
+    named = re.findall(r"warning: rule `([^`]+)`: field `[^`]+` is not provided", p.stderr)
+    assert sorted(named) == sorted(r["rule"] for r in listed if r["state"] == "skipped")

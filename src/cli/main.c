@@ -100,6 +100,7 @@ static const struct command {
 	{ "vuln", cmd_vuln, "vuln REF [--db PATH] [-f table|json|sarif]: find known vulnerabilities" },
 	{ "sbom", cmd_sbom, "sbom REF [-f cyclonedx|spdx-json|json|table]: list an image's packages" },
 	{ "fs", cmd_fs, "fs DIR [-f cyclonedx|spdx-json|json|table]: list a project folder's packages" },
+	{ "clean", cmd_clean, "clean [--scan-cache] [--vuln-db] [--all]: remove the layer cache" },
 };
 
 static const char usage_head[] =

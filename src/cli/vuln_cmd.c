@@ -43,6 +43,7 @@ static const char help[] =
 	"      --password PASS    registry password\n"
 	"      --timeout SECONDS  fail a registry request that stalls this long (default 60)\n"
 	"      --threads N        layers read at once (default: number of CPUs)\n"
+	CACHE_OPTIONS_HELP
 	"  -q, --quiet            print only errors\n"
 	"  -d, --debug            print debug messages\n"
 	"  -h, --help             show this help\n";
@@ -334,7 +335,10 @@ int cmd_vuln(int argc, char **argv)
 					      { "ignore-unfixed", no_argument, NULL, 2004 },
 					      { "ignorefile", required_argument, NULL, 2005 },
 					      { "include-kernel-headers", no_argument, NULL, 2006 },
+					      CACHE_LONG_OPTIONS,
 					      { NULL, 0, NULL, 0 } };
+	struct cache_args ca = { 0 };
+	struct bw_pkg_scan_opts po = { .sz = sizeof(po) };
 	struct image_args a = { .opts = { .sz = sizeof(struct bw_image_opts) }, .format = "table" };
 	struct bw_match_opts mo = { .sz = sizeof(mo) };
 	struct bw_pkg_result res = { 0 };
@@ -400,6 +404,8 @@ int cmd_vuln(int argc, char **argv)
 		default:
 			break;
 		}
+		if (cache_args_parse(&ca, c, optarg))
+			continue;
 		r = image_args_parse(&a, c, optarg, "vuln");
 		if (r < 0)
 			return -r;
@@ -429,9 +435,11 @@ int cmd_vuln(int argc, char **argv)
 		return cli_fail(err);
 	}
 	warn_if_stale(dbpath);
+	po.cache_dir = cache_args_dir(&ca);
 	r = bw_image_open(ref, &a.opts, &img, &err);
 	if (r == 0)
-		r = bw_pkg_scan_image(img, &res, NULL, &err);
+		r = bw_pkg_scan_image_opts(img, &po, &res, &err);
+	cache_args_done(&ca);
 	if (r < 0) {
 		bw_error_wrap(&err, "image `%s`", ref);
 		rc = cli_fail(err);

@@ -122,6 +122,10 @@ int toml_walk(const char *path, const char *data, size_t len, toml_fn fn, void *
 
 /* ---------------------------------------------------------------- layer records (record.c) */
 
+/* Grows the array *v (of *alloc elements of size bytes) to hold need
+ * elements, doubling. -ENOMEM leaves it as it was. */
+int vec_grow(void **v, size_t *alloc, size_t need, size_t size);
+
 /* A path's 64-bit hash (FNV-1a with a final mix). */
 uint64_t path_hash(const char *s, size_t n);
 

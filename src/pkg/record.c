@@ -42,16 +42,30 @@ uint64_t path_hash(const char *s, size_t n)
 	return h;
 }
 
+int vec_grow(void **v, size_t *alloc, size_t need, size_t size)
+{
+	size_t a = *alloc ? *alloc : 64, bytes;
+	void *p;
+
+	if (need <= *alloc)
+		return 0;
+	while (a < need)
+		if (__builtin_mul_overflow(a, 2, &a))
+			return -ENOMEM;
+	if (__builtin_mul_overflow(a, size, &bytes))
+		return -ENOMEM;
+	p = realloc(*v, bytes);
+	if (!p)
+		return -ENOMEM;
+	*v = p;
+	*alloc = a;
+	return 0;
+}
+
 int u64v_push(struct u64v *v, uint64_t x)
 {
-	if (v->n == v->alloc) {
-		size_t a = v->alloc ? v->alloc * 2 : 256;
-		uint64_t *p = realloc(v->v, a * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		v->v = p;
-		v->alloc = a;
-	}
+	if (vec_grow((void **)&v->v, &v->alloc, v->n + 1, sizeof(*v->v)) < 0)
+		return -ENOMEM;
 	v->v[v->n++] = x;
 	return 0;
 }

@@ -216,14 +216,8 @@ static int add_cap(struct layer_state *ls, struct rcap *c, struct bw_error **err
 {
 	struct layer_rec *rec = &ls->rec;
 
-	if (rec->n_caps == rec->alloc_caps) {
-		size_t a = rec->alloc_caps ? rec->alloc_caps * 2 : 64;
-		struct rcap *v = realloc(rec->caps, a * sizeof(*v));
-		if (!v)
-			goto oom;
-		rec->caps = v;
-		rec->alloc_caps = a;
-	}
+	if (vec_grow((void **)&rec->caps, &rec->alloc_caps, rec->n_caps + 1, sizeof(*rec->caps)) < 0)
+		goto oom;
 	if (bw_map_put(ls->capidx, c->path, (void *)(uintptr_t)(rec->n_caps + 1)) < 0)
 		goto oom;
 	rec->caps[rec->n_caps++] = *c;
@@ -685,14 +679,8 @@ static const char *owner_of(const struct own *v, size_t n, const char *abspath, 
 
 static int push_own(struct own **v, size_t *n, size_t *alloc, uint64_t h, const char *purl)
 {
-	if (*n == *alloc) {
-		size_t a = *alloc ? *alloc * 2 : 1024;
-		struct own *p = realloc(*v, a * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		*v = p;
-		*alloc = a;
-	}
+	if (vec_grow((void **)v, alloc, *n + 1, sizeof(**v)) < 0)
+		return -ENOMEM;
 	(*v)[(*n)++] = (struct own){ h, purl };
 	return 0;
 }
@@ -796,16 +784,8 @@ static int take_pkgs(struct bw_pkg_list *l, struct bw_pkg_list *from, int layer)
 		return 0;
 	if (l->n + from->n > BW_MAX_PKGS)
 		return -E2BIG;
-	if (l->n + from->n > l->alloc) {
-		size_t a = l->alloc ? l->alloc : 256;
-		while (a < l->n + from->n)
-			a *= 2;
-		struct bw_pkg *v = realloc(l->v, a * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->alloc = a;
-	}
+	if (vec_grow((void **)&l->v, &l->alloc, l->n + from->n, sizeof(*l->v)) < 0)
+		return -ENOMEM;
 	for (size_t i = 0; i < from->n; i++) {
 		l->v[l->n] = from->v[i];
 		l->v[l->n++].layer = layer;

@@ -112,9 +112,11 @@ struct bw_pkg_result {
 };
 
 /*
- * Reads img's layers once (bw_image_read_fs_hook) and catalogues its merged
- * file system. *ret_fs (may be NULL) receives the merged file system.
- * Packages are sorted by type, name and version.
+ * Reads img's layers once and catalogues its merged file system (without
+ * the layer cache: see bw_pkg_scan_image_opts). *ret_fs (may be NULL)
+ * receives the merged file system; without it none is built. Packages are
+ * sorted by type, name and version; a language package whose files an OS
+ * package owns is left out (the OS package stands for it).
  */
 BW_API int bw_pkg_scan_image(struct bw_image *img, struct bw_pkg_result *ret, struct bw_fs **ret_fs,
 			     struct bw_error **err);

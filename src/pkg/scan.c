@@ -72,6 +72,8 @@ struct layer_state {
 	char *path;
 	struct bw_buf buf;
 	bool over;
+	bool too_big;	   /* over because of its size */
+	uint64_t too_big_size, too_big_cap;
 	uint64_t off;	   /* bytes of the file seen so far */
 	bool go_found;	   /* K_ELF: the build info magic was found */
 	uint8_t tail[32];  /* K_ELF: last bytes of the previous piece */
@@ -300,10 +302,12 @@ static bool h_file_begin(void *state, const char *path, uint64_t size, uint32_t 
 	ls->go_found = false;
 	ls->tail_len = 0;
 	ls->go_need = 0;
+	ls->too_big = 0;
 	if (size > cap && k != K_ELF) {
-		bw_log(BW_LOG_WARN, "layer %d: `/%s` is %llu bytes, over the %zu-byte limit, ignoring",
-		       ls->layer + 1, path, (unsigned long long)size, cap);
-		ls->over = true;
+		/* Reported by the merge, and only if this copy of the file counts. */
+		ls->over = ls->too_big = true;
+		ls->too_big_size = size;
+		ls->too_big_cap = cap;
 	}
 	return true;
 }
@@ -440,6 +444,20 @@ static int h_file_end(void *state, struct bw_error **err)
 	const char *data = ls->buf.data ? ls->buf.data : "";
 	int r = 0;
 
+	if (ls->too_big && ls->path) {
+		/* Kept without data, to say why it was skipped if it counts. */
+		c.path = TAKE_PTR(ls->path);
+		r = asprintf(&c.warning, "`/%s` is %llu bytes, over the %llu-byte limit", c.path,
+			     (unsigned long long)ls->too_big_size, (unsigned long long)ls->too_big_cap);
+		if (r < 0) {
+			c.warning = NULL;
+			rcap_done(&c);
+			r = bw_error_set(err, -ENOMEM, "out of memory");
+			goto out;
+		}
+		r = add_cap(ls, &c, err);
+		goto out;
+	}
 	if (ls->over || (ls->kind == K_ELF && !ls->go_found))
 		goto out;
 	c.path = TAKE_PTR(ls->path);
@@ -629,7 +647,7 @@ static int os_read(void *ud, const char *path, char **ret, size_t *ret_len)
 		struct rcap *c = bw_map_get(m->by_path, cur);
 		char *sl;
 
-		if (!c || (c->kind != K_OS && c->kind != K_OSLINK))
+		if (!c || !c->data || (c->kind != K_OS && c->kind != K_OSLINK))
 			return -ENOENT;
 		if (c->kind == K_OS) {
 			*ret = malloc(c->len + 1);

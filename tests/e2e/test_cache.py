@@ -202,3 +202,21 @@ def test_unwritable_cache_dir_is_a_warning(bulwark, images, tmp_path):
     doc, read, _, err = sbom(bulwark, f"oci:{images}/debian-minbase.oci:v1", blocker / "sub")
     assert read == 1 and len(doc["packages"]) > 80
     assert "warning" in err and "going on without it" in err
+
+
+def test_oversized_file_warns_from_the_cache_too_unless_deleted(bulwark, tmp_path):
+    cache = tmp_path / "c"
+    big = ("srv/node_modules/huge/package.json", "file", '{"name": "huge", "version": "1.0.0", "x": "'
+           + "a" * (9 << 20) + '"}')
+    ok = ("srv/node_modules/small/package.json", "file", '{"name": "small", "version": "2.0.0"}')
+    ref = _crafted(tmp_path, "img", [[big, ok]])
+    for want_read in (1, 0):
+        doc, read, _, err = sbom(bulwark, ref, cache)
+        assert read == want_read
+        assert names(doc) == [("npm", "small", "2.0.0")]
+        assert "huge/package.json" in err and "limit" in err and "layer 1" in err
+    gone = _crafted(tmp_path, "gone", [[big, ok], [("srv/node_modules/.wh.huge", "file", "")]])
+    doc, read, cached, err = sbom(bulwark, gone, cache)
+    assert (read, cached) == (1, 1)
+    assert names(doc) == [("npm", "small", "2.0.0")]
+    assert "huge" not in err

@@ -150,12 +150,55 @@ struct bw_content_hook {
 	int (*file_end)(void *state, struct bw_error **err);
 	/* ok is false when the layer failed or was cancelled. */
 	void (*layer_end)(void *state, bool ok);
+	/* Optional (NULL: not called): every entry of the layer in archive
+	 * order, whiteouts (".wh." names) included, before file_begin for a
+	 * regular file. f->path is relative like the other paths; f->layer is
+	 * the layer; for dir: sources every file of the walk but the root. */
+	int (*entry)(void *state, const struct bw_file *f, struct bw_error **err);
 };
 
 /* bw_image_read_fs() with a content hook (NULL: none). An error from the
  * hook fails the read like a bad layer. */
 BW_API int bw_image_read_fs_hook(struct bw_image *img, const struct bw_content_hook *hook,
 				 struct bw_fs **ret, struct bw_error **err);
+
+/*
+ * Reads only the layers of img whose want[i] is true (every layer when want
+ * is NULL), in parallel, through hook, without building the merged file
+ * system: for a hook that keeps per-layer results itself (a cache of them).
+ * A dir: source is walked as one layer numbered -1 (want is ignored).
+ */
+BW_API int bw_image_read_layers(struct bw_image *img, const bool *want, const struct bw_content_hook *hook,
+				struct bw_error **err);
+
+/* ---------------------------------------------------------------- layer cache */
+
+/*
+ * Per-layer results, kept in one SQLite file DIR/layers.db and keyed by an
+ * analyzer name, the layer's diff_id and its blob digest (so a config that
+ * claims another layer's diff_id cannot plant results for it), with the
+ * analyzer's version: an entry of another version is a miss. Safe for
+ * concurrent scans (WAL journal, busy timeout). A damaged file is replaced
+ * with a warning; a damaged entry reads as missing, with a warning.
+ */
+struct bw_layer_cache;
+
+/* $XDG_CACHE_HOME/bulwark, else ~/.cache/bulwark; NULL when out of memory. */
+BW_API char *bw_layer_cache_default_dir(void);
+/* Opens (creating it and dir when missing) the cache in dir. */
+BW_API int bw_layer_cache_open(const char *dir, struct bw_layer_cache **ret, struct bw_error **err);
+BW_API struct bw_layer_cache *bw_layer_cache_free(struct bw_layer_cache *c);
+BW_API const char *bw_layer_cache_path(const struct bw_layer_cache *c);
+/* 0 with a malloc'd copy (NUL-terminated past ret_len) of what was stored
+ * for layer l, or -ENOENT (also for a layer without a diff_id). */
+BW_API int bw_layer_cache_get(struct bw_layer_cache *c, const char *analyzer, const char *version,
+			      const struct bw_layer_desc *l, void **ret, size_t *ret_len, struct bw_error **err);
+/* Stores data for layer l, replacing what was there (a layer without a
+ * diff_id is not stored). -EIO with *err when the file cannot be written. */
+BW_API int bw_layer_cache_put(struct bw_layer_cache *c, const char *analyzer, const char *version,
+			      const struct bw_layer_desc *l, const void *data, size_t len, struct bw_error **err);
+/* Removes the cache file of dir; *ret_removed tells whether there was one. */
+BW_API int bw_layer_cache_clean(const char *dir, bool *ret_removed, struct bw_error **err);
 
 /* Looks path up inside the image: symlinks in its directories are followed
  * inside the image (an absolute target starts at the image root, `..` stops

@@ -61,6 +61,8 @@
 /* Java archives (jar/war/ear) captured from an image, each nested one,
  * the zip entries looked at, and the bytes inflated from one archive. */
 #define BW_MAX_JAR_SIZE (64u << 20)
+/* One layer's entry in the layer cache (its packages and path hashes). */
+#define BW_MAX_CACHE_ENTRY (512u << 20)
 #define BW_MAX_JAR_ENTRIES 65536u
 #define BW_MAX_JAR_INFLATE (256ull << 20)
 /* requirements.txt `-r` includes: nesting depth and files read for one. */

@@ -71,7 +71,7 @@ struct bw_pkg {
 	char *location;	      /* absolute path of the file it was found in */
 	int layer;	      /* 0-based layer of that file; -1 for dir: and plain files */
 	bool dev;	      /* a development dependency (lockfiles that say so) */
-	char *owner;	      /* PURL of the OS package owning this package's files, or NULL */
+	char *owner;	      /* unused: a package whose files an OS package owns is not listed */
 	/* Files the package owns, absolute, where its database lists them
 	 * (rpm file lists, dpkg info/NAME.list); NULL otherwise. */
 	char **files;
@@ -117,15 +117,34 @@ struct bw_pkg_result {
 	struct bw_os os;
 	struct bw_pkg_list pkgs;
 	size_t warnings; /* files skipped as corrupt or too large */
+	size_t layers_read;   /* layers decompressed and read by this scan */
+	size_t layers_cached; /* layers whose results came from the layer cache */
 };
 
 /*
- * Reads img's layers once (bw_image_read_fs_hook) and catalogues its merged
- * file system. *ret_fs (may be NULL) receives the merged file system.
- * Packages are sorted by type, name and version.
+ * Reads img's layers once and catalogues its merged file system (without
+ * the layer cache: see bw_pkg_scan_image_opts). *ret_fs (may be NULL)
+ * receives the merged file system; without it none is built. Packages are
+ * sorted by type, name and version; a language package whose files an OS
+ * package owns is left out (the OS package stands for it).
  */
 BW_API int bw_pkg_scan_image(struct bw_image *img, struct bw_pkg_result *ret, struct bw_fs **ret_fs,
 			     struct bw_error **err);
 BW_API void bw_pkg_result_done(struct bw_pkg_result *r);
+
+struct bw_pkg_scan_opts {
+	size_t sz;		/* sizeof(struct bw_pkg_scan_opts) */
+	const char *cache_dir;	/* folder of the per-layer cache (bw_layer_cache); NULL: none */
+};
+
+/*
+ * bw_pkg_scan_image() with options: each layer's results are taken from
+ * the layer cache when it has them (keyed by diff_id, blob digest and this
+ * build's analyzer version) and stored there otherwise, so a rescan, or a
+ * scan of an image sharing base layers, reads only the layers not cached.
+ * A cache that cannot be opened or written is a warning; the scan goes on.
+ */
+BW_API int bw_pkg_scan_image_opts(struct bw_image *img, const struct bw_pkg_scan_opts *opts,
+				  struct bw_pkg_result *ret, struct bw_error **err);
 
 #endif

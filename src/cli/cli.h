@@ -68,6 +68,27 @@ int image_args_parse(struct image_args *a, int c, const char *arg, const char *c
 	"  -d, --debug            print debug messages\n"                                           \
 	"  -h, --help             show this help\n"
 
+/* The layer cache options of the commands that catalogue images. */
+struct cache_args {
+	const char *dir; /* --cache-dir, or NULL for the default */
+	bool off;	 /* --no-cache */
+	char *owned;	 /* the default dir, once resolved */
+};
+#define CACHE_LONG_OPTIONS                                      \
+	{ "cache-dir", required_argument, NULL, 1101 },          \
+	{                                                        \
+		"no-cache", no_argument, NULL, 1102               \
+	}
+#define CACHE_OPTIONS_HELP                                                                  \
+	"      --cache-dir DIR    keep per-layer results in DIR/layers.db (default\n"        \
+	"                         $XDG_CACHE_HOME/bulwark, else ~/.cache/bulwark)\n"         \
+	"      --no-cache         read every layer; neither use nor fill the cache\n"
+/* Handles --cache-dir and --no-cache: 1 when c was one, 0 when not. */
+int cache_args_parse(struct cache_args *ca, int c, const char *arg);
+/* The cache folder to use (NULL with --no-cache); owned by ca. */
+const char *cache_args_dir(struct cache_args *ca);
+void cache_args_done(struct cache_args *ca);
+
 /* Opens the output named by a (stdout when none). */
 FILE *output_open(const struct image_args *a, struct bw_error **err);
 int output_close(FILE *f, const struct image_args *a, struct bw_error **err);
@@ -98,6 +119,7 @@ int cmd_rbac(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_sbom(int argc, char **argv);
 int cmd_fs(int argc, char **argv);
+int cmd_clean(int argc, char **argv);
 /* vulndb: db_cmd.c */
 int cmd_db(int argc, char **argv);
 /* The advisory database a scan uses: explicit_path when given, else the

@@ -101,6 +101,7 @@ static const struct command {
 	{ "sbom", cmd_sbom, "sbom REF|FILE [-f ...]: list an image's packages, or scan an SBOM" },
 	{ "fs", cmd_fs, "fs DIR [-f cyclonedx|spdx-json|json|table]: list a project folder's packages" },
 	{ "rootfs", cmd_rootfs, "rootfs DIR [--scanners vuln]: a root file system's packages or vulnerabilities" },
+	{ "clean", cmd_clean, "clean [--scan-cache] [--vuln-db] [--all]: remove the layer cache" },
 };
 
 static const char usage_head[] =

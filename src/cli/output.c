@@ -67,6 +67,32 @@ int image_args_parse(struct image_args *a, int c, const char *arg, const char *c
 	}
 }
 
+int cache_args_parse(struct cache_args *ca, int c, const char *arg)
+{
+	if (c == 1101)
+		ca->dir = arg;
+	else if (c == 1102)
+		ca->off = true;
+	return c == 1101 || c == 1102;
+}
+
+const char *cache_args_dir(struct cache_args *ca)
+{
+	if (ca->off)
+		return NULL;
+	if (ca->dir)
+		return ca->dir;
+	if (!ca->owned)
+		ca->owned = bw_layer_cache_default_dir();
+	return ca->owned;
+}
+
+void cache_args_done(struct cache_args *ca)
+{
+	free(ca->owned);
+	ca->owned = NULL;
+}
+
 FILE *output_open(const struct image_args *a, struct bw_error **err)
 {
 	FILE *f;

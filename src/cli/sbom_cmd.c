@@ -33,12 +33,16 @@ static const char help[] =
 	"      --password PASS    registry password\n"
 	"      --timeout SECONDS  fail a registry request that stalls this long (default 60)\n"
 	"      --threads N        layers read at once (default: number of CPUs)\n"
+	CACHE_OPTIONS_HELP
 	"  -q, --quiet            print only errors\n"
 	"  -d, --debug            print debug messages\n"
 	"  -h, --help             show this help\n"
 	"\n"
 	"A package database that is corrupt or too large is skipped with a warning\n"
-	"naming its file and layer; the exit status stays 0.\n";
+	"naming its file and layer; the exit status stays 0. A language package whose\n"
+	"files an OS package installed (a python3-* deb's dist-info) is listed once,\n"
+	"as that OS package. Each layer's results are cached (see --cache-dir), so a\n"
+	"rescan, or a scan of an image sharing base layers, reads only new layers.\n";
 
 static const char fs_help[] =
 	"Usage: bulwark fs [OPTIONS] DIR\n"
@@ -96,7 +100,9 @@ static bool is_sbom_file(const char *path)
 static int sbom_main(int argc, char **argv, bool fs, const char *cmd)
 {
 	static const struct option opts[] = { IMAGE_LONG_OPTIONS, { "scanners", required_argument, NULL, 2001 },
-					      { NULL, 0, NULL, 0 } };
+					      CACHE_LONG_OPTIONS, { NULL, 0, NULL, 0 } };
+	struct cache_args ca = { 0 };
+	struct bw_pkg_scan_opts po = { .sz = sizeof(po) };
 	struct image_args a = { .opts = { .sz = sizeof(struct bw_image_opts) }, .format = "table" };
 	struct bw_sbom_opts so = { .sz = sizeof(so) };
 	enum bw_sbom_format fmt = BW_SBOM_TABLE;
@@ -132,6 +138,8 @@ static int sbom_main(int argc, char **argv, bool fs, const char *cmd)
 						       fs ? ", vuln" : "");
 			continue;
 		}
+		if (cache_args_parse(&ca, c, optarg))
+			continue;
 		r = image_args_parse(&a, c, optarg, "sbom");
 		if (r < 0)
 			return -r;
@@ -150,9 +158,11 @@ static int sbom_main(int argc, char **argv, bool fs, const char *cmd)
 		ref = dirref;
 	}
 
+	po.cache_dir = cache_args_dir(&ca);
 	r = bw_image_open(ref, &a.opts, &img, &err);
 	if (r == 0)
-		r = bw_pkg_scan_image(img, &res, NULL, &err);
+		r = bw_pkg_scan_image_opts(img, &po, &res, &err);
+	cache_args_done(&ca);
 	if (r < 0) {
 		bw_error_wrap(&err, "image `%s`", ref);
 		bw_image_free(img);

@@ -55,6 +55,7 @@ static const char help[] =
 	"      --password PASS    registry password\n"
 	"      --timeout SECONDS  fail a registry request that stalls this long (default 60)\n"
 	"      --threads N        layers read at once (default: number of CPUs)\n"
+	CACHE_OPTIONS_HELP
 	"  -q, --quiet            print only errors\n"
 	"  -d, --debug            print debug messages\n"
 	"  -h, --help             show this help\n";
@@ -201,8 +202,8 @@ static void scan_input_done(struct scan_input *in)
 	free(in->imgpurl);
 }
 
-static int read_input(const char *ref, enum cli_vuln_source src, struct image_args *a, struct scan_input *in,
-		      struct bw_error **err)
+static int read_input(const char *ref, enum cli_vuln_source src, struct image_args *a,
+		      const struct bw_pkg_scan_opts *po, struct scan_input *in, struct bw_error **err)
 {
 	_cleanup_free_ char *data = NULL, *dirref = NULL;
 	size_t len;
@@ -221,7 +222,7 @@ static int read_input(const char *ref, enum cli_vuln_source src, struct image_ar
 	}
 	r = bw_image_open(ref, &a->opts, &in->img, err);
 	if (r == 0)
-		r = bw_pkg_scan_image(in->img, &in->res, NULL, err);
+		r = bw_pkg_scan_image_opts(in->img, po, &in->res, err);
 	if (r < 0) {
 		bw_error_wrap(err, "%s `%s`", src == CLI_SRC_DIR ? "folder" : "image", ref);
 		return r;
@@ -262,10 +263,13 @@ int cli_vuln_scan(int argc, char **argv, enum cli_vuln_source src, const char *c
 					      { "ignore-unfixed", no_argument, NULL, 2004 },
 					      { "ignorefile", required_argument, NULL, 2005 },
 					      { "include-kernel-headers", no_argument, NULL, 2006 },
+					      CACHE_LONG_OPTIONS,
 					      { "vex", required_argument, NULL, 2007 },
 					      { NULL, 0, NULL, 0 } };
 	struct image_args a = { .opts = { .sz = sizeof(struct bw_image_opts) }, .format = "table" };
 	struct bw_match_opts mo = { .sz = sizeof(mo) };
+	struct cache_args ca = { 0 };
+	struct bw_pkg_scan_opts po = { .sz = sizeof(po) };
 	struct scan_input in = { 0 };
 	struct bw_findings fs = { 0 };
 	struct ignores ig = { 0 };
@@ -342,6 +346,8 @@ int cli_vuln_scan(int argc, char **argv, enum cli_vuln_source src, const char *c
 		default:
 			break;
 		}
+		if (cache_args_parse(&ca, c, optarg))
+			continue;
 		r = image_args_parse(&a, c, optarg, cmd);
 		if (r <= 0) {
 			rc = r < 0 ? -r : cli_usage_error(cmd, "unknown option `%s`", argv[optind - 1]);
@@ -371,7 +377,8 @@ int cli_vuln_scan(int argc, char **argv, enum cli_vuln_source src, const char *c
 		goto out;
 	}
 	warn_if_stale(dbpath);
-	r = read_input(ref, src, &a, &in, &err);
+	po.cache_dir = cache_args_dir(&ca);
+	r = read_input(ref, src, &a, &po, &in, &err);
 	if (r == 0) {
 		r = bw_match_packages(db, &in.res, &mo, &fs, &err);
 		if (r < 0)
@@ -436,6 +443,7 @@ int cli_vuln_scan(int argc, char **argv, enum cli_vuln_source src, const char *c
 	if (n && exit_code)
 		rc = exit_code;
 out:
+	cache_args_done(&ca);
 	bw_findings_done(&fs);
 	scan_input_done(&in);
 	bw_vulndb_close(db);

@@ -126,6 +126,8 @@ enum lstate { L_PENDING = 0, L_DONE, L_FAILED };
 struct reader {
 	struct bw_image *img;
 	const struct bw_content_hook *hook; /* NULL: none */
+	bool no_index;			    /* layers are read for the hook only: no merged fs */
+	size_t n_order;			    /* layers to read: order[0..n_order) */
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
 	size_t next;
@@ -146,7 +148,11 @@ struct one_layer {
 	bool hfile;    /* a file_begin that wanted the data awaits its file_end */
 	bool hdeliver; /* its data still goes to file_data */
 	uint64_t hleft;
+	int layer;
 };
+
+/* Whether hook h (of size h->sz) has member m. */
+#define HOOK_HAS(h, m) ((h)->sz >= offsetof(struct bw_content_hook, m) + sizeof((h)->m))
 
 static bool is_whiteout_name(const char *name)
 {
@@ -161,7 +167,22 @@ static int on_entry(void *ud, const struct tar_entry *e, struct bw_error **err)
 	const struct bw_content_hook *h = ol->rd->hook;
 	int r;
 
-	r = layer_index_add(ol->li, e, err);
+	r = ol->rd->no_index ? 0 : layer_index_add(ol->li, e, err);
+	if (r == 0 && h && HOOK_HAS(h, entry) && h->entry) {
+		struct bw_file f = { .path = e->name, .type = BW_FT_REG, .mode = e->mode, .uid = e->uid,
+				     .gid = e->gid, .size = e->type == TAR_REG ? e->size : 0,
+				     .mtime = e->mtime, .link = e->link, .layer = ol->layer };
+		switch (e->type) {
+		case TAR_DIR: f.type = BW_FT_DIR; break;
+		case TAR_SYMLINK: f.type = BW_FT_SYMLINK; break;
+		case TAR_CHAR: f.type = BW_FT_CHAR; break;
+		case TAR_BLOCK_DEV: f.type = BW_FT_BLOCK; break;
+		case TAR_FIFO: f.type = BW_FT_FIFO; break;
+		case TAR_HARDLINK: f.hardlink = true; break;
+		default: f.link = NULL; break;
+		}
+		r = h->entry(ol->hstate, &f, err);
+	}
 	if (r < 0 || !h || e->type != TAR_REG || is_whiteout_name(e->name))
 		return r;
 	ol->hfile = h->file_begin(ol->hstate, e->name, e->size, e->mode);
@@ -286,7 +307,7 @@ static int read_layer(struct reader *rd, size_t i, struct layer_index **ret, str
 {
 	struct bw_image *img = rd->img;
 	const struct bw_layer_desc *l = &img->layers[i];
-	struct one_layer ol = { .rd = rd };
+	struct one_layer ol = { .rd = rd, .layer = (int)i };
 	struct tar_reader *tar = NULL;
 	struct mapping last = { 0 };
 	char raw[72], diff[72];
@@ -357,7 +378,7 @@ static void *worker(void *arg)
 		pthread_mutex_lock(&rd->mu);
 		i = rd->next++;
 		pthread_mutex_unlock(&rd->mu);
-		if (i >= rd->img->n_layers || atomic_load(&rd->abort))
+		if (i >= rd->n_order || atomic_load(&rd->abort))
 			break;
 		i = rd->order[i];
 		r = read_layer(rd, i, &li, &err);
@@ -409,22 +430,27 @@ int bw_image_read_fs(struct bw_image *img, struct bw_fs **ret, struct bw_error *
 	return bw_image_read_fs_hook(img, NULL, ret, err);
 }
 
-int bw_image_read_fs_hook(struct bw_image *img, const struct bw_content_hook *hook, struct bw_fs **ret,
-			  struct bw_error **err)
+/* Reads the layers want[] names (all when NULL) through hook; builds the
+ * merged file system into *ret unless ret is NULL. */
+static int read_layers(struct bw_image *img, const bool *want, const struct bw_content_hook *hook,
+		       struct bw_fs **ret, struct bw_error **err)
 {
-	struct bw_fs *fs = fs_new();
-	struct reader rd = { .img = img, .hook = hook };
+	struct bw_fs *fs = NULL;
+	struct reader rd = { .img = img, .hook = hook, .no_index = !ret };
 	pthread_t th[64];
 	unsigned nth, started = 0;
 	int r = 0;
 
-	if (!fs)
-		return bw_error_set(err, -ENOMEM, "out of memory");
+	if (img->ref.transport == BW_TRANSPORT_DIR || ret) {
+		fs = fs_new();
+		if (!fs)
+			return bw_error_set(err, -ENOMEM, "out of memory");
+	}
 	if (img->ref.transport == BW_TRANSPORT_DIR) {
 		r = dir_read_fs(img->ref.path, fs, err);
 		if (r == 0 && hook)
 			r = dir_visit(img->ref.path, fs, hook, err);
-		if (r < 0) {
+		if (r < 0 || !ret) {
 			bw_fs_free(fs);
 			return r;
 		}
@@ -432,7 +458,8 @@ int bw_image_read_fs_hook(struct bw_image *img, const struct bw_content_hook *ho
 		return 0;
 	}
 	if (img->n_layers == 0) {
-		*ret = fs;
+		if (ret)
+			*ret = fs;
 		return 0;
 	}
 	rd.state = calloc(img->n_layers, sizeof(*rd.state));
@@ -446,11 +473,14 @@ int bw_image_read_fs_hook(struct bw_image *img, const struct bw_content_hook *ho
 	 * of last, which shortens the whole read when layers outnumber cores.
 	 * (Layers are still merged in order as they become available.) */
 	for (size_t i = 0; i < img->n_layers; i++)
-		rd.order[i] = i;
-	qsort_r(rd.order, img->n_layers, sizeof(*rd.order), by_size_desc, img->layers);
+		if (!want || want[i])
+			rd.order[rd.n_order++] = i;
+	qsort_r(rd.order, rd.n_order, sizeof(*rd.order), by_size_desc, img->layers);
 	pthread_mutex_init(&rd.mu, NULL);
 	pthread_cond_init(&rd.cond, NULL);
 	nth = thread_count(img);
+	if (nth > rd.n_order)
+		nth = rd.n_order ? (unsigned)rd.n_order : 1;
 	if (nth > BW_ARRAY_SIZE(th))
 		nth = BW_ARRAY_SIZE(th);
 	for (unsigned t = 0; t < nth; t++) {
@@ -465,7 +495,8 @@ int bw_image_read_fs_hook(struct bw_image *img, const struct bw_content_hook *ho
 
 	/* Merge layers in order as they finish, freeing each index once merged
 	 * so memory holds at most the layers still in flight. */
-	for (size_t i = 0; i < img->n_layers; i++) {
+	/* Without a merged fs the join below waits for the layers. */
+	for (size_t i = 0; i < img->n_layers && fs; i++) {
 		struct layer_index *li;
 
 		pthread_mutex_lock(&rd.mu);
@@ -501,10 +532,22 @@ out:
 	free(rd.order);
 	free(rd.state);
 	free(rd.index);
-	if (r < 0) {
+	if (r < 0 || !ret) {
 		bw_fs_free(fs);
 		return r;
 	}
 	*ret = fs;
 	return 0;
+}
+
+int bw_image_read_fs_hook(struct bw_image *img, const struct bw_content_hook *hook, struct bw_fs **ret,
+			  struct bw_error **err)
+{
+	return read_layers(img, NULL, hook, ret, err);
+}
+
+int bw_image_read_layers(struct bw_image *img, const bool *want, const struct bw_content_hook *hook,
+			 struct bw_error **err)
+{
+	return read_layers(img, want, hook, NULL, err);
 }

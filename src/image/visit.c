@@ -29,7 +29,17 @@ static int visit_file(const struct bw_file *f, void *ud)
 	bool deliver = true;
 	int fd, r = 0;
 
-	if (f->type != BW_FT_REG || f->hardlink || !*rel)
+	if (!*rel)
+		return 0;
+	if (v->hook->sz >= offsetof(struct bw_content_hook, entry) + sizeof(v->hook->entry) &&
+	    v->hook->entry) {
+		struct bw_file e = *f;
+		e.path = rel;
+		r = v->hook->entry(v->state, &e, v->err);
+		if (r < 0)
+			return r;
+	}
+	if (f->type != BW_FT_REG || f->hardlink)
 		return 0;
 	if (!v->hook->file_begin(v->state, rel, f->size, f->mode))
 		return 0;

@@ -136,6 +136,59 @@ int parse_rust_binary(const char *path, const char *data, size_t len, struct bw_
 typedef int (*toml_fn)(void *ud, const char *table, bool flag, const char *key, const char *val, size_t vlen);
 int toml_walk(const char *path, const char *data, size_t len, toml_fn fn, void *ud, struct bw_error **err);
 
+/* ---------------------------------------------------------------- layer records (record.c) */
+
+/* Grows the array *v (of *alloc elements of size bytes) to hold need
+ * elements, doubling. -ENOMEM leaves it as it was. */
+int vec_grow(void **v, size_t *alloc, size_t need, size_t size);
+
+/* A path's 64-bit hash (FNV-1a with a final mix). */
+uint64_t path_hash(const char *s, size_t n);
+
+/* A growable array of 64-bit hashes; sorted and unique after u64v_sort(). */
+struct u64v {
+	uint64_t *v;
+	size_t n, alloc;
+};
+int u64v_push(struct u64v *v, uint64_t x);
+void u64v_sort(struct u64v *v);
+bool u64v_has(const struct u64v *v, uint64_t x);
+
+/* Capture kinds are scan.c's enum kind, below this bound. */
+#define REC_MAX_KIND 64
+
+/* A file of one layer that a cataloger kept. */
+struct rcap {
+	char *path;    /* relative, as in the layer */
+	uint8_t kind;  /* scan.c's enum kind */
+	bool dead;     /* replaced later in its own layer (never stored) */
+	char *data;    /* OS files: the bytes; OS symlinks: the target */
+	size_t len;
+	char *warning; /* why parsing it failed, reported when the file counts */
+	uint8_t warn_debug; /* the warning is only worth a debug message */
+	struct u64v owned;  /* dpkg .list: hashes of the paths it lists (relative) */
+	struct bw_pkg_list pkgs; /* parsed from it, without PURLs' distro or layer */
+};
+
+/*
+ * What one layer holds for cataloguing, on its own: the kept files, the
+ * hash of every entry path (low bit set for directories, so lookups try
+ * both), and the hashes of the paths its whiteouts and opaque markers name.
+ */
+struct layer_rec {
+	struct rcap *caps;
+	size_t n_caps, alloc_caps;
+	struct u64v ents, wh, opq;
+};
+
+void rcap_done(struct rcap *c);
+void layer_rec_done(struct layer_rec *r);
+/* Appends the serialised record to b. -ENOMEM or -E2BIG. */
+int layer_rec_encode(const struct layer_rec *rec, struct bw_buf *b);
+/* Parses a serialised record (untrusted: a cache file may be damaged).
+ * -EBADMSG for anything malformed, -ENOMEM. */
+int layer_rec_decode(const void *data, size_t len, struct layer_rec *ret);
+
 /* Go binaries: finds the build info blob in a whole binary (for
  * bw_pkg_parse). Returns the offset of the magic or -1. */
 #define GO_BUILDINFO_MAGIC "\xff Go buildinf:"

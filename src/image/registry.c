@@ -1136,8 +1136,8 @@ out:
 
 /* ---------------------------------------------------------------- source ops */
 
-/* A small GET on the shared metadata connection; a non-2xx status is an error. */
-static int meta_get(struct registry *reg, struct req *rq, struct bw_error **err)
+/* A request on the shared metadata connection. */
+static int run_meta(struct registry *reg, struct req *rq, struct bw_error **err)
 {
 	int r;
 
@@ -1146,9 +1146,33 @@ static int meta_get(struct registry *reg, struct req *rq, struct bw_error **err)
 	/* Keeps the connection, drops the pointers into rq. */
 	curl_easy_reset(reg->meta);
 	pthread_mutex_unlock(&reg->meta_lock);
+	return r;
+}
+
+/* As run_meta(); a non-2xx status is an error. */
+static int meta_get(struct registry *reg, struct req *rq, struct bw_error **err)
+{
+	int r = run_meta(reg, rq, err);
+
 	if (r >= 0 && (rq->status < 200 || rq->status > 299))
 		r = req_status_error(rq, err);
 	return r;
+}
+
+/* A request about a blob: names it for errors ("<verb>blob DIGEST") and
+ * sets its path. *what and *path are the caller's to free. */
+static int blob_req(struct registry *reg, struct req *rq, const char *verb, const char *digest, char **what,
+		    char **path, struct bw_error **err)
+{
+	if (!bw_digest_valid(digest))
+		return bw_error_set(err, -EINVAL, "registry %s: invalid blob digest `%s`", reg->name, digest);
+	if (asprintf(what, "%sblob %s", verb, digest) < 0)
+		*what = NULL;
+	if (!*what || asprintf(path, "blobs/%s", digest) < 0)
+		return bw_error_set(err, -ENOMEM, "out of memory");
+	rq->what = *what;
+	rq->path = *path;
+	return 0;
 }
 
 /* Hands the response body to the caller. */
@@ -1226,18 +1250,10 @@ static int do_get_blob(struct registry *reg, const char *digest, size_t cap, cha
 		.errbody = BW_BUF_INIT(BW_MAX_HTTP_SMALL_BODY),
 		.expect_size = -1,
 	};
-	int r;
+	int r = blob_req(reg, &rq, "", digest, &what, &path, err);
 
-	if (!bw_digest_valid(digest))
-		return bw_error_set(err, -EINVAL, "registry %s: invalid blob digest `%s`",
-				    reg->name, digest);
-	if (asprintf(&what, "blob %s", digest) < 0)
-		what = NULL;
-	if (!what || asprintf(&path, "blobs/%s", digest) < 0)
-		return bw_error_set(err, -ENOMEM, "out of memory");
-	rq.what = what;
-	rq.path = path;
-
+	if (r < 0)
+		return r;
 	r = meta_get(reg, &rq, err);
 	if (r < 0)
 		goto out;
@@ -1594,17 +1610,6 @@ int registry_get_blob(struct registry *reg, const char *digest, size_t cap, char
 }
 
 /* Runs a write request on the kept handle; 0 with rq->status set. */
-static int run_meta(struct registry *reg, struct req *rq, struct bw_error **err)
-{
-	int r;
-
-	pthread_mutex_lock(&reg->meta_lock);
-	r = req_run(rq, reg->meta, err);
-	curl_easy_reset(reg->meta);
-	pthread_mutex_unlock(&reg->meta_lock);
-	return r;
-}
-
 /* The upload URL a Location header names, made absolute. Only locations on
  * the registry itself are followed: our credentials go with the PUT. */
 static int upload_url(struct registry *reg, struct req *rq, const char *digest, char **ret,
@@ -1662,19 +1667,11 @@ int registry_put_blob(struct registry *reg, const char *digest, const void *p, s
 		.errbody = BW_BUF_INIT(BW_MAX_HTTP_SMALL_BODY),
 		.expect_size = -1,
 	};
-	int r;
+	int r = blob_req(reg, &rq, "upload of ", digest, &what, &path, err);
 
-	if (!bw_digest_valid(digest))
-		return bw_error_set(err, -EINVAL, "registry %s: invalid blob digest `%s`",
-				    reg->name, digest);
-	if (asprintf(&what, "upload of blob %s", digest) < 0)
-		what = NULL;
-	if (!what || asprintf(&path, "blobs/%s", digest) < 0)
-		return bw_error_set(err, -ENOMEM, "out of memory");
-	rq.what = what;
-
+	if (r < 0)
+		return r;
 	/* Already there: nothing to send. */
-	rq.path = path;
 	rq.method = "HEAD";
 	r = run_meta(reg, &rq, err);
 	if (r < 0)

@@ -6,19 +6,6 @@
 
 #include "bulwark/config.h"
 
-/* A bump allocator: everything a YAML file holds is freed at once. */
-struct bw_arena_chunk {
-	struct bw_arena_chunk *next;
-	size_t size, used;
-	char data[];
-};
-struct bw_arena {
-	struct bw_arena_chunk *head;
-};
-void *bw_arena_alloc(struct bw_arena *a, size_t n);
-char *bw_arena_strndup(struct bw_arena *a, const char *s, size_t n);
-void bw_arena_done(struct bw_arena *a);
-
 struct ignore_rule {
 	char *id;
 	char *glob; /* NULL: everywhere */

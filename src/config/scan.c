@@ -20,25 +20,6 @@ static void bw_map_freep_(struct bw_map **m)
 	*m = bw_map_free(*m);
 }
 
-/* ---------------------------------------------------------------- severities */
-
-const char *bw_severity_name(enum bw_severity s)
-{
-	static const char *const names[] = { "UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL" };
-
-	return (unsigned)s < BW_ARRAY_SIZE(names) ? names[s] : "UNKNOWN";
-}
-
-int bw_severity_parse(const char *s, enum bw_severity *ret)
-{
-	for (int i = BW_SEV_UNKNOWN; i <= BW_SEV_CRITICAL; i++)
-		if (!strcasecmp(s, bw_severity_name(i))) {
-			*ret = i;
-			return 0;
-		}
-	return -EINVAL;
-}
-
 int bw_pss_level_parse(const char *s, enum bw_pss_level *ret)
 {
 	if (!strcmp(s, "privileged"))
@@ -179,36 +160,6 @@ static int file_error(struct bw_config_scan *s, struct bw_error *e)
 }
 
 /* ---------------------------------------------------------------- objects */
-
-void bw_k8s_pod_template(const struct bw_yaml_node *root, const char *kind,
-			 const struct bw_yaml_node **ret_spec, const struct bw_yaml_node **ret_meta)
-{
-	const struct bw_yaml_node *t = NULL;
-
-	*ret_spec = *ret_meta = NULL;
-	if (!kind)
-		return;
-	if (!strcmp(kind, "Pod")) {
-		*ret_spec = bw_yaml_get(root, "spec");
-		*ret_meta = bw_yaml_get(root, "metadata");
-		return;
-	}
-	if (!strcmp(kind, "Deployment") || !strcmp(kind, "StatefulSet") ||
-	    !strcmp(kind, "DaemonSet") || !strcmp(kind, "ReplicaSet") ||
-	    !strcmp(kind, "ReplicationController") || !strcmp(kind, "Job") ||
-	    !strcmp(kind, "DeploymentConfig"))
-		t = bw_yaml_path(root, "spec.template");
-	else if (!strcmp(kind, "CronJob"))
-		t = bw_yaml_path(root, "spec.jobTemplate.spec.template");
-	else if (!strcmp(kind, "PodTemplate"))
-		t = bw_yaml_get(root, "template");
-	else if (!strcmp(kind, "SandboxTemplate") || !strcmp(kind, "Sandbox"))
-		t = bw_yaml_path(root, "spec.podTemplate"); /* kubernetes-sigs/agent-sandbox */
-	if (!t)
-		return;
-	*ret_spec = bw_yaml_get(t, "spec");
-	*ret_meta = bw_yaml_get(t, "metadata");
-}
 
 static int add_object(struct bw_config_scan *s, const char *file, const struct bw_yaml_node *root,
 		      int depth)
@@ -714,6 +665,24 @@ size_t bw_config_scan_nobjects(const struct bw_config_scan *s)
 const struct bw_k8s_object *bw_config_scan_object(const struct bw_config_scan *s, size_t i)
 {
 	return i < s->nobjs ? &s->objs[i] : NULL;
+}
+
+const struct bw_k8s_object *bw_config_scan_objects(const struct bw_config_scan *s, size_t *ret_n)
+{
+	*ret_n = s->nobjs;
+	return s->objs;
+}
+
+static int reporter_report(void *ud, const struct bw_check_info *check,
+			   const struct bw_k8s_object *obj, const struct bw_yaml_node *node,
+			   const char *container, const char *message)
+{
+	return bw_config_scan_report(ud, check, obj, node, container, "%s", message);
+}
+
+void bw_config_scan_reporter(struct bw_config_scan *s, struct bw_k8s_reporter *ret)
+{
+	*ret = (struct bw_k8s_reporter){ .report = reporter_report, .ud = s };
 }
 
 size_t bw_config_scan_nfindings(const struct bw_config_scan *s)

@@ -5,11 +5,13 @@
  * (plugin/pkg/auth/authorizer/rbac: verbs, API groups and resources with
  * `*` wildcards, a `*` resource with a subresource, aggregated ClusterRoles).
  */
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "bulwark/config.h"
+#include "bulwark/k8s.h"
 #include "bulwark/rbac.h"
 
 static const struct bw_check_info checks[] = {
@@ -128,7 +130,6 @@ static bool rule_allows(const struct bw_yaml_node *rule, const char *group, cons
 /* ---------------------------------------------------------------- the graph */
 
 struct graph {
-	const struct bw_config_scan *s;
 	const struct bw_k8s_object **roles; /* Role and ClusterRole */
 	size_t nroles;
 	const struct bw_k8s_object **bindings;
@@ -146,12 +147,9 @@ static void graph_done(struct graph *g)
 	free(g->bindings);
 }
 
-static int graph_build(const struct bw_config_scan *s, struct graph *g)
+static int graph_build(const struct bw_k8s_object *objs, size_t n, struct graph *g)
 {
-	size_t n = bw_config_scan_nobjects(s);
-
 	memset(g, 0, sizeof(*g));
-	g->s = s;
 	g->roles = calloc(n ? n : 1, sizeof(*g->roles));
 	g->bindings = calloc(n ? n : 1, sizeof(*g->bindings));
 	if (!g->roles || !g->bindings) {
@@ -159,7 +157,7 @@ static int graph_build(const struct bw_config_scan *s, struct graph *g)
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct bw_k8s_object *o = bw_config_scan_object(s, i);
+		const struct bw_k8s_object *o = &objs[i];
 		if (kind_is(o, "Role") || kind_is(o, "ClusterRole"))
 			g->roles[g->nroles++] = o;
 		else if (kind_is(o, "RoleBinding") || kind_is(o, "ClusterRoleBinding"))
@@ -296,14 +294,22 @@ static bool exempt_name(const char *name)
 
 /* ---------------------------------------------------------------- checks */
 
-static int report(struct bw_config_scan *s, const char *id, const struct bw_k8s_object *o,
-		  const struct bw_yaml_node *n, const char *fmt, const char *a, const char *b)
+static int report(const struct bw_k8s_reporter *s, const char *id, const struct bw_k8s_object *o,
+		  const struct bw_yaml_node *n, const char *fmt, ...) BW_PRINTF(5, 6);
+
+static int report(const struct bw_k8s_reporter *s, const char *id, const struct bw_k8s_object *o,
+		  const struct bw_yaml_node *n, const char *fmt, ...)
 {
-	return bw_config_scan_report(s, bw_rbac_check_find(id), o, n, NULL, fmt, a ? a : "",
-				     b ? b : "");
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return s->report(s->ud, bw_rbac_check_find(id), o, n, NULL, msg);
 }
 
-static int check_role(struct bw_config_scan *s, const struct graph *g,
+static int check_role(const struct bw_k8s_reporter *s, const struct graph *g,
 		      const struct bw_k8s_object *r)
 {
 	const struct bw_yaml_node *rules = bw_yaml_get(r->root, "rules");
@@ -360,7 +366,7 @@ static int check_role(struct bw_config_scan *s, const struct graph *g,
 	return 0;
 }
 
-static int check_binding(struct bw_config_scan *s, const struct graph *g,
+static int check_binding(const struct bw_k8s_reporter *s, const struct graph *g,
 			 const struct bw_k8s_object *b)
 {
 	static const char *const read_verbs[] = { "get", "list", "watch" };
@@ -413,7 +419,7 @@ static int check_binding(struct bw_config_scan *s, const struct graph *g,
 			char msg[512];
 			snprintf(msg, sizeof(msg), "binding to \"%s\" role that has [%s] access to [secrets]%s",
 				 rname, a.hit, crb ? " in every namespace" : "");
-			if ((e = report(s, "RBAC-SECRETS-ACCESS", b, ref, "%s%s", msg, NULL)) < 0)
+			if ((e = report(s, "RBAC-SECRETS-ACCESS", b, ref, "%s", msg)) < 0)
 				return e;
 		}
 		struct access c = { "", "pods", create_verbs, 1, NULL };
@@ -445,12 +451,13 @@ static int check_binding(struct bw_config_scan *s, const struct graph *g,
 	return 0;
 }
 
-int bw_rbac_check(struct bw_config_scan *s, struct bw_error **err)
+int bw_rbac_check(const struct bw_k8s_object *objs, size_t n, const struct bw_k8s_reporter *s,
+		  struct bw_error **err)
 {
 	struct graph g;
 	int r = 0;
 
-	if (graph_build(s, &g) < 0)
+	if (graph_build(objs, n, &g) < 0)
 		return bw_error_set(err, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < g.nroles && r >= 0; i++)
 		r = check_role(s, &g, g.roles[i]);
@@ -464,9 +471,9 @@ int bw_rbac_check(struct bw_config_scan *s, struct bw_error **err)
 
 /* ---------------------------------------------------------------- who-can */
 
-int bw_rbac_who_can(const struct bw_config_scan *s, const char *verb, const char *resource,
-		    const char *namespace, struct bw_rbac_grant **ret, size_t *ret_n,
-		    struct bw_error **err)
+int bw_rbac_who_can(const struct bw_k8s_object *objs, size_t nobjs, const char *verb,
+		    const char *resource, const char *namespace, struct bw_rbac_grant **ret,
+		    size_t *ret_n, struct bw_error **err)
 {
 	const char *const verbs[] = { verb };
 	struct bw_rbac_grant *out = NULL;
@@ -493,7 +500,7 @@ int bw_rbac_who_can(const struct bw_config_scan *s, const char *verb, const char
 			snprintf(res, sizeof(res), "%s", slash + 1);
 		}
 	}
-	if (graph_build(s, &g) < 0)
+	if (graph_build(objs, nobjs, &g) < 0)
 		return bw_error_set(err, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < g.nbindings; i++) {
 		const struct bw_k8s_object *b = g.bindings[i];

@@ -143,6 +143,19 @@ BW_API int bw_config_scan_add_buffer(struct bw_config_scan *s, const char *name,
 BW_API int bw_config_scan_load_ignore_file(struct bw_config_scan *s, const char *path,
 					   struct bw_error **err);
 
+/*
+ * Reads control inputs in Kubescape's controls-inputs format (JSON or YAML:
+ * `settings.postureControlInputs`, `postureControlInputs` or the inputs
+ * object itself): floatingImageTags, sensitiveKeyNames, sensitiveValues
+ * (patterns), sensitiveKeyNamesAllowed, sensitiveValuesAllowed (patterns),
+ * cpu_/memory_ request_/limit_ min/max (quantities), imageRepositoryAllowList,
+ * untrustedRegistries, recommendedLabels, k8sRecommendedLabels,
+ * sensitiveInterfaces. They replace the built-in inputs (Kubescape's
+ * defaults) as a whole: a list the file does not give is empty.
+ */
+BW_API int bw_config_scan_load_controls(struct bw_config_scan *s, const char *path,
+					struct bw_error **err);
+
 /* Runs the built-in checks over what was added. */
 BW_API int bw_config_scan_run(struct bw_config_scan *s, struct bw_error **err);
 

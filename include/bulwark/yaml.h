@@ -56,6 +56,10 @@ struct bw_yaml_file;
 BW_API int bw_yaml_parse(const char *name, const char *data, size_t len,
 			 struct bw_yaml_file **ret, struct bw_error **err);
 BW_API struct bw_yaml_file *bw_yaml_file_free(struct bw_yaml_file *f);
+static inline void bw_yaml_file_freep(struct bw_yaml_file **f)
+{
+	*f = bw_yaml_file_free(*f);
+}
 BW_API size_t bw_yaml_file_ndocs(const struct bw_yaml_file *f);
 /* The root of document i (NULL for an empty document). */
 BW_API const struct bw_yaml_node *bw_yaml_file_doc(const struct bw_yaml_file *f, size_t i);

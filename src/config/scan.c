@@ -87,6 +87,10 @@ int bw_config_scan_new(const struct bw_config_opts *opts, struct bw_config_scan 
 		memcpy(&s->opts, opts,
 		       opts->size && opts->size < sizeof(s->opts) ? opts->size : sizeof(s->opts));
 	s->opts.size = sizeof(s->opts);
+	if (controls_init(&s->controls) < 0) {
+		bw_config_scan_free(s);
+		return bw_error_set(err, -ENOMEM, "out of memory");
+	}
 	*ret = s;
 	return 0;
 }
@@ -124,6 +128,7 @@ struct bw_config_scan *bw_config_scan_free(struct bw_config_scan *s)
 	}
 	free(s->ignores);
 	bw_map_free(s->sa_no_automount);
+	controls_done(&s->controls);
 	free(s);
 	return NULL;
 }

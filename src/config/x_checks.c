@@ -130,9 +130,11 @@ const struct bw_check_info bw_x_checks[] = {
 	  "image that was reviewed.",
 	  "Reference images as name@sha256:<64 hex digits>." },
 	{ "K8S-LINUX-HARDENING", BW_SEV_MEDIUM, "kubernetes", "No Linux hardening",
-	  "A container with no seccomp profile, no AppArmor or SELinux setting and no dropped "
-	  "capabilities runs with the runtime's widest defaults.",
-	  "Set a seccompProfile, AppArmor or SELinux options, or drop capabilities." },
+	  "A container without a seccomp profile of its own or from its pod (nor the pod's "
+	  "SELinux or AppArmor confinement) can make every system call, the path of most kernel "
+	  "exploits; dropping capabilities does not restrict system calls.",
+	  "Set securityContext.seccompProfile (RuntimeDefault) on the pod, or on each container "
+	  "including init containers." },
 	{ "K8S-SUDO-ENTRYPOINT", BW_SEV_MEDIUM, "kubernetes", "sudo in the container's command",
 	  "A command that needs sudo means the image carries sudo and a user allowed to use it: "
 	  "root is one step away.",
@@ -557,8 +559,10 @@ static bool ns_has_policy(const struct bw_config_scan *s, const char *ns)
 		    !strcmp(ns_of(p), ns))
 			return true;
 		if (is(p->kind, "CiliumClusterwideNetworkPolicy")) {
-			/* cluster-wide: applies unless a namespace selector
-			 * names other namespaces */
+			/* cluster-wide: covers the namespace when its
+			 * endpointSelector selects by namespace alone (and
+			 * names this one, or none); a selector on any other
+			 * label covers only some of its pods */
 			const struct bw_yaml_node *specs = bw_yaml_get(p->root, "specs");
 			const struct bw_yaml_node *one = bw_yaml_get(p->root, "spec");
 			bool any = false;
@@ -576,12 +580,19 @@ static bool ns_has_policy(const struct bw_config_scan *s, const char *ns)
 					want = bw_yaml_str(bw_yaml_get(ml, "io.kubernetes.pod.namespace"));
 				if (want && strcmp(want, ns))
 					excluded = true;
+				for (uint32_t l = 0; ml && ml->type == BW_YAML_MAP && l < ml->n; l++) {
+					const char *key = bw_yaml_str(ml->kids[2 * l]);
+					if (!key || !strstr(key, "io.kubernetes.pod.namespace"))
+						excluded = true;
+				}
 				for (uint32_t e = 0; e < bw_yaml_count(ex); e++) {
 					const char *key = bw_yaml_str(bw_yaml_get(ex->kids[e], "key"));
 					const char *op = bw_yaml_str(bw_yaml_get(ex->kids[e], "operator"));
 					const struct bw_yaml_node *vals = bw_yaml_get(ex->kids[e], "values");
-					if (!key || !strstr(key, "io.kubernetes.pod.namespace") || !op)
+					if (!key || !strstr(key, "io.kubernetes.pod.namespace") || !op) {
+						excluded = true;
 						continue;
+					}
 					if (!strcmp(op, "In") && !seq_has_str(vals, ns))
 						excluded = true;
 					if (!strcmp(op, "NotIn") && seq_has_str(vals, ns))
@@ -665,39 +676,18 @@ static bool port_exposed(const struct bw_yaml_node *c, const struct bw_yaml_node
 	return false;
 }
 
-static bool credential_name(const char *n)
+/*
+ * Kubescape's reading of credentials in an environment variable (C-0012,
+ * rule-credentials-in-env-var): the name contains a sensitive key name, or
+ * the value matches a sensitive value pattern (ignoring case), unless the
+ * value matches an allowed pattern or the name contains an allowed key
+ * name. The lists are control inputs.
+ */
+static bool credential_env(const struct controls *c, const char *name, const char *v)
 {
-	static const char *const words[] = { "aws_access_key_id", "aws_secret_access_key",
-					     "azure_batchai_storage_account",
-					     "azure_batchai_storage_key", "azure_batch_account",
-					     "azure_batch_key", "secret", "key", "password", "pwd",
-					     "token", "jwt", "bearer", "credential" };
-	for (size_t i = 0; i < BW_ARRAY_SIZE(words); i++)
-		if (strcasestr(n, words[i]))
-			return !bw_endswith(n, "_FILE") && !bw_endswith(n, "_file");
-	return false;
-}
-
-static bool aws_key_id(const char *v)
-{
-	for (const char *p = strstr(v, "AKIA"); p; p = strstr(p + 1, "AKIA")) {
-		size_t i = 0;
-		while (i < 16 && (isdigit((unsigned char)p[4 + i]) || isupper((unsigned char)p[4 + i])))
-			i++;
-		if (i == 16)
-			return true;
-	}
-	return false;
-}
-
-static bool credential_value(const char *v)
-{
-	static const char *const pats[] = { "PRIVATE KEY", "eyJhbGciO", "JWT", "Bearer", "_key_",
-					    "_secret_" };
-	for (size_t i = 0; i < BW_ARRAY_SIZE(pats); i++)
-		if (strcasestr(v, pats[i]))
-			return true;
-	return aws_key_id(v);
+	if (relist_match(&c->values_allowed_re, v) || strlist_contained_ci(&c->sens_keys_allowed, name))
+		return false;
+	return strlist_contained_ci(&c->sens_keys, name) || relist_match(&c->values_re_ci, v);
 }
 
 static int credentials_env(struct bw_config_scan *s, const struct bw_k8s_object *o,
@@ -716,7 +706,7 @@ static int credentials_env(struct bw_config_scan *s, const struct bw_k8s_object 
 		/* a path to a credential file is not the credential */
 		if (v[0] == '/' && !strchr(v, ' '))
 			continue;
-		if ((credential_name(name) || credential_value(v)) &&
+		if (credential_env(&s->controls, name, v) &&
 		    (r = XREPORT(s, "K8S-CREDENTIALS-ENV", o, vn, cname,
 				 "container `%s` sets %s to what looks like a credential", cname,
 				 name)) < 0)
@@ -734,16 +724,30 @@ static int credentials_env(struct bw_config_scan *s, const struct bw_k8s_object 
 
 struct cctx {
 	const struct bw_yaml_node *psc;
-	bool any_unhardened;
-	const struct bw_yaml_node *unhardened;
-	const char *unhardened_name;
+	bool pod_hardened;
 };
 
-static bool sc_hardened(const struct bw_yaml_node *sc)
+/*
+ * Linux hardening, as Kubescape C-0055 reads it now: the pod hardens every
+ * container with a seccomp profile, SELinux options or AppArmor (the field or
+ * the container.apparmor.security.beta.kubernetes.io annotations); else each
+ * container (init containers too) needs its own seccomp profile (or
+ * AppArmor profile). SELinux options or dropped capabilities on a container
+ * alone do not confine its system calls and do not count.
+ */
+static bool pod_hardened(const struct bw_yaml_node *psc, const struct bw_yaml_node *pod_meta)
 {
-	const struct bw_yaml_node *drop = bw_yaml_path(sc, "capabilities.drop");
-	return bw_yaml_get(sc, "seccompProfile") || bw_yaml_get(sc, "seLinuxOptions") ||
-	       bw_yaml_get(sc, "appArmorProfile") || bw_yaml_count(drop) > 0;
+	const struct bw_yaml_node *ann = bw_yaml_get(pod_meta, "annotations");
+
+	if (bw_yaml_get(psc, "seccompProfile") || bw_yaml_get(psc, "seLinuxOptions") ||
+	    bw_yaml_get(psc, "appArmorProfile"))
+		return true;
+	for (uint32_t i = 0; ann && ann->type == BW_YAML_MAP && i < ann->n; i++) {
+		const char *k = bw_yaml_str(ann->kids[2 * i]);
+		if (k && bw_startswith(k, "container.apparmor.security.beta.kubernetes.io"))
+			return true;
+	}
+	return false;
 }
 
 static int check_container(struct bw_config_scan *s, const struct bw_k8s_object *o,
@@ -788,11 +792,10 @@ static int check_container(struct bw_config_scan *s, const struct bw_k8s_object 
 	if (cmd_has_sudo(bw_yaml_get(c, "command")) || cmd_has_sudo(bw_yaml_get(c, "args")))
 		R("K8S-SUDO-ENTRYPOINT", bw_yaml_get(c, "command"),
 		  "container `%s` runs sudo in its command", cname);
-	if (!sc_hardened(sc) && !x->any_unhardened) {
-		x->any_unhardened = true;
-		x->unhardened = sc;
-		x->unhardened_name = cname;
-	}
+	if (!x->pod_hardened && ctype != CT_EPHEMERAL && !bw_yaml_get(sc, "seccompProfile") &&
+	    !bw_yaml_get(sc, "appArmorProfile"))
+		R("K8S-LINUX-HARDENING", sc, "container `%s` of %s `%s` sets no seccomp profile, "
+		  "and the pod no seccomp, SELinux or AppArmor setting", cname, o->kind, oname(o));
 
 	if (ctype == CT_MAIN) {
 		static const struct {
@@ -899,6 +902,8 @@ static int check_workload(struct bw_config_scan *s, const struct bw_k8s_object *
 	const struct bw_yaml_node *n;
 	const char *k = o->kind;
 	struct cctx x = { .psc = bw_yaml_get(spec, "securityContext") };
+
+	x.pod_hardened = pod_hardened(x.psc, o->pod_meta);
 	int r;
 
 #define R(id, node, ...)                                             \
@@ -1026,12 +1031,6 @@ static int check_workload(struct bw_config_scan *s, const struct bw_k8s_object *
 	r = visit_containers(s, o, check_container, &x);
 	if (r < 0)
 		return r;
-	/* Linux hardening: the pod-level seccomp, SELinux or AppArmor covers
-	 * containers that set none. */
-	if (x.any_unhardened && !sc_hardened(x.psc))
-		R("K8S-LINUX-HARDENING", x.unhardened, "container `%s` of %s `%s` defines no Linux "
-		  "hardening (seccomp, AppArmor, SELinux, dropped capabilities)",
-		  x.unhardened_name ? x.unhardened_name : "", k, oname(o));
 #undef R
 	return 0;
 }

@@ -50,6 +50,13 @@ static const struct bw_check_info checks[] = {
 	{ "RBAC-CLUSTER-ADMIN", BW_SEV_CRITICAL, "rbac", "Binding to cluster-admin or a wildcard role",
 	  "cluster-admin (or a role with `*` on `*`) is full control of the cluster.",
 	  "Bind a role with the permissions the subject needs instead of cluster-admin." },
+	{ "RBAC-ADMIN-RULES", BW_SEV_CRITICAL, "rbac",
+	  "Binding grants every verb on every resource of all or the core API group",
+	  "A role with `*` verbs on `*` resources of the `*` or core (\"\") API group holds "
+	  "administrative rights, such as cluster-admin's, whatever it is called; everyone "
+	  "bound to it can read every Secret and run anything (Kubescape C-0035 lists each such "
+	  "subject).",
+	  "Bind a role that lists the verbs and resources the subject needs." },
 	{ "RBAC-NODES-PROXY", BW_SEV_HIGH, "rbac", "Role allows nodes/proxy",
 	  "nodes/proxy reaches the kubelet API directly, which runs commands in any pod of the "
 	  "node and bypasses audit logging.",
@@ -286,6 +293,17 @@ static bool pred_admin(const struct bw_yaml_node *rule, void *ud)
 	return seq_has(v, "*") || every;
 }
 
+/* Kubescape's administrative rule: `*` verbs on `*` resources of the `*`
+ * or core API group. */
+static bool pred_admin_rules(const struct bw_yaml_node *rule, void *ud)
+{
+	const struct bw_yaml_node *g = bw_yaml_get(rule, "apiGroups");
+
+	(void)ud;
+	return (seq_has(g, "*") || seq_has(g, "")) && seq_has(bw_yaml_get(rule, "resources"), "*") &&
+	       seq_has(bw_yaml_get(rule, "verbs"), "*");
+}
+
 static bool exempt_name(const char *name)
 {
 	return name && (bw_startswith(name, "system:") ||
@@ -391,6 +409,24 @@ static int check_binding(const struct bw_k8s_reporter *s, const struct graph *g,
 					 "binding grants cluster-admin rights through %s `%s`",
 					 rkind ? rkind : "role", rname)) < 0)
 			return e;
+	}
+
+	/* administrative rights, per subject (a role among the inputs, its own
+	 * rules: Kubescape does not follow aggregation) */
+	if (role) {
+		const struct bw_yaml_node *rules = bw_yaml_get(role->root, "rules");
+		bool admin = false;
+		for (uint32_t i = 0; i < bw_yaml_count(rules) && !admin; i++)
+			admin = pred_admin_rules(rules->kids[i], NULL);
+		for (uint32_t i = 0; admin && i < bw_yaml_count(subjects); i++) {
+			const struct bw_yaml_node *sub = subjects->kids[i];
+			const char *sk = bw_yaml_str(bw_yaml_get(sub, "kind"));
+			const char *sn = bw_yaml_str(bw_yaml_get(sub, "name"));
+			if ((e = report(s, "RBAC-ADMIN-RULES", b, sub,
+					"%s `%s` gets every verb on every resource through %s `%s`",
+					sk ? sk : "subject", sn ? sn : "", role->kind, rname)) < 0)
+				return e;
+		}
 	}
 
 	/* exec/attach through the bound role; a role missing from the inputs

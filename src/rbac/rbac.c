@@ -57,6 +57,42 @@ static const struct bw_check_info checks[] = {
 	  "bound to it can read every Secret and run anything (Kubescape C-0035 lists each such "
 	  "subject).",
 	  "Bind a role that lists the verbs and resources the subject needs." },
+	{ "RBAC-DELETE-RIGHTS", BW_SEV_MEDIUM, "rbac", "Binding grants deletion of important resources",
+	  "Deleting Secrets, Pods, Services or workloads (Deployments, ReplicaSets, DaemonSets, "
+	  "StatefulSets, Jobs, CronJobs) takes applications down and destroys evidence.",
+	  "Grant delete and deletecollection only to the controllers and operators that need "
+	  "them, on the resources they manage." },
+	{ "RBAC-CONFIGMAP-UPDATE", BW_SEV_MEDIUM, "rbac",
+	  "Binding grants modifying ConfigMaps (e.g. CoreDNS's)",
+	  "update or patch on every ConfigMap (or on `coredns` by name) lets a subject rewrite "
+	  "the cluster DNS configuration and redirect traffic (CoreDNS poisoning).",
+	  "Limit update and patch on ConfigMaps to named ConfigMaps the subject owns "
+	  "(resourceNames), never coredns." },
+	{ "RBAC-SA-TOKEN-CREATE", BW_SEV_HIGH, "rbac", "Binding grants creating service account tokens",
+	  "create on serviceaccounts/token mints tokens for any service account of the "
+	  "namespace, and with them its rights.",
+	  "Remove create on serviceaccounts/token from roles that are not token issuers." },
+	{ "RBAC-CSR-APPROVE", BW_SEV_HIGH, "rbac", "Binding grants approving certificate signing requests",
+	  "Updating certificatesigningrequests/approval approves client certificates, which can "
+	  "name any user or group, system:masters included.",
+	  "Leave CSR approval to the controller manager and cluster administrators." },
+	{ "RBAC-PORT-FORWARD", BW_SEV_MEDIUM, "rbac", "Binding grants port forwarding to pods",
+	  "create on pods/portforward opens a tunnel to any port of the namespace's pods, past "
+	  "Services and NetworkPolicies.",
+	  "Remove pods/portforward from roles that do not debug pods." },
+	{ "RBAC-DELETE-EVENTS", BW_SEV_LOW, "rbac", "Binding grants deleting events",
+	  "Events record what happened in the cluster; deleting them hides an attacker's "
+	  "actions.",
+	  "Do not grant delete or deletecollection on events." },
+	{ "RBAC-CREATE-PV", BW_SEV_MEDIUM, "rbac", "Binding grants creating PersistentVolumes",
+	  "A PersistentVolume can be a hostPath volume: whoever creates one and claims it mounts "
+	  "the node's file system into a pod.",
+	  "Leave PersistentVolume creation to provisioners and administrators." },
+	{ "RBAC-DASHBOARD-BINDING", BW_SEV_MEDIUM, "rbac",
+	  "Subject other than the dashboard bound to the Kubernetes dashboard's role",
+	  "The kubernetes-dashboard role is meant for the dashboard's own service account; "
+	  "anyone else bound to it acts with the dashboard's rights.",
+	  "Bind kubernetes-dashboard only to the kubernetes-dashboard service account." },
 	{ "RBAC-NODES-PROXY", BW_SEV_HIGH, "rbac", "Role allows nodes/proxy",
 	  "nodes/proxy reaches the kubelet API directly, which runs commands in any pod of the "
 	  "node and bypasses audit logging.",
@@ -304,6 +340,82 @@ static bool pred_admin_rules(const struct bw_yaml_node *rule, void *ud)
 	       seq_has(bw_yaml_get(rule, "verbs"), "*");
 }
 
+/*
+ * Kubescape's reading of a dangerous permission (its rule-can-*-v1 and
+ * rule-excessive-delete-rights-v1 rules): one rule of the role lists one of
+ * the verbs, one of the API groups and one of the resources (each list with
+ * its `*`); with a resource name given, the rule must name no resources or
+ * that one.
+ */
+struct ks_perm {
+	const char *id;
+	const char *what;
+	const char *verbs[4];
+	const char *groups[5];
+	const char *resources[11];
+	const char *resource_name;
+};
+
+static const struct ks_perm ks_perms[] = {
+	{ "RBAC-DELETE-RIGHTS", "delete important resources",
+	  { "delete", "deletecollection", "*" },
+	  { "", "*", "apps", "batch" },
+	  { "secrets", "pods", "services", "deployments", "replicasets", "daemonsets",
+	    "statefulsets", "jobs", "cronjobs", "*" },
+	  NULL },
+	{ "RBAC-CONFIGMAP-UPDATE", "modify ConfigMaps (coredns among them)",
+	  { "update", "patch", "*" },
+	  { "", "*" },
+	  { "configmaps", "*" },
+	  "coredns" },
+	{ "RBAC-SA-TOKEN-CREATE", "create service account tokens",
+	  { "create", "*" },
+	  { "", "*" },
+	  { "serviceaccounts/token", "serviceaccounts/*", "*" },
+	  NULL },
+	{ "RBAC-CSR-APPROVE", "approve certificate signing requests",
+	  { "update", "patch", "*" },
+	  { "certificates.k8s.io", "*" },
+	  { "certificatesigningrequests/approval", "certificatesigningrequests/*", "*" },
+	  NULL },
+	{ "RBAC-PORT-FORWARD", "forward ports of pods",
+	  { "create", "*" },
+	  { "", "*" },
+	  { "pods/portforward", "pods/*", "*" },
+	  NULL },
+	{ "RBAC-DELETE-EVENTS", "delete events",
+	  { "delete", "deletecollection", "*" },
+	  { "", "*", "events.k8s.io" },
+	  { "events", "*" },
+	  NULL },
+	{ "RBAC-CREATE-PV", "create PersistentVolumes",
+	  { "create", "*" },
+	  { "", "*" },
+	  { "persistentvolumes", "*" },
+	  NULL },
+};
+
+static bool seq_has_any(const struct bw_yaml_node *seq, const char *const *v, size_t n)
+{
+	for (size_t i = 0; i < n && v[i]; i++)
+		if (seq_has(seq, v[i]))
+			return true;
+	return false;
+}
+
+static bool pred_ks_perm(const struct bw_yaml_node *rule, void *ud)
+{
+	const struct ks_perm *p = ud;
+	const struct bw_yaml_node *names = bw_yaml_get(rule, "resourceNames");
+
+	if (p->resource_name && bw_yaml_count(names) && !seq_has(names, p->resource_name))
+		return false;
+	return seq_has_any(bw_yaml_get(rule, "verbs"), p->verbs, BW_ARRAY_SIZE(p->verbs)) &&
+	       seq_has_any(bw_yaml_get(rule, "apiGroups"), p->groups, BW_ARRAY_SIZE(p->groups)) &&
+	       seq_has_any(bw_yaml_get(rule, "resources"), p->resources,
+			   BW_ARRAY_SIZE(p->resources));
+}
+
 static bool exempt_name(const char *name)
 {
 	return name && (bw_startswith(name, "system:") ||
@@ -425,6 +537,40 @@ static int check_binding(const struct bw_k8s_reporter *s, const struct graph *g,
 			if ((e = report(s, "RBAC-ADMIN-RULES", b, sub,
 					"%s `%s` gets every verb on every resource through %s `%s`",
 					sk ? sk : "subject", sn ? sn : "", role->kind, rname)) < 0)
+				return e;
+		}
+	}
+
+	/* Kubescape's dangerous permissions, per subject (the role's own
+	 * rules) */
+	for (size_t k = 0; role && k < BW_ARRAY_SIZE(ks_perms); k++) {
+		const struct bw_yaml_node *rules = bw_yaml_get(role->root, "rules");
+		bool hit = false;
+		for (uint32_t i = 0; i < bw_yaml_count(rules) && !hit; i++)
+			hit = pred_ks_perm(rules->kids[i], (void *)&ks_perms[k]);
+		for (uint32_t i = 0; hit && i < bw_yaml_count(subjects); i++) {
+			const struct bw_yaml_node *sub = subjects->kids[i];
+			const char *sk = bw_yaml_str(bw_yaml_get(sub, "kind"));
+			const char *sn = bw_yaml_str(bw_yaml_get(sub, "name"));
+			if ((e = report(s, ks_perms[k].id, b, sub, "%s `%s` can %s through %s `%s`",
+					sk ? sk : "subject", sn ? sn : "", ks_perms[k].what,
+					role->kind, rname)) < 0)
+				return e;
+		}
+	}
+
+	/* the dashboard's role bound to anyone but the dashboard's service
+	 * account */
+	if (is(rname, "kubernetes-dashboard")) {
+		for (uint32_t i = 0; i < bw_yaml_count(subjects); i++) {
+			const struct bw_yaml_node *sub = subjects->kids[i];
+			const char *sk = bw_yaml_str(bw_yaml_get(sub, "kind"));
+			const char *sn = bw_yaml_str(bw_yaml_get(sub, "name"));
+			if (is(sk, "ServiceAccount") && is(sn, "kubernetes-dashboard"))
+				continue;
+			if ((e = report(s, "RBAC-DASHBOARD-BINDING", b, sub,
+					"%s `%s` is bound to the dashboard's %s", sk ? sk : "subject",
+					sn ? sn : "", rkind ? rkind : "role")) < 0)
 				return e;
 		}
 	}

@@ -148,7 +148,8 @@ BW_API int bw_config_scan_load_ignore_file(struct bw_config_scan *s, const char 
  * `settings.postureControlInputs`, `postureControlInputs` or the inputs
  * object itself): floatingImageTags, sensitiveKeyNames, sensitiveValues
  * (patterns), sensitiveKeyNamesAllowed, sensitiveValuesAllowed (patterns),
- * cpu_/memory_ request_/limit_ min/max (quantities), imageRepositoryAllowList,
+ * cpu_/memory_ request_/limit_ min/max and sandbox_cpu_/sandbox_memory_limit_max
+ * (quantities), imageRepositoryAllowList,
  * untrustedRegistries, recommendedLabels, k8sRecommendedLabels,
  * sensitiveInterfaces. They replace the built-in inputs (Kubescape's
  * defaults) as a whole: a list the file does not give is empty.

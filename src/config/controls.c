@@ -315,6 +315,9 @@ static const struct {
 	{ "memory_request_max", offsetof(struct controls, bounds[BOUND_MEM_REQUEST_MAX]) },
 	{ "memory_limit_min", offsetof(struct controls, bounds[BOUND_MEM_LIMIT_MIN]) },
 	{ "memory_limit_max", offsetof(struct controls, bounds[BOUND_MEM_LIMIT_MAX]) },
+	{ "sandbox_cpu_limit_max", offsetof(struct controls, bounds[BOUND_SANDBOX_CPU_LIMIT_MAX]) },
+	{ "sandbox_memory_limit_max",
+	  offsetof(struct controls, bounds[BOUND_SANDBOX_MEM_LIMIT_MAX]) },
 };
 
 void controls_done(struct controls *c)

@@ -30,6 +30,8 @@ enum {
 	BOUND_MEM_REQUEST_MAX,
 	BOUND_MEM_LIMIT_MIN,
 	BOUND_MEM_LIMIT_MAX,
+	BOUND_SANDBOX_CPU_LIMIT_MAX,
+	BOUND_SANDBOX_MEM_LIMIT_MAX,
 	BOUND_COUNT,
 };
 struct controls {
@@ -99,6 +101,10 @@ struct bw_config_scan {
 	 * tells which pods they run). */
 	const struct bw_k8s_object **x_bare;
 	size_t x_nbare;
+	/* A binding names system:authenticated or system:serviceaccounts, so
+	 * every service account has rights; bound service accounts are in
+	 * x_names under kind "binding-subject". */
+	bool x_all_sa_bound;
 };
 
 /* The check tables of each part of the folder. */

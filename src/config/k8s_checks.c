@@ -122,6 +122,23 @@ const struct bw_check_info bw_k8s_checks[] = {
 	  "in base units, so 1500m exceeds 1 and 2048Mi exceeds 1Gi.",
 	  "Set requests and limits within the bounds, or change the bounds in the control "
 	  "inputs." },
+	{ "K8S-SANDBOX-CPU-LIMIT", BW_SEV_MEDIUM, "kubernetes",
+	  "Agent sandbox container without a CPU limit, or above the sandbox maximum",
+	  "An agent sandbox (SandboxTemplate) runs code nobody reviewed; without a CPU limit, or "
+	  "with one above sandbox_cpu_limit_max, it can starve the node.",
+	  "Set resources.limits.cpu on every sandbox container, at most the configured maximum." },
+	{ "K8S-SANDBOX-MEMORY-LIMIT", BW_SEV_MEDIUM, "kubernetes",
+	  "Agent sandbox container without a memory limit, or above the sandbox maximum",
+	  "An agent sandbox (SandboxTemplate) runs code nobody reviewed; without a memory "
+	  "limit, or with one above sandbox_memory_limit_max, it can exhaust the node's memory.",
+	  "Set resources.limits.memory on every sandbox container, at most the configured "
+	  "maximum." },
+	{ "K8S-DEFAULT-SA-AUTOMOUNT", BW_SEV_LOW, "kubernetes",
+	  "Default ServiceAccount mounts its token",
+	  "Every pod that names no service account runs as `default`; unless the default "
+	  "ServiceAccount turns automounting off, each of them carries an API token it rarely "
+	  "needs.",
+	  "Set automountServiceAccountToken: false on the namespace's default ServiceAccount." },
 	{ "K8S-APPARMOR", BW_SEV_MEDIUM, "kubernetes", "AppArmor disabled",
 	  "An unconfined AppArmor profile removes a layer of mandatory access control.",
 	  "Use appArmorProfile.type RuntimeDefault/Localhost (or the runtime/default annotation)." },
@@ -394,6 +411,31 @@ static int check_container(struct bw_config_scan *s, const struct bw_k8s_object 
 			return r;                                       \
 	} while (0)
 
+	if (main_c && is(o->kind, "SandboxTemplate")) {
+		static const struct {
+			const char *id, *what;
+			int max;
+		} sb[] = { { "K8S-SANDBOX-CPU-LIMIT", "cpu", BOUND_SANDBOX_CPU_LIMIT_MAX },
+			   { "K8S-SANDBOX-MEMORY-LIMIT", "memory", BOUND_SANDBOX_MEM_LIMIT_MAX } };
+		for (size_t i = 0; i < BW_ARRAY_SIZE(sb); i++) {
+			const struct bw_yaml_node *q = bw_yaml_path(bw_yaml_get(res, "limits"), sb[i].what);
+			const struct bound *b = &s->controls.bounds[sb[i].max];
+			double v;
+			if (!q || !q->len) {
+				R(sb[i].id, res, "sandbox container `%s` has no %s limit", cname,
+				  sb[i].what);
+				continue;
+			}
+			if (quantity_of(q, &v) < 0)
+				continue;
+			for (size_t k = 0; k < b->n; k++)
+				if (v > b->v[k]) {
+					R(sb[i].id, q, "sandbox container `%s` %s limit `%s` exceeds the "
+					  "sandbox maximum", cname, sb[i].what, bw_yaml_str(q));
+					break;
+				}
+		}
+	}
 	if (main_c && x->ks_kind) {
 		const struct bw_yaml_node *ct = bw_yaml_path(sc, "seccompProfile.type");
 		const struct bw_yaml_node *pt = bw_yaml_path(x->psc, "seccompProfile.type");
@@ -866,6 +908,14 @@ int k8s_check_object(struct bw_config_scan *s, const struct bw_k8s_object *o)
 					o->name ? o->name : "", keys[i])) < 0)
 				return r;
 		}
+	}
+	if (is(k, "ServiceAccount") && is(o->name, "default")) {
+		const struct bw_yaml_node *am = bw_yaml_get(o->root, "automountServiceAccountToken");
+		if (bw_yaml_bool(am) != 0 &&
+		    (r = REPORT(s, "K8S-DEFAULT-SA-AUTOMOUNT", o, am, NULL,
+				"default ServiceAccount%s%s mounts its token", o->namespace ? " of " : "",
+				o->namespace ? o->namespace : "")) < 0)
+			return r;
 	}
 	if (is(k, "ConfigMap")) {
 		const struct bw_yaml_node *d = bw_yaml_get(o->root, "data");

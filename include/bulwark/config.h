@@ -9,7 +9,7 @@
  * folder, objects through k8s's model), run the built-in checks (Pod
  * Security Standards, hygiene, Dockerfile), collect findings with
  * file:line:col. Its objects and a reporter into its findings are lent to
- * the rbac checks (bw_config_scan_objects, bw_config_scan_reporter).
+ * the rbac checks (bw_config_scan_k8s).
  */
 
 #include <stdbool.h>
@@ -180,13 +180,10 @@ BW_API int bw_config_scan_report(struct bw_config_scan *s, const struct bw_check
 				 const struct bw_k8s_object *obj, const struct bw_yaml_node *node,
 				 const char *container, const char *fmt, ...) BW_PRINTF(6, 7);
 
-/* The objects of the scan, in input order (*ret_n of them); they live as
- * long as the scan. */
-BW_API const struct bw_k8s_object *bw_config_scan_objects(const struct bw_config_scan *s,
-							  size_t *ret_n);
-/* A reporter into the scan's findings (bw_config_scan_report's rules), for
- * checks of other folders. */
-BW_API void bw_config_scan_reporter(struct bw_config_scan *s, struct bw_k8s_reporter *ret);
+/* The scan's objects (input order; they live as long as the scan) and a
+ * reporter into its findings (bw_config_scan_report's rules), for checks
+ * of other folders. */
+BW_API void bw_config_scan_k8s(struct bw_config_scan *s, struct bw_k8s_set *ret);
 
 /* Sorts findings by file, line, column, check id (stable output). */
 BW_API void bw_config_scan_sort(struct bw_config_scan *s);

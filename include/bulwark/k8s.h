@@ -81,4 +81,12 @@ struct bw_k8s_reporter {
 	void *ud;
 };
 
+/* Objects to judge, and where findings about them go: what a loaded scan
+ * lends to checks of other folders (bw_config_scan_k8s). */
+struct bw_k8s_set {
+	const struct bw_k8s_object *objs;
+	size_t n;
+	struct bw_k8s_reporter reporter;
+};
+
 #endif

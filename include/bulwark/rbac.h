@@ -8,7 +8,7 @@
  * permission checks, and who-can queries answered from the manifests alone.
  *
  * It reads objects of the k8s model (config's scan loads them) and reports
- * through a bw_k8s_reporter, so its findings join the scan's.
+ * through the set's bw_k8s_reporter, so its findings join the scan's.
  */
 
 #include "bulwark/core.h"
@@ -19,9 +19,8 @@ BW_API size_t bw_rbac_check_count(void);
 BW_API const struct bw_check_info *bw_rbac_check_at(size_t i);
 BW_API const struct bw_check_info *bw_rbac_check_find(const char *id);
 
-/* Runs the RBAC checks over objs[0..n) and reports their findings to rep. */
-BW_API int bw_rbac_check(const struct bw_k8s_object *objs, size_t n,
-			 const struct bw_k8s_reporter *rep, struct bw_error **err);
+/* Runs the RBAC checks over set's objects and reports to its reporter. */
+BW_API int bw_rbac_check(const struct bw_k8s_set *set, struct bw_error **err);
 
 /*
  * One answer to "who can VERB RESOURCE in NAMESPACE": a subject, and the
@@ -39,15 +38,15 @@ struct bw_rbac_grant {
 };
 
 /*
- * Finds every subject of objs[0..n) that may do verb on resource (a plural resource such
+ * Finds every subject of set's objects that may do verb on resource (a plural resource such
  * as "pods", optionally with a subresource, "pods/exec"; a "group/resource"
  * form like "apps/deployments" names the API group) in namespace (NULL:
  * cluster-wide, i.e. only ClusterRoleBindings count), following the
  * Kubernetes RBAC matching rules, wildcards included. *ret is a malloc'd
  * array the caller frees.
  */
-BW_API int bw_rbac_who_can(const struct bw_k8s_object *objs, size_t n, const char *verb,
-			   const char *resource, const char *namespace, struct bw_rbac_grant **ret,
-			   size_t *ret_n, struct bw_error **err);
+BW_API int bw_rbac_who_can(const struct bw_k8s_set *set, const char *verb, const char *resource,
+			   const char *namespace, struct bw_rbac_grant **ret, size_t *ret_n,
+			   struct bw_error **err);
 
 #endif

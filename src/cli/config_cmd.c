@@ -386,17 +386,6 @@ static int parse_severities(struct config_args *a, const char *list)
 	return 0;
 }
 
-/* The RBAC checks over the scan's objects, reporting into its findings. */
-static int rbac_check(struct bw_config_scan *s, struct bw_error **err)
-{
-	struct bw_k8s_reporter rep;
-	size_t n;
-	const struct bw_k8s_object *objs = bw_config_scan_objects(s, &n);
-
-	bw_config_scan_reporter(s, &rep);
-	return bw_rbac_check(objs, n, &rep, err);
-}
-
 int cmd_config(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -427,6 +416,7 @@ int cmd_config(int argc, char **argv)
 	struct bw_config_scan *s = NULL;
 	struct bw_error *err = NULL;
 	const char *ignorefile = NULL, *controls = NULL;
+	struct bw_k8s_set set;
 	FILE *f;
 	size_t shown = 0;
 	int c, r, rc = EXIT_OK;
@@ -576,7 +566,10 @@ int cmd_config(int argc, char **argv)
 		if (!name || bw_config_scan_add_buffer(s, name, df, len, &err) < 0)
 			goto fail;
 	}
-	if (bw_config_scan_run(s, &err) < 0 || rbac_check(s, &err) < 0)
+	if (bw_config_scan_run(s, &err) < 0)
+		goto fail;
+	bw_config_scan_k8s(s, &set);
+	if (bw_rbac_check(&set, &err) < 0)
 		goto fail;
 	bw_config_scan_sort(s);
 	for (size_t i = 0; i < bw_config_scan_nfile_errors(s); i++) {

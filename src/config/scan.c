@@ -672,12 +672,6 @@ const struct bw_k8s_object *bw_config_scan_object(const struct bw_config_scan *s
 	return i < s->nobjs ? &s->objs[i] : NULL;
 }
 
-const struct bw_k8s_object *bw_config_scan_objects(const struct bw_config_scan *s, size_t *ret_n)
-{
-	*ret_n = s->nobjs;
-	return s->objs;
-}
-
 static int reporter_report(void *ud, const struct bw_check_info *check,
 			   const struct bw_k8s_object *obj, const struct bw_yaml_node *node,
 			   const char *container, const char *message)
@@ -685,9 +679,11 @@ static int reporter_report(void *ud, const struct bw_check_info *check,
 	return bw_config_scan_report(ud, check, obj, node, container, "%s", message);
 }
 
-void bw_config_scan_reporter(struct bw_config_scan *s, struct bw_k8s_reporter *ret)
+void bw_config_scan_k8s(struct bw_config_scan *s, struct bw_k8s_set *ret)
 {
-	*ret = (struct bw_k8s_reporter){ .report = reporter_report, .ud = s };
+	*ret = (struct bw_k8s_set){ .objs = s->objs,
+				    .n = s->nobjs,
+				    .reporter = { .report = reporter_report, .ud = s } };
 }
 
 size_t bw_config_scan_nfindings(const struct bw_config_scan *s)

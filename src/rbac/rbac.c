@@ -496,6 +496,30 @@ static int check_role(const struct bw_k8s_reporter *s, const struct graph *g,
 	return 0;
 }
 
+/* Reports id once for each subject of binding b when a rule of role (its
+ * own rules) satisfies pred: "Kind `name` <what> through Kind `role`". */
+static int report_subjects(const struct bw_k8s_reporter *s, const char *id,
+			   const struct bw_k8s_object *b, const struct bw_k8s_object *role,
+			   rule_pred pred, void *ud, const char *what)
+{
+	const struct bw_yaml_node *rules = bw_yaml_get(role->root, "rules");
+	const struct bw_yaml_node *subjects = bw_yaml_get(b->root, "subjects");
+	bool hit = false;
+	int e;
+
+	for (uint32_t i = 0; i < bw_yaml_count(rules) && !hit; i++)
+		hit = pred(rules->kids[i], ud);
+	for (uint32_t i = 0; hit && i < bw_yaml_count(subjects); i++) {
+		const struct bw_yaml_node *sub = subjects->kids[i];
+		const char *sk = bw_yaml_str(bw_yaml_get(sub, "kind"));
+		const char *sn = bw_yaml_str(bw_yaml_get(sub, "name"));
+		if ((e = report(s, id, b, sub, "%s `%s` %s through %s `%s`", sk ? sk : "subject",
+				sn ? sn : "", what, role->kind, role->name ? role->name : "")) < 0)
+			return e;
+	}
+	return 0;
+}
+
 static int check_binding(const struct bw_k8s_reporter *s, const struct graph *g,
 			 const struct bw_k8s_object *b)
 {
@@ -523,40 +547,18 @@ static int check_binding(const struct bw_k8s_reporter *s, const struct graph *g,
 			return e;
 	}
 
-	/* administrative rights, per subject (a role among the inputs, its own
-	 * rules: Kubescape does not follow aggregation) */
-	if (role) {
-		const struct bw_yaml_node *rules = bw_yaml_get(role->root, "rules");
-		bool admin = false;
-		for (uint32_t i = 0; i < bw_yaml_count(rules) && !admin; i++)
-			admin = pred_admin_rules(rules->kids[i], NULL);
-		for (uint32_t i = 0; admin && i < bw_yaml_count(subjects); i++) {
-			const struct bw_yaml_node *sub = subjects->kids[i];
-			const char *sk = bw_yaml_str(bw_yaml_get(sub, "kind"));
-			const char *sn = bw_yaml_str(bw_yaml_get(sub, "name"));
-			if ((e = report(s, "RBAC-ADMIN-RULES", b, sub,
-					"%s `%s` gets every verb on every resource through %s `%s`",
-					sk ? sk : "subject", sn ? sn : "", role->kind, rname)) < 0)
-				return e;
-		}
-	}
-
-	/* Kubescape's dangerous permissions, per subject (the role's own
-	 * rules) */
+	/* administrative rights and Kubescape's dangerous permissions, per
+	 * subject (a role among the inputs, its own rules: Kubescape does not
+	 * follow aggregation) */
+	if (role && (e = report_subjects(s, "RBAC-ADMIN-RULES", b, role, pred_admin_rules, NULL,
+					 "gets every verb on every resource")) < 0)
+		return e;
 	for (size_t k = 0; role && k < BW_ARRAY_SIZE(ks_perms); k++) {
-		const struct bw_yaml_node *rules = bw_yaml_get(role->root, "rules");
-		bool hit = false;
-		for (uint32_t i = 0; i < bw_yaml_count(rules) && !hit; i++)
-			hit = pred_ks_perm(rules->kids[i], (void *)&ks_perms[k]);
-		for (uint32_t i = 0; hit && i < bw_yaml_count(subjects); i++) {
-			const struct bw_yaml_node *sub = subjects->kids[i];
-			const char *sk = bw_yaml_str(bw_yaml_get(sub, "kind"));
-			const char *sn = bw_yaml_str(bw_yaml_get(sub, "name"));
-			if ((e = report(s, ks_perms[k].id, b, sub, "%s `%s` can %s through %s `%s`",
-					sk ? sk : "subject", sn ? sn : "", ks_perms[k].what,
-					role->kind, rname)) < 0)
-				return e;
-		}
+		char what[128];
+		snprintf(what, sizeof(what), "can %s", ks_perms[k].what);
+		if ((e = report_subjects(s, ks_perms[k].id, b, role, pred_ks_perm,
+					 (void *)&ks_perms[k], what)) < 0)
+			return e;
 	}
 
 	/* the dashboard's role bound to anyone but the dashboard's service
@@ -633,13 +635,13 @@ static int check_binding(const struct bw_k8s_reporter *s, const struct graph *g,
 	return 0;
 }
 
-int bw_rbac_check(const struct bw_k8s_object *objs, size_t n, const struct bw_k8s_reporter *s,
-		  struct bw_error **err)
+int bw_rbac_check(const struct bw_k8s_set *set, struct bw_error **err)
 {
+	const struct bw_k8s_reporter *s = &set->reporter;
 	struct graph g;
 	int r = 0;
 
-	if (graph_build(objs, n, &g) < 0)
+	if (graph_build(set->objs, set->n, &g) < 0)
 		return bw_error_set(err, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < g.nroles && r >= 0; i++)
 		r = check_role(s, &g, g.roles[i]);
@@ -653,9 +655,9 @@ int bw_rbac_check(const struct bw_k8s_object *objs, size_t n, const struct bw_k8
 
 /* ---------------------------------------------------------------- who-can */
 
-int bw_rbac_who_can(const struct bw_k8s_object *objs, size_t nobjs, const char *verb,
-		    const char *resource, const char *namespace, struct bw_rbac_grant **ret,
-		    size_t *ret_n, struct bw_error **err)
+int bw_rbac_who_can(const struct bw_k8s_set *set, const char *verb, const char *resource,
+		    const char *namespace, struct bw_rbac_grant **ret, size_t *ret_n,
+		    struct bw_error **err)
 {
 	const char *const verbs[] = { verb };
 	struct bw_rbac_grant *out = NULL;
@@ -682,7 +684,7 @@ int bw_rbac_who_can(const struct bw_k8s_object *objs, size_t nobjs, const char *
 			snprintf(res, sizeof(res), "%s", slash + 1);
 		}
 	}
-	if (graph_build(objs, nobjs, &g) < 0)
+	if (graph_build(set->objs, set->n, &g) < 0)
 		return bw_error_set(err, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < g.nbindings; i++) {
 		const struct bw_k8s_object *b = g.bindings[i];

@@ -16,11 +16,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (bw_config_scan_add_buffer(s, "fuzz.yaml", (const char *)data, size, &err) == 0 &&
 	    bw_config_scan_run(s, &err) == 0) {
-		struct bw_k8s_reporter rep;
-		size_t n;
-		const struct bw_k8s_object *objs = bw_config_scan_objects(s, &n);
-		bw_config_scan_reporter(s, &rep);
-		bw_rbac_check(objs, n, &rep, &err);
+		struct bw_k8s_set set;
+		bw_config_scan_k8s(s, &set);
+		bw_rbac_check(&set, &err);
 	}
 	bw_error_free(err);
 	bw_config_scan_free(s);

@@ -21,9 +21,7 @@ static struct bw_config_scan *scan(const char *text, const char *controls)
 	struct bw_config_opts o = { .size = sizeof(o) };
 	struct bw_config_scan *s = NULL;
 	struct bw_error *err = NULL;
-	struct bw_k8s_reporter rep;
-	const struct bw_k8s_object *objs;
-	size_t n;
+	struct bw_k8s_set set;
 
 	assert_int_equal(bw_config_scan_new(&o, &s, &err), 0);
 	if (controls) {
@@ -38,9 +36,8 @@ static struct bw_config_scan *scan(const char *text, const char *controls)
 	assert_int_equal(bw_config_scan_add_buffer(s, "t.yaml", text, strlen(text), &err), 0);
 	assert_int_equal(bw_config_scan_nfile_errors(s), 0);
 	assert_int_equal(bw_config_scan_run(s, &err), 0);
-	objs = bw_config_scan_objects(s, &n);
-	bw_config_scan_reporter(s, &rep);
-	assert_int_equal(bw_rbac_check(objs, n, &rep, &err), 0);
+	bw_config_scan_k8s(s, &set);
+	assert_int_equal(bw_rbac_check(&set, &err), 0);
 	return s;
 }
 
@@ -305,49 +302,42 @@ static void test_linux_hardening(void **state)
 			 0);
 }
 
-static void test_admin_rules(void **state)
+/* Roles bound to two subjects (User jane, Group devs): findings per subject. */
+static void test_rbac_subject_checks(void **state)
 {
+	static const struct {
+		const char *text, *id;
+		size_t want;
+	} t[] = {
+		/* `*` on `*` of the core group */
+		{ ROLE("ClusterRole", "- {apiGroups: [\"\"], resources: [\"*\"], verbs: [\"*\"]}\n")
+			  BINDING("RoleBinding", "ClusterRole"),
+		  "RBAC-ADMIN-RULES", 2 },
+		{ ROLE("ClusterRole", "- {apiGroups: [apps], resources: [\"*\"], verbs: [\"*\"]}\n")
+			  BINDING("RoleBinding", "ClusterRole"),
+		  "RBAC-ADMIN-RULES", 0 },
+		{ ROLE("Role", "- {apiGroups: [\"*\"], resources: [\"pods/*\"], verbs: [create]}\n")
+			  BINDING("RoleBinding", "Role"),
+		  "RBAC-PORT-FORWARD", 2 },
+		{ ROLE("Role", "- {apiGroups: [\"\"], resources: [pods/portforward], verbs: [list]}\n")
+			  BINDING("RoleBinding", "Role"),
+		  "RBAC-PORT-FORWARD", 0 },
+		{ ROLE("Role", "- {apiGroups: [certificates.k8s.io], resources: "
+			       "[certificatesigningrequests/approval], verbs: [update]}\n")
+			  BINDING("RoleBinding", "Role"),
+		  "RBAC-CSR-APPROVE", 2 },
+		/* update on ConfigMaps limited to other names is not coredns */
+		{ ROLE("Role", "- {apiGroups: [\"\"], resources: [configmaps], resourceNames: [mine], "
+			       "verbs: [update]}\n") BINDING("RoleBinding", "Role"),
+		  "RBAC-CONFIGMAP-UPDATE", 0 },
+		{ ROLE("Role", "- {apiGroups: [\"\"], resources: [configmaps], resourceNames: "
+			       "[coredns], verbs: [patch]}\n") BINDING("RoleBinding", "Role"),
+		  "RBAC-CONFIGMAP-UPDATE", 2 },
+	};
 	(void)state;
-	/* `*` on `*` of the core group, two subjects */
-	assert_int_equal(count(ROLE("ClusterRole", "- {apiGroups: [\"\"], resources: [\"*\"], "
-						   "verbs: [\"*\"]}\n")
-				       BINDING("RoleBinding", "ClusterRole"),
-			       NULL, "RBAC-ADMIN-RULES"),
-			 2);
-	assert_int_equal(count(ROLE("ClusterRole", "- {apiGroups: [apps], resources: [\"*\"], "
-						   "verbs: [\"*\"]}\n")
-				       BINDING("RoleBinding", "ClusterRole"),
-			       NULL, "RBAC-ADMIN-RULES"),
-			 0);
-}
 
-static void test_kubescape_permissions(void **state)
-{
-	(void)state;
-	assert_int_equal(count(ROLE("Role", "- {apiGroups: [\"*\"], resources: [\"pods/*\"], "
-					    "verbs: [create]}\n") BINDING("RoleBinding", "Role"),
-			       NULL, "RBAC-PORT-FORWARD"),
-			 2);
-	assert_int_equal(count(ROLE("Role", "- {apiGroups: [\"\"], resources: [pods/portforward], "
-					    "verbs: [list]}\n") BINDING("RoleBinding", "Role"),
-			       NULL, "RBAC-PORT-FORWARD"),
-			 0);
-	assert_int_equal(count(ROLE("Role", "- {apiGroups: [certificates.k8s.io], resources: "
-					    "[certificatesigningrequests/approval], verbs: [update]}\n")
-				       BINDING("RoleBinding", "Role"),
-			       NULL, "RBAC-CSR-APPROVE"),
-			 2);
-	/* update on ConfigMaps limited to other names is not coredns */
-	assert_int_equal(count(ROLE("Role", "- {apiGroups: [\"\"], resources: [configmaps], "
-					    "resourceNames: [mine], verbs: [update]}\n")
-				       BINDING("RoleBinding", "Role"),
-			       NULL, "RBAC-CONFIGMAP-UPDATE"),
-			 0);
-	assert_int_equal(count(ROLE("Role", "- {apiGroups: [\"\"], resources: [configmaps], "
-					    "resourceNames: [coredns], verbs: [patch]}\n")
-				       BINDING("RoleBinding", "Role"),
-			       NULL, "RBAC-CONFIGMAP-UPDATE"),
-			 2);
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		assert_int_equal(count(t[i].text, NULL, t[i].id), t[i].want);
 }
 
 #define SA(extra) "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default, namespace: app}\n" extra
@@ -431,8 +421,7 @@ int main(void)
 		cmocka_unit_test(test_configmap_credentials),
 		cmocka_unit_test(test_seccomp_runtime_default),
 		cmocka_unit_test(test_linux_hardening),
-		cmocka_unit_test(test_admin_rules),
-		cmocka_unit_test(test_kubescape_permissions),
+		cmocka_unit_test(test_rbac_subject_checks),
 		cmocka_unit_test(test_sa_token_bound),
 		cmocka_unit_test(test_mounted_objects),
 		cmocka_unit_test(test_clusterwide_policy),

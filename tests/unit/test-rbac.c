@@ -47,21 +47,19 @@ static size_t count(const struct bw_config_scan *s, const char *id)
 
 static int rbac_check(struct bw_config_scan *s, struct bw_error **err)
 {
-	struct bw_k8s_reporter rep;
-	size_t n;
-	const struct bw_k8s_object *objs = bw_config_scan_objects(s, &n);
+	struct bw_k8s_set set;
 
-	bw_config_scan_reporter(s, &rep);
-	return bw_rbac_check(objs, n, &rep, err);
+	bw_config_scan_k8s(s, &set);
+	return bw_rbac_check(&set, err);
 }
 
 static int who_can(struct bw_config_scan *s, const char *verb, const char *res, const char *ns,
 		   struct bw_rbac_grant **g, size_t *n, struct bw_error **err)
 {
-	size_t no;
-	const struct bw_k8s_object *objs = bw_config_scan_objects(s, &no);
+	struct bw_k8s_set set;
 
-	return bw_rbac_who_can(objs, no, verb, res, ns, g, n, err);
+	bw_config_scan_k8s(s, &set);
+	return bw_rbac_who_can(&set, verb, res, ns, g, n, err);
 }
 
 static void test_checks(void **state)

@@ -5,15 +5,11 @@
 /*
  * config: misconfiguration checks for what is about to be deployed.
  *
- * Three layers, each usable alone:
- *  - a bounded YAML loader (libyaml events -> a read-only node tree that
- *    keeps every node's line and column);
- *  - a Kubernetes object model over that tree (kind, names, and the pod
- *    template of every workload kind) and a Dockerfile parser;
- *  - a scan: load paths, run the built-in checks (Pod Security Standards,
- *    hygiene, Dockerfile), collect findings with file:line:col.
- *
- * The rbac folder builds on the object model of this header.
+ * A Dockerfile parser, and a scan: load paths (YAML through the yaml
+ * folder, objects through k8s's model), run the built-in checks (Pod
+ * Security Standards, hygiene, Dockerfile), collect findings with
+ * file:line:col. Its objects and a reporter into its findings are lent to
+ * the rbac checks (bw_config_scan_k8s).
  */
 
 #include <stdbool.h>
@@ -21,100 +17,12 @@
 #include <stdint.h>
 
 #include "bulwark/core.h"
+#include "bulwark/k8s.h"
+#include "bulwark/yaml.h"
 
 /* Caps on manifests and Dockerfiles (BW_MAX_CONFIG_FILE_SIZE, BW_MAX_YAML_*,
  * BW_MAX_DOCKERFILE_*, ...) are in limits.h with the others. */
 #include "bulwark/limits.h"
-
-/* ---------------------------------------------------------------- YAML */
-
-enum bw_yaml_type {
-	BW_YAML_NULL = 0, /* `~`, `null`, or an empty plain scalar */
-	BW_YAML_SCALAR,
-	BW_YAML_SEQ,
-	BW_YAML_MAP,
-};
-
-/*
- * A node. Scalars have str (NUL-terminated, len bytes); sequences have n
- * items in kids[0..n); mappings have n pairs, key i at kids[2i] and its
- * value at kids[2i+1]. line and col are 1-based. Aliases share the node
- * they name, so the tree is a DAG whose expanded size is capped. Nodes are
- * owned by the bw_yaml_file they came from and are never modified.
- */
-struct bw_yaml_node {
-	uint8_t type;  /* enum bw_yaml_type */
-	bool plain;    /* scalar written without quotes (so `true` is a bool) */
-	uint32_t line;
-	uint32_t col;
-	uint32_t len;
-	uint32_t n;
-	uint32_t size; /* nodes in this subtree, aliases expanded */
-	const char *str;
-	struct bw_yaml_node **kids;
-};
-
-struct bw_yaml_file;
-
-/*
- * Parses a YAML (or JSON) stream of one or more documents. name is used in
- * messages ("name:3:7: found character that cannot start any token"). On
- * failure nothing is returned; errors name the line and column.
- */
-BW_API int bw_yaml_parse(const char *name, const char *data, size_t len,
-			 struct bw_yaml_file **ret, struct bw_error **err);
-BW_API struct bw_yaml_file *bw_yaml_file_free(struct bw_yaml_file *f);
-BW_API size_t bw_yaml_file_ndocs(const struct bw_yaml_file *f);
-/* The root of document i (NULL for an empty document). */
-BW_API const struct bw_yaml_node *bw_yaml_file_doc(const struct bw_yaml_file *f, size_t i);
-
-/* Value of key in a mapping (merge keys `<<` honoured); NULL when node is
- * not a mapping, the key is missing, or its value is null. */
-BW_API const struct bw_yaml_node *bw_yaml_get(const struct bw_yaml_node *map, const char *key);
-/* Follows dot-separated keys: bw_yaml_path(obj, "spec.template.spec"). */
-BW_API const struct bw_yaml_node *bw_yaml_path(const struct bw_yaml_node *n, const char *path);
-/* The string of a scalar, or NULL. */
-BW_API const char *bw_yaml_str(const struct bw_yaml_node *n);
-/* A scalar resolved as a YAML bool: 1 true, 0 false, -1 not a bool. */
-BW_API int bw_yaml_bool(const struct bw_yaml_node *n);
-/* A scalar resolved as an integer (quoted strings too); -EINVAL if not. */
-BW_API int bw_yaml_int(const struct bw_yaml_node *n, long long *ret);
-/* Item i of a sequence (NULL past the end or for a non-sequence). */
-static inline const struct bw_yaml_node *bw_yaml_item(const struct bw_yaml_node *n, uint32_t i)
-{
-	return n && n->type == BW_YAML_SEQ && i < n->n ? n->kids[i] : NULL;
-}
-static inline uint32_t bw_yaml_count(const struct bw_yaml_node *n)
-{
-	return n && n->type == BW_YAML_SEQ ? n->n : 0;
-}
-
-/* ---------------------------------------------------------------- objects */
-
-/*
- * A Kubernetes object found in a manifest (List items are unwrapped).
- * Strings point into the YAML tree and live as long as the scan. pod_spec
- * and pod_meta are the pod spec and metadata of a Pod, or of the pod
- * template in a workload (Deployment, StatefulSet, DaemonSet, ReplicaSet,
- * ReplicationController, Job, CronJob, PodTemplate); NULL otherwise.
- */
-struct bw_k8s_object {
-	const char *file;
-	const struct bw_yaml_node *root;
-	const char *api_version;
-	const char *kind;
-	const char *name;
-	const char *namespace; /* NULL when unset */
-	const struct bw_yaml_node *metadata;
-	const struct bw_yaml_node *pod_meta;
-	const struct bw_yaml_node *pod_spec;
-	const struct bw_yaml_node *template_meta; /* template metadata (workloads) */
-};
-
-/* Finds the pod spec/metadata for a kind; both NULL when it has none. */
-BW_API void bw_k8s_pod_template(const struct bw_yaml_node *root, const char *kind,
-				const struct bw_yaml_node **ret_spec,
-				const struct bw_yaml_node **ret_meta);
 
 /* ---------------------------------------------------------------- Dockerfile */
 
@@ -167,28 +75,6 @@ BW_API int bw_dockerfile_parse(const char *name, const char *data, size_t len,
 BW_API struct bw_dockerfile *bw_dockerfile_free(struct bw_dockerfile *df);
 
 /* ---------------------------------------------------------------- checks */
-
-enum bw_severity {
-	BW_SEV_UNKNOWN = 0,
-	BW_SEV_LOW,
-	BW_SEV_MEDIUM,
-	BW_SEV_HIGH,
-	BW_SEV_CRITICAL,
-};
-
-BW_API const char *bw_severity_name(enum bw_severity s);
-/* Parses "LOW", "medium", ...; -EINVAL for an unknown name. */
-BW_API int bw_severity_parse(const char *s, enum bw_severity *ret);
-
-/* What `bulwark explain ID` prints. Static data. */
-struct bw_check_info {
-	const char *id;
-	enum bw_severity severity;
-	const char *domain; /* "kubernetes", "pss", "rbac", "dockerfile" */
-	const char *title;
-	const char *why;
-	const char *fix;
-};
 
 /* The built-in Kubernetes, Pod Security Standards and Dockerfile checks. */
 BW_API size_t bw_config_check_count(void);
@@ -257,6 +143,20 @@ BW_API int bw_config_scan_add_buffer(struct bw_config_scan *s, const char *name,
 BW_API int bw_config_scan_load_ignore_file(struct bw_config_scan *s, const char *path,
 					   struct bw_error **err);
 
+/*
+ * Reads control inputs in Kubescape's controls-inputs format (JSON or YAML:
+ * `settings.postureControlInputs`, `postureControlInputs` or the inputs
+ * object itself): floatingImageTags, sensitiveKeyNames, sensitiveValues
+ * (patterns), sensitiveKeyNamesAllowed, sensitiveValuesAllowed (patterns),
+ * cpu_/memory_ request_/limit_ min/max and sandbox_cpu_/sandbox_memory_limit_max
+ * (quantities), imageRepositoryAllowList,
+ * untrustedRegistries, recommendedLabels, k8sRecommendedLabels,
+ * sensitiveInterfaces. They replace the built-in inputs (Kubescape's
+ * defaults) as a whole: a list the file does not give is empty.
+ */
+BW_API int bw_config_scan_load_controls(struct bw_config_scan *s, const char *path,
+					struct bw_error **err);
+
 /* Runs the built-in checks over what was added. */
 BW_API int bw_config_scan_run(struct bw_config_scan *s, struct bw_error **err);
 
@@ -279,6 +179,11 @@ BW_API const char *bw_config_scan_file_error(const struct bw_config_scan *s, siz
 BW_API int bw_config_scan_report(struct bw_config_scan *s, const struct bw_check_info *check,
 				 const struct bw_k8s_object *obj, const struct bw_yaml_node *node,
 				 const char *container, const char *fmt, ...) BW_PRINTF(6, 7);
+
+/* The scan's objects (input order; they live as long as the scan) and a
+ * reporter into its findings (bw_config_scan_report's rules), for checks
+ * of other folders. */
+BW_API void bw_config_scan_k8s(struct bw_config_scan *s, struct bw_k8s_set *ret);
 
 /* Sorts findings by file, line, column, check id (stable output). */
 BW_API void bw_config_scan_sort(struct bw_config_scan *s);

@@ -117,6 +117,8 @@
 #define BW_MAX_YAML_DOCS 200000u
 /* Files one scan walks. */
 #define BW_MAX_CONFIG_FILES 100000u
+/* Values in one list of a control-inputs file (config --controls-config). */
+#define BW_MAX_CONTROL_VALUES 4096
 /* Dockerfile: one logical instruction (continuations joined), heredoc body,
  * instructions per file. */
 #define BW_MAX_DOCKERFILE_LINE (1u << 20)

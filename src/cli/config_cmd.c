@@ -28,6 +28,9 @@ static const char help[] =
 	"                          pod-security.kubernetes.io/enforce label says)\n"
 	"      --ignorefile FILE   check ids to skip, one a line, optionally with a path\n"
 	"                          glob (default: .bulwarkignore when present)\n"
+	"      --controls-config FILE  control inputs in Kubescape's controls-inputs format\n"
+	"                          (sensitive names and values, floating tags, resource\n"
+	"                          bounds, allowed registries, ...); replaces the defaults\n"
 	"      --skip-check ID     skip a check (repeatable)\n"
 	"      --image REF         also check an image's config (USER, EXPOSE, secrets in\n"
 	"                          ENV, HEALTHCHECK, its history) as the Dockerfile it\n"
@@ -393,6 +396,7 @@ int cmd_config(int argc, char **argv)
 		{ "pss-level", required_argument, NULL, 1002 },
 		{ "ignorefile", required_argument, NULL, 1003 },
 		{ "skip-check", required_argument, NULL, 1004 },
+		{ "controls-config", required_argument, NULL, 1005 },
 		{ "image", required_argument, NULL, 2001 },
 		{ "platform", required_argument, NULL, 2002 },
 		{ "insecure", no_argument, NULL, 2003 },
@@ -411,7 +415,8 @@ int cmd_config(int argc, char **argv)
 	size_t nimages = 0;
 	struct bw_config_scan *s = NULL;
 	struct bw_error *err = NULL;
-	const char *ignorefile = NULL;
+	const char *ignorefile = NULL, *controls = NULL;
+	struct bw_k8s_set set;
 	FILE *f;
 	size_t shown = 0;
 	int c, r, rc = EXIT_OK;
@@ -483,6 +488,9 @@ int cmd_config(int argc, char **argv)
 					optarg);
 			copts.pss_level_forced = true;
 			break;
+		case 1005:
+			controls = optarg;
+			break;
 		case 1003:
 			ignorefile = optarg;
 			break;
@@ -520,6 +528,8 @@ int cmd_config(int argc, char **argv)
 		ignorefile = ".bulwarkignore";
 	if (ignorefile && bw_config_scan_load_ignore_file(s, ignorefile, &err) < 0)
 		goto fail;
+	if (controls && bw_config_scan_load_controls(s, controls, &err) < 0)
+		goto fail;
 	for (int i = optind; i < argc; i++) {
 		if (bw_config_scan_add_path(s, argv[i], &err) < 0) {
 			if (err && err->code == -ENOMEM)
@@ -556,7 +566,10 @@ int cmd_config(int argc, char **argv)
 		if (!name || bw_config_scan_add_buffer(s, name, df, len, &err) < 0)
 			goto fail;
 	}
-	if (bw_config_scan_run(s, &err) < 0 || bw_rbac_check(s, &err) < 0)
+	if (bw_config_scan_run(s, &err) < 0)
+		goto fail;
+	bw_config_scan_k8s(s, &set);
+	if (bw_rbac_check(&set, &err) < 0)
 		goto fail;
 	bw_config_scan_sort(s);
 	for (size_t i = 0; i < bw_config_scan_nfile_errors(s); i++) {

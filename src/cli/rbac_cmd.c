@@ -93,7 +93,9 @@ int cmd_rbac(int argc, char **argv)
 		fprintf(stderr, "error: %s\n", bw_config_scan_file_error(s, i));
 		rc = EXIT_INPUT;
 	}
-	if (bw_rbac_who_can(s, verb, resource, ns, &g, &n, &err) < 0) {
+	struct bw_k8s_set set;
+	bw_config_scan_k8s(s, &set);
+	if (bw_rbac_who_can(&set, verb, resource, ns, &g, &n, &err) < 0) {
 		bw_config_scan_free(s);
 		return cli_fail(err);
 	}

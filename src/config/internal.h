@@ -2,22 +2,57 @@
 #ifndef BW_CONFIG_INTERNAL_H
 #define BW_CONFIG_INTERNAL_H
 
+#include <regex.h>
 #include <stdio.h>
 
 #include "bulwark/config.h"
 
-/* A bump allocator: everything a YAML file holds is freed at once. */
-struct bw_arena_chunk {
-	struct bw_arena_chunk *next;
-	size_t size, used;
-	char data[];
+/* Strings and compiled patterns of the control inputs (controls.c). */
+struct strlist {
+	char **v;
+	size_t n;
 };
-struct bw_arena {
-	struct bw_arena_chunk *head;
+struct relist {
+	regex_t *re;
+	size_t n;
 };
-void *bw_arena_alloc(struct bw_arena *a, size_t n);
-char *bw_arena_strndup(struct bw_arena *a, const char *s, size_t n);
-void bw_arena_done(struct bw_arena *a);
+/* Resource bounds: a value fails against any of v[0..n). */
+struct bound {
+	double v[8];
+	size_t n;
+};
+enum {
+	BOUND_CPU_REQUEST_MIN,
+	BOUND_CPU_REQUEST_MAX,
+	BOUND_CPU_LIMIT_MIN,
+	BOUND_CPU_LIMIT_MAX,
+	BOUND_MEM_REQUEST_MIN,
+	BOUND_MEM_REQUEST_MAX,
+	BOUND_MEM_LIMIT_MIN,
+	BOUND_MEM_LIMIT_MAX,
+	BOUND_SANDBOX_CPU_LIMIT_MAX,
+	BOUND_SANDBOX_MEM_LIMIT_MAX,
+	BOUND_COUNT,
+};
+struct controls {
+	struct strlist floating_tags, sens_keys, sens_values, sens_keys_allowed,
+		sens_values_allowed, image_allow, untrusted_registries, recommended_labels,
+		k8s_recommended_labels, sensitive_interfaces;
+	struct bound bounds[BOUND_COUNT];
+	/* sens_values compiled case-sensitively (ConfigMaps, as Kubescape's
+	 * regex.match) and ignoring case (environment values) */
+	struct relist values_re, values_re_ci, values_allowed_re;
+};
+int controls_init(struct controls *c);
+void controls_done(struct controls *c);
+int controls_load(struct controls *c, const char *file, const char *data, size_t len,
+		  struct bw_error **err);
+bool strlist_has(const struct strlist *l, const char *s);
+bool strlist_contained_ci(const struct strlist *l, const char *s);
+bool relist_match(const struct relist *l, const char *s);
+int quantity_parse(const char *s, double *ret);
+int quantity_of(const struct bw_yaml_node *n, double *ret);
+int base64_decode(const char *s, char **ret, size_t *ret_len);
 
 struct ignore_rule {
 	char *id;
@@ -42,6 +77,7 @@ struct bw_config_scan {
 	size_t nfile_errors, file_errors_alloc;
 	struct ignore_rule *ignores;
 	size_t nignores;
+	struct controls controls;
 	/* Dockerfile findings: the instruction being checked, for inline
 	 * `# hadolint ignore=` / `# bulwark.dev/ignore` pragmas. */
 	const struct bw_dockerfile *cur_df;
@@ -65,6 +101,10 @@ struct bw_config_scan {
 	 * tells which pods they run). */
 	const struct bw_k8s_object **x_bare;
 	size_t x_nbare;
+	/* A binding names system:authenticated or system:serviceaccounts, so
+	 * every service account has rights; bound service accounts are in
+	 * x_names under kind "binding-subject". */
+	bool x_all_sa_bound;
 };
 
 /* The check tables of each part of the folder. */

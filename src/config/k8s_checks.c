@@ -105,6 +105,40 @@ const struct bw_check_info bw_k8s_checks[] = {
 	  "Without a seccomp profile the container can call every system call, the path of many "
 	  "kernel exploits.",
 	  "Set securityContext.seccompProfile.type: RuntimeDefault on the pod or container." },
+	{ "K8S-SECCOMP-RUNTIME-DEFAULT", BW_SEV_LOW, "kubernetes",
+	  "Seccomp profile is not the runtime's default",
+	  "The container runtime's default seccomp profile is maintained with the runtime and "
+	  "blocks the system calls containers do not need; an unset profile allows them all, and "
+	  "a Localhost profile is only as good as the file on each node (Kubescape C-0210 reads "
+	  "the container's profile type first, then the pod's).",
+	  "Set securityContext.seccompProfile.type: RuntimeDefault on the pod, and do not "
+	  "override it in containers." },
+	{ "K8S-RESOURCE-BOUNDS", BW_SEV_MEDIUM, "kubernetes",
+	  "CPU or memory request or limit outside the configured bounds",
+	  "Requests above what a node offers leave the pod unschedulable, limits above the "
+	  "agreed maximum let one container starve its neighbours, and values below the minimum "
+	  "get the container throttled or OOM-killed. The bounds are control inputs "
+	  "(cpu_/memory_ request_/limit_ min/max, `--controls-config`); quantities are compared "
+	  "in base units, so 1500m exceeds 1 and 2048Mi exceeds 1Gi.",
+	  "Set requests and limits within the bounds, or change the bounds in the control "
+	  "inputs." },
+	{ "K8S-SANDBOX-CPU-LIMIT", BW_SEV_MEDIUM, "kubernetes",
+	  "Agent sandbox container without a CPU limit, or above the sandbox maximum",
+	  "An agent sandbox (SandboxTemplate) runs code nobody reviewed; without a CPU limit, or "
+	  "with one above sandbox_cpu_limit_max, it can starve the node.",
+	  "Set resources.limits.cpu on every sandbox container, at most the configured maximum." },
+	{ "K8S-SANDBOX-MEMORY-LIMIT", BW_SEV_MEDIUM, "kubernetes",
+	  "Agent sandbox container without a memory limit, or above the sandbox maximum",
+	  "An agent sandbox (SandboxTemplate) runs code nobody reviewed; without a memory "
+	  "limit, or with one above sandbox_memory_limit_max, it can exhaust the node's memory.",
+	  "Set resources.limits.memory on every sandbox container, at most the configured "
+	  "maximum." },
+	{ "K8S-DEFAULT-SA-AUTOMOUNT", BW_SEV_LOW, "kubernetes",
+	  "Default ServiceAccount mounts its token",
+	  "Every pod that names no service account runs as `default`; unless the default "
+	  "ServiceAccount turns automounting off, each of them carries an API token it rarely "
+	  "needs.",
+	  "Set automountServiceAccountToken: false on the namespace's default ServiceAccount." },
 	{ "K8S-APPARMOR", BW_SEV_MEDIUM, "kubernetes", "AppArmor disabled",
 	  "An unconfined AppArmor profile removes a layer of mandatory access control.",
 	  "Use appArmorProfile.type RuntimeDefault/Localhost (or the runtime/default annotation)." },
@@ -288,12 +322,76 @@ static bool secret_assignment(const char *v)
 	return false;
 }
 
+/*
+ * Kubescape's reading of credentials in a ConfigMap value (C-0012,
+ * rule-credentials-configmap): the key contains a sensitive key name, or the
+ * value, or the value base64-decoded, matches a sensitive value pattern;
+ * unless the value matches an allowed pattern or the key contains an
+ * allowed key name. The lists are control inputs.
+ */
+static bool ks_configmap_credential(const struct controls *c, const char *key, const char *val)
+{
+	_cleanup_free_ char *dec = NULL;
+	size_t dlen;
+
+	if (!key || !val || !*val)
+		return false;
+	if (relist_match(&c->values_allowed_re, val) ||
+	    strlist_contained_ci(&c->sens_keys_allowed, key))
+		return false;
+	if (strlist_contained_ci(&c->sens_keys, key) || relist_match(&c->values_re, val))
+		return true;
+	return base64_decode(val, &dec, &dlen) == 0 && relist_match(&c->values_re, dec);
+}
+
 /* ---------------------------------------------------------------- containers */
 
 struct k8s_ctx {
 	const struct bw_yaml_node *psc;
 	bool is_job;
+	bool ks_kind; /* a kind Kubescape's per-container rules read */
 };
+
+/*
+ * Requests and limits against the bounds of the control inputs (Kubescape
+ * C-0004, C-0050): a value fails when it is above any maximum or below any
+ * minimum, compared in base units.
+ */
+static int check_bounds(struct bw_config_scan *s, const struct bw_k8s_object *o,
+			const struct bw_yaml_node *res, const char *cname)
+{
+	static const struct {
+		const char *kind, *what;
+		int min, max;
+	} f[] = { { "limits", "cpu", BOUND_CPU_LIMIT_MIN, BOUND_CPU_LIMIT_MAX },
+		  { "requests", "cpu", BOUND_CPU_REQUEST_MIN, BOUND_CPU_REQUEST_MAX },
+		  { "limits", "memory", BOUND_MEM_LIMIT_MIN, BOUND_MEM_LIMIT_MAX },
+		  { "requests", "memory", BOUND_MEM_REQUEST_MIN, BOUND_MEM_REQUEST_MAX } };
+	const struct controls *c = &s->controls;
+
+	for (size_t i = 0; i < BW_ARRAY_SIZE(f); i++) {
+		const struct bw_yaml_node *q = bw_yaml_get(bw_yaml_get(res, f[i].kind), f[i].what);
+		const char *how = NULL;
+		double v;
+		if (!q || quantity_of(q, &v) < 0)
+			continue;
+		for (size_t k = 0; k < c->bounds[f[i].max].n && !how; k++)
+			if (v > c->bounds[f[i].max].v[k])
+				how = "above the maximum";
+		for (size_t k = 0; k < c->bounds[f[i].min].n && !how; k++)
+			if (v < c->bounds[f[i].min].v[k])
+				how = "below the minimum";
+		if (how) {
+			int r = REPORT(s, "K8S-RESOURCE-BOUNDS", o, q, cname,
+				       "container `%s` %s %s `%s` is %s", cname, f[i].what,
+				       !strcmp(f[i].kind, "limits") ? "limit" : "request",
+				       bw_yaml_str(q), how);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
 
 static int check_container(struct bw_config_scan *s, const struct bw_k8s_object *o,
 			   const struct bw_yaml_node *c, const char *cname, int ctype, void *ud)
@@ -313,6 +411,42 @@ static int check_container(struct bw_config_scan *s, const struct bw_k8s_object 
 			return r;                                       \
 	} while (0)
 
+	if (main_c && is(o->kind, "SandboxTemplate")) {
+		static const struct {
+			const char *id, *what;
+			int max;
+		} sb[] = { { "K8S-SANDBOX-CPU-LIMIT", "cpu", BOUND_SANDBOX_CPU_LIMIT_MAX },
+			   { "K8S-SANDBOX-MEMORY-LIMIT", "memory", BOUND_SANDBOX_MEM_LIMIT_MAX } };
+		for (size_t i = 0; i < BW_ARRAY_SIZE(sb); i++) {
+			const struct bw_yaml_node *q = bw_yaml_path(bw_yaml_get(res, "limits"), sb[i].what);
+			const struct bound *b = &s->controls.bounds[sb[i].max];
+			double v;
+			if (!q || !q->len) {
+				R(sb[i].id, res, "sandbox container `%s` has no %s limit", cname,
+				  sb[i].what);
+				continue;
+			}
+			if (quantity_of(q, &v) < 0)
+				continue;
+			for (size_t k = 0; k < b->n; k++)
+				if (v > b->v[k]) {
+					R(sb[i].id, q, "sandbox container `%s` %s limit `%s` exceeds the "
+					  "sandbox maximum", cname, sb[i].what, bw_yaml_str(q));
+					break;
+				}
+		}
+	}
+	if (main_c && x->ks_kind) {
+		const struct bw_yaml_node *ct = bw_yaml_path(sc, "seccompProfile.type");
+		const struct bw_yaml_node *pt = bw_yaml_path(x->psc, "seccompProfile.type");
+		if (ct ? !is(bw_yaml_str(ct), "RuntimeDefault") : !is(bw_yaml_str(pt), "RuntimeDefault"))
+			R("K8S-SECCOMP-RUNTIME-DEFAULT", ct ? ct : pt ? pt : sc,
+			  "container `%s` has seccomp profile %s%s", cname,
+			  bw_yaml_str(ct ? ct : pt) ? bw_yaml_str(ct ? ct : pt) : "unset",
+			  ct ? "" : pt ? " (from the pod)" : "");
+		if ((r = check_bounds(s, o, res, cname)) < 0)
+			return r;
+	}
 	if (main_c) {
 		if (!quantity_set(res, "requests", "cpu"))
 			R("K8S-CPU-REQUESTS", res, "container `%s` has no CPU request", cname);
@@ -335,6 +469,10 @@ static int check_container(struct bw_config_scan *s, const struct bw_k8s_object 
 			R("K8S-IMAGE-TAG", bw_yaml_get(c, "image"),
 			  "container `%s` uses image `%s` %s", cname, image,
 			  tag && *tag ? "tagged latest" : "without a tag");
+		else if (!digest && strlist_has(&s->controls.floating_tags, tag))
+			R("K8S-IMAGE-TAG", bw_yaml_get(c, "image"),
+			  "container `%s` uses image `%s` with the floating tag %s", cname, image,
+			  tag);
 	}
 	n = bw_yaml_get(c, "imagePullPolicy");
 	if (ctype != CT_EPHEMERAL && !is(bw_yaml_str(n), "Always"))
@@ -561,7 +699,12 @@ static int check_pod_spec(struct bw_config_scan *s, const struct bw_k8s_object *
 	const struct bw_yaml_node *spec = o->pod_spec;
 	const struct bw_yaml_node *psc = bw_yaml_get(spec, "securityContext");
 	const struct bw_yaml_node *n;
-	struct k8s_ctx x = { .psc = psc, .is_job = is(o->kind, "Job") || is(o->kind, "CronJob") };
+	const char *kd = o->kind;
+	struct k8s_ctx x = { .psc = psc,
+			     .is_job = is(kd, "Job") || is(kd, "CronJob"),
+			     .ks_kind = is(kd, "Pod") || is(kd, "Deployment") || is(kd, "ReplicaSet") ||
+					is(kd, "DaemonSet") || is(kd, "StatefulSet") || is(kd, "Job") ||
+					is(kd, "CronJob") };
 	int r;
 
 #define R(id, node, ...)                                           \
@@ -766,13 +909,22 @@ int k8s_check_object(struct bw_config_scan *s, const struct bw_k8s_object *o)
 				return r;
 		}
 	}
+	if (is(k, "ServiceAccount") && is(o->name, "default")) {
+		const struct bw_yaml_node *am = bw_yaml_get(o->root, "automountServiceAccountToken");
+		if (bw_yaml_bool(am) != 0 &&
+		    (r = REPORT(s, "K8S-DEFAULT-SA-AUTOMOUNT", o, am, NULL,
+				"default ServiceAccount%s%s mounts its token", o->namespace ? " of " : "",
+				o->namespace ? o->namespace : "")) < 0)
+			return r;
+	}
 	if (is(k, "ConfigMap")) {
 		const struct bw_yaml_node *d = bw_yaml_get(o->root, "data");
 		for (uint32_t i = 0; d && d->type == BW_YAML_MAP && i < d->n; i++) {
 			const char *key = bw_yaml_str(d->kids[2 * i]);
 			const char *val = bw_yaml_str(d->kids[2 * i + 1]);
 			if ((key && sensitive_env_name(key)) ||
-			    (val && (private_key_value(val) || secret_assignment(val)))) {
+			    (val && (private_key_value(val) || secret_assignment(val))) ||
+			    ks_configmap_credential(&s->controls, key, val)) {
 				r = REPORT(s, "K8S-CONFIGMAP-SECRETS", o, d->kids[2 * i], NULL,
 					   "ConfigMap `%s` key %s holds a secret",
 					   o->name ? o->name : "", key ? key : "?");

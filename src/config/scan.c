@@ -20,25 +20,6 @@ static void bw_map_freep_(struct bw_map **m)
 	*m = bw_map_free(*m);
 }
 
-/* ---------------------------------------------------------------- severities */
-
-const char *bw_severity_name(enum bw_severity s)
-{
-	static const char *const names[] = { "UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL" };
-
-	return (unsigned)s < BW_ARRAY_SIZE(names) ? names[s] : "UNKNOWN";
-}
-
-int bw_severity_parse(const char *s, enum bw_severity *ret)
-{
-	for (int i = BW_SEV_UNKNOWN; i <= BW_SEV_CRITICAL; i++)
-		if (!strcasecmp(s, bw_severity_name(i))) {
-			*ret = i;
-			return 0;
-		}
-	return -EINVAL;
-}
-
 int bw_pss_level_parse(const char *s, enum bw_pss_level *ret)
 {
 	if (!strcmp(s, "privileged"))
@@ -106,6 +87,10 @@ int bw_config_scan_new(const struct bw_config_opts *opts, struct bw_config_scan 
 		memcpy(&s->opts, opts,
 		       opts->size && opts->size < sizeof(s->opts) ? opts->size : sizeof(s->opts));
 	s->opts.size = sizeof(s->opts);
+	if (controls_init(&s->controls) < 0) {
+		bw_config_scan_free(s);
+		return bw_error_set(err, -ENOMEM, "out of memory");
+	}
 	*ret = s;
 	return 0;
 }
@@ -143,6 +128,7 @@ struct bw_config_scan *bw_config_scan_free(struct bw_config_scan *s)
 	}
 	free(s->ignores);
 	bw_map_free(s->sa_no_automount);
+	controls_done(&s->controls);
 	free(s);
 	return NULL;
 }
@@ -179,36 +165,6 @@ static int file_error(struct bw_config_scan *s, struct bw_error *e)
 }
 
 /* ---------------------------------------------------------------- objects */
-
-void bw_k8s_pod_template(const struct bw_yaml_node *root, const char *kind,
-			 const struct bw_yaml_node **ret_spec, const struct bw_yaml_node **ret_meta)
-{
-	const struct bw_yaml_node *t = NULL;
-
-	*ret_spec = *ret_meta = NULL;
-	if (!kind)
-		return;
-	if (!strcmp(kind, "Pod")) {
-		*ret_spec = bw_yaml_get(root, "spec");
-		*ret_meta = bw_yaml_get(root, "metadata");
-		return;
-	}
-	if (!strcmp(kind, "Deployment") || !strcmp(kind, "StatefulSet") ||
-	    !strcmp(kind, "DaemonSet") || !strcmp(kind, "ReplicaSet") ||
-	    !strcmp(kind, "ReplicationController") || !strcmp(kind, "Job") ||
-	    !strcmp(kind, "DeploymentConfig"))
-		t = bw_yaml_path(root, "spec.template");
-	else if (!strcmp(kind, "CronJob"))
-		t = bw_yaml_path(root, "spec.jobTemplate.spec.template");
-	else if (!strcmp(kind, "PodTemplate"))
-		t = bw_yaml_get(root, "template");
-	else if (!strcmp(kind, "SandboxTemplate") || !strcmp(kind, "Sandbox"))
-		t = bw_yaml_path(root, "spec.podTemplate"); /* kubernetes-sigs/agent-sandbox */
-	if (!t)
-		return;
-	*ret_spec = bw_yaml_get(t, "spec");
-	*ret_meta = bw_yaml_get(t, "metadata");
-}
 
 static int add_object(struct bw_config_scan *s, const char *file, const struct bw_yaml_node *root,
 		      int depth)
@@ -714,6 +670,20 @@ size_t bw_config_scan_nobjects(const struct bw_config_scan *s)
 const struct bw_k8s_object *bw_config_scan_object(const struct bw_config_scan *s, size_t i)
 {
 	return i < s->nobjs ? &s->objs[i] : NULL;
+}
+
+static int reporter_report(void *ud, const struct bw_check_info *check,
+			   const struct bw_k8s_object *obj, const struct bw_yaml_node *node,
+			   const char *container, const char *message)
+{
+	return bw_config_scan_report(ud, check, obj, node, container, "%s", message);
+}
+
+void bw_config_scan_k8s(struct bw_config_scan *s, struct bw_k8s_set *ret)
+{
+	*ret = (struct bw_k8s_set){ .objs = s->objs,
+				    .n = s->nobjs,
+				    .reporter = { .report = reporter_report, .ud = s } };
 }
 
 size_t bw_config_scan_nfindings(const struct bw_config_scan *s)

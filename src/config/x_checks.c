@@ -129,10 +129,35 @@ const struct bw_check_info bw_x_checks[] = {
 	  "A tag can be moved to other content at any time; only a digest names exactly the "
 	  "image that was reviewed.",
 	  "Reference images as name@sha256:<64 hex digits>." },
+	{ "K8S-SA-TOKEN-BOUND", BW_SEV_MEDIUM, "kubernetes",
+	  "Pod mounts the token of a service account that has rights",
+	  "The token of a service account a binding grants rights to is a key to the API server "
+	  "in every container of the pod; whoever breaks into one uses those rights.",
+	  "Set automountServiceAccountToken: false on the pod (or the ServiceAccount) and mount a "
+	  "projected token only where the workload calls the API." },
+	{ "K8S-DASHBOARD-SA", BW_SEV_MEDIUM, "kubernetes",
+	  "Workload runs as the Kubernetes dashboard's service account",
+	  "The kubernetes-dashboard service account carries the dashboard's rights; another "
+	  "workload using it gets them too.",
+	  "Give the workload a service account of its own." },
+	{ "K8S-MOUNTS-SECRET", BW_SEV_LOW, "kubernetes", "Container mounts a Secret",
+	  "A mounted Secret is readable by everything in the container; an attacker who gets in "
+	  "reads it (an attack-surface finding, Kubescape C-0255).",
+	  "Mount only the Secrets the container needs, read-only, with only the keys it uses." },
+	{ "K8S-MOUNTS-PVC", BW_SEV_LOW, "kubernetes", "Container mounts a PersistentVolumeClaim",
+	  "Data on a persistent volume outlives the pod and is shared with whoever mounts it "
+	  "next (an attack-surface finding, Kubescape C-0257).",
+	  "Mount persistent volumes read-only where the workload does not write them." },
+	{ "K8S-MOUNTS-CONFIGMAP", BW_SEV_LOW, "kubernetes", "Container mounts a ConfigMap",
+	  "A mounted ConfigMap is configuration whoever may edit it can change under the running "
+	  "workload (an attack-surface finding, Kubescape C-0258).",
+	  "Limit who may update the ConfigMap, or bake the configuration into the image." },
 	{ "K8S-LINUX-HARDENING", BW_SEV_MEDIUM, "kubernetes", "No Linux hardening",
-	  "A container with no seccomp profile, no AppArmor or SELinux setting and no dropped "
-	  "capabilities runs with the runtime's widest defaults.",
-	  "Set a seccompProfile, AppArmor or SELinux options, or drop capabilities." },
+	  "A container without a seccomp profile of its own or from its pod (nor the pod's "
+	  "SELinux or AppArmor confinement) can make every system call, the path of most kernel "
+	  "exploits; dropping capabilities does not restrict system calls.",
+	  "Set securityContext.seccompProfile (RuntimeDefault) on the pod, or on each container "
+	  "including init containers." },
 	{ "K8S-SUDO-ENTRYPOINT", BW_SEV_MEDIUM, "kubernetes", "sudo in the container's command",
 	  "A command that needs sudo means the image carries sudo and a user allowed to use it: "
 	  "root is one step away.",
@@ -557,8 +582,10 @@ static bool ns_has_policy(const struct bw_config_scan *s, const char *ns)
 		    !strcmp(ns_of(p), ns))
 			return true;
 		if (is(p->kind, "CiliumClusterwideNetworkPolicy")) {
-			/* cluster-wide: applies unless a namespace selector
-			 * names other namespaces */
+			/* cluster-wide: covers the namespace when its
+			 * endpointSelector selects by namespace alone (and
+			 * names this one, or none); a selector on any other
+			 * label covers only some of its pods */
 			const struct bw_yaml_node *specs = bw_yaml_get(p->root, "specs");
 			const struct bw_yaml_node *one = bw_yaml_get(p->root, "spec");
 			bool any = false;
@@ -576,12 +603,19 @@ static bool ns_has_policy(const struct bw_config_scan *s, const char *ns)
 					want = bw_yaml_str(bw_yaml_get(ml, "io.kubernetes.pod.namespace"));
 				if (want && strcmp(want, ns))
 					excluded = true;
+				for (uint32_t l = 0; ml && ml->type == BW_YAML_MAP && l < ml->n; l++) {
+					const char *key = bw_yaml_str(ml->kids[2 * l]);
+					if (!key || !strstr(key, "io.kubernetes.pod.namespace"))
+						excluded = true;
+				}
 				for (uint32_t e = 0; e < bw_yaml_count(ex); e++) {
 					const char *key = bw_yaml_str(bw_yaml_get(ex->kids[e], "key"));
 					const char *op = bw_yaml_str(bw_yaml_get(ex->kids[e], "operator"));
 					const struct bw_yaml_node *vals = bw_yaml_get(ex->kids[e], "values");
-					if (!key || !strstr(key, "io.kubernetes.pod.namespace") || !op)
+					if (!key || !strstr(key, "io.kubernetes.pod.namespace") || !op) {
+						excluded = true;
 						continue;
+					}
 					if (!strcmp(op, "In") && !seq_has_str(vals, ns))
 						excluded = true;
 					if (!strcmp(op, "NotIn") && seq_has_str(vals, ns))
@@ -665,39 +699,18 @@ static bool port_exposed(const struct bw_yaml_node *c, const struct bw_yaml_node
 	return false;
 }
 
-static bool credential_name(const char *n)
+/*
+ * Kubescape's reading of credentials in an environment variable (C-0012,
+ * rule-credentials-in-env-var): the name contains a sensitive key name, or
+ * the value matches a sensitive value pattern (ignoring case), unless the
+ * value matches an allowed pattern or the name contains an allowed key
+ * name. The lists are control inputs.
+ */
+static bool credential_env(const struct controls *c, const char *name, const char *v)
 {
-	static const char *const words[] = { "aws_access_key_id", "aws_secret_access_key",
-					     "azure_batchai_storage_account",
-					     "azure_batchai_storage_key", "azure_batch_account",
-					     "azure_batch_key", "secret", "key", "password", "pwd",
-					     "token", "jwt", "bearer", "credential" };
-	for (size_t i = 0; i < BW_ARRAY_SIZE(words); i++)
-		if (strcasestr(n, words[i]))
-			return !bw_endswith(n, "_FILE") && !bw_endswith(n, "_file");
-	return false;
-}
-
-static bool aws_key_id(const char *v)
-{
-	for (const char *p = strstr(v, "AKIA"); p; p = strstr(p + 1, "AKIA")) {
-		size_t i = 0;
-		while (i < 16 && (isdigit((unsigned char)p[4 + i]) || isupper((unsigned char)p[4 + i])))
-			i++;
-		if (i == 16)
-			return true;
-	}
-	return false;
-}
-
-static bool credential_value(const char *v)
-{
-	static const char *const pats[] = { "PRIVATE KEY", "eyJhbGciO", "JWT", "Bearer", "_key_",
-					    "_secret_" };
-	for (size_t i = 0; i < BW_ARRAY_SIZE(pats); i++)
-		if (strcasestr(v, pats[i]))
-			return true;
-	return aws_key_id(v);
+	if (relist_match(&c->values_allowed_re, v) || strlist_contained_ci(&c->sens_keys_allowed, name))
+		return false;
+	return strlist_contained_ci(&c->sens_keys, name) || relist_match(&c->values_re_ci, v);
 }
 
 static int credentials_env(struct bw_config_scan *s, const struct bw_k8s_object *o,
@@ -716,7 +729,7 @@ static int credentials_env(struct bw_config_scan *s, const struct bw_k8s_object 
 		/* a path to a credential file is not the credential */
 		if (v[0] == '/' && !strchr(v, ' '))
 			continue;
-		if ((credential_name(name) || credential_value(v)) &&
+		if (credential_env(&s->controls, name, v) &&
 		    (r = XREPORT(s, "K8S-CREDENTIALS-ENV", o, vn, cname,
 				 "container `%s` sets %s to what looks like a credential", cname,
 				 name)) < 0)
@@ -734,16 +747,30 @@ static int credentials_env(struct bw_config_scan *s, const struct bw_k8s_object 
 
 struct cctx {
 	const struct bw_yaml_node *psc;
-	bool any_unhardened;
-	const struct bw_yaml_node *unhardened;
-	const char *unhardened_name;
+	bool pod_hardened;
 };
 
-static bool sc_hardened(const struct bw_yaml_node *sc)
+/*
+ * Linux hardening, as Kubescape C-0055 reads it now: the pod hardens every
+ * container with a seccomp profile, SELinux options or AppArmor (the field or
+ * the container.apparmor.security.beta.kubernetes.io annotations); else each
+ * container (init containers too) needs its own seccomp profile (or
+ * AppArmor profile). SELinux options or dropped capabilities on a container
+ * alone do not confine its system calls and do not count.
+ */
+static bool pod_hardened(const struct bw_yaml_node *psc, const struct bw_yaml_node *pod_meta)
 {
-	const struct bw_yaml_node *drop = bw_yaml_path(sc, "capabilities.drop");
-	return bw_yaml_get(sc, "seccompProfile") || bw_yaml_get(sc, "seLinuxOptions") ||
-	       bw_yaml_get(sc, "appArmorProfile") || bw_yaml_count(drop) > 0;
+	const struct bw_yaml_node *ann = bw_yaml_get(pod_meta, "annotations");
+
+	if (bw_yaml_get(psc, "seccompProfile") || bw_yaml_get(psc, "seLinuxOptions") ||
+	    bw_yaml_get(psc, "appArmorProfile"))
+		return true;
+	for (uint32_t i = 0; ann && ann->type == BW_YAML_MAP && i < ann->n; i++) {
+		const char *k = bw_yaml_str(ann->kids[2 * i]);
+		if (k && bw_startswith(k, "container.apparmor.security.beta.kubernetes.io"))
+			return true;
+	}
+	return false;
 }
 
 static int check_container(struct bw_config_scan *s, const struct bw_k8s_object *o,
@@ -788,11 +815,10 @@ static int check_container(struct bw_config_scan *s, const struct bw_k8s_object 
 	if (cmd_has_sudo(bw_yaml_get(c, "command")) || cmd_has_sudo(bw_yaml_get(c, "args")))
 		R("K8S-SUDO-ENTRYPOINT", bw_yaml_get(c, "command"),
 		  "container `%s` runs sudo in its command", cname);
-	if (!sc_hardened(sc) && !x->any_unhardened) {
-		x->any_unhardened = true;
-		x->unhardened = sc;
-		x->unhardened_name = cname;
-	}
+	if (!x->pod_hardened && ctype != CT_EPHEMERAL && !bw_yaml_get(sc, "seccompProfile") &&
+	    !bw_yaml_get(sc, "appArmorProfile"))
+		R("K8S-LINUX-HARDENING", sc, "container `%s` of %s `%s` sets no seccomp profile, "
+		  "and the pod no seccomp, SELinux or AppArmor setting", cname, o->kind, oname(o));
 
 	if (ctype == CT_MAIN) {
 		static const struct {
@@ -893,12 +919,88 @@ static int check_replicas(struct bw_config_scan *s, const struct bw_k8s_object *
 	return 0;
 }
 
+/* The kinds Kubescape's workload rules read. */
+static bool ks_workload(const char *k)
+{
+	return is(k, "Pod") || is(k, "Deployment") || is(k, "ReplicaSet") || is(k, "DaemonSet") ||
+	       is(k, "StatefulSet") || is(k, "Job") || is(k, "CronJob");
+}
+
+/*
+ * Kubescape C-0261: the pod gets a token of a service account that has
+ * rights: the pod asks for the token (automountServiceAccountToken true,
+ * or unset and the ServiceAccount does not turn it off), the ServiceAccount
+ * is among the inputs, and a binding names it (or every service account).
+ */
+static int sa_token_bound(struct bw_config_scan *s, const struct bw_k8s_object *o,
+			  const struct bw_yaml_node *spec, const char *name)
+{
+	const struct bw_yaml_node *am = bw_yaml_get(spec, "automountServiceAccountToken");
+	const struct bw_k8s_object *sa;
+	char key[1024];
+
+	if (!name || !*name)
+		name = "default";
+	sa = find_obj(s, "ServiceAccount", ns_of(o), name);
+	if (!sa || bw_yaml_bool(am) == 0)
+		return 0;
+	if (!am && bw_yaml_bool(bw_yaml_get(sa->root, "automountServiceAccountToken")) == 0)
+		return 0;
+	if (!s->x_all_sa_bound &&
+	    (name_key(key, sizeof(key), "binding-subject", ns_of(o), name) < 0 ||
+	     !bw_map_has(s->x_names, key)))
+		return 0;
+	return XREPORT(s, "K8S-SA-TOKEN-BOUND", o, am, NULL,
+		       "%s `%s` mounts the token of service account `%s`, which a binding grants "
+		       "rights", o->kind, oname(o), name);
+}
+
+/* Kubescape C-0255, C-0257, C-0258: a container mounts a Secret, a
+ * PersistentVolumeClaim or a ConfigMap that is among the inputs, in the
+ * workload's namespace. */
+static int mounted_objects(struct bw_config_scan *s, const struct bw_k8s_object *o,
+			   const struct bw_yaml_node *c, const char *cname, int ctype, void *ud)
+{
+	static const struct {
+		const char *field, *name, *kind, *id;
+	} t[] = { { "secret", "secretName", "Secret", "K8S-MOUNTS-SECRET" },
+		  { "persistentVolumeClaim", "claimName", "PersistentVolumeClaim", "K8S-MOUNTS-PVC" },
+		  { "configMap", "name", "ConfigMap", "K8S-MOUNTS-CONFIGMAP" } };
+	const struct bw_yaml_node *mounts = bw_yaml_get(c, "volumeMounts");
+	const struct bw_yaml_node *vols = bw_yaml_get(o->pod_spec, "volumes");
+	int r;
+	(void)ud;
+
+	if (ctype == CT_EPHEMERAL)
+		return 0;
+	for (uint32_t i = 0; i < bw_yaml_count(mounts); i++) {
+		const char *vn = bw_yaml_str(bw_yaml_get(mounts->kids[i], "name"));
+		for (uint32_t k = 0; vn && k < bw_yaml_count(vols); k++) {
+			if (!is(bw_yaml_str(bw_yaml_get(vols->kids[k], "name")), vn))
+				continue;
+			for (size_t j = 0; j < BW_ARRAY_SIZE(t); j++) {
+				const char *on = bw_yaml_str(
+					bw_yaml_get(bw_yaml_get(vols->kids[k], t[j].field), t[j].name));
+				if (on && find_obj(s, t[j].kind, ns_of(o), on) &&
+				    (r = XREPORT(s, t[j].id, o, mounts->kids[i], cname,
+						 "container `%s` mounts %s `%s`", cname, t[j].kind,
+						 on)) < 0)
+					return r;
+			}
+			break;
+		}
+	}
+	return 0;
+}
+
 static int check_workload(struct bw_config_scan *s, const struct bw_k8s_object *o)
 {
 	const struct bw_yaml_node *spec = o->pod_spec;
 	const struct bw_yaml_node *n;
 	const char *k = o->kind;
-	struct cctx x = { .psc = bw_yaml_get(spec, "securityContext") };
+	struct cctx x = { .psc = bw_yaml_get(spec, "securityContext"),
+			  .pod_hardened = pod_hardened(bw_yaml_get(spec, "securityContext"),
+						       o->pod_meta) };
 	int r;
 
 #define R(id, node, ...)                                             \
@@ -926,7 +1028,16 @@ static int check_workload(struct bw_config_scan *s, const struct bw_k8s_object *
 		else if (!find_obj(s, "ServiceAccount", ns_of(o), name))
 			R("K8S-NONEXISTENT-SA", san ? san : sa, "serviceAccount \"%s\" not found in %s",
 			  name, ns_of(o));
+		if (ks_workload(k) && (r = sa_token_bound(s, o, spec, name)) < 0)
+			return r;
+		/* the dashboard's service account lends the dashboard's rights */
+		if (ks_workload(k) && is(name, "kubernetes-dashboard") &&
+		    !bw_startswith(oname(o), "kubernetes-dashboard"))
+			R("K8S-DASHBOARD-SA", san ? san : sa,
+			  "%s `%s` runs as the kubernetes-dashboard service account", k, oname(o));
 	}
+	if (ks_workload(k) && (r = visit_containers(s, o, mounted_objects, NULL)) < 0)
+		return r;
 
 	/* selector vs template labels */
 	{
@@ -1026,12 +1137,6 @@ static int check_workload(struct bw_config_scan *s, const struct bw_k8s_object *
 	r = visit_containers(s, o, check_container, &x);
 	if (r < 0)
 		return r;
-	/* Linux hardening: the pod-level seccomp, SELinux or AppArmor covers
-	 * containers that set none. */
-	if (x.any_unhardened && !sc_hardened(x.psc))
-		R("K8S-LINUX-HARDENING", x.unhardened, "container `%s` of %s `%s` defines no Linux "
-		  "hardening (seccomp, AppArmor, SELinux, dropped capabilities)",
-		  x.unhardened_name ? x.unhardened_name : "", k, oname(o));
 #undef R
 	return 0;
 }
@@ -1476,6 +1581,7 @@ static void index_done(struct bw_config_scan *s)
 	s->x_pods = s->x_pols = NULL;
 	s->x_npods = s->x_npols = 0;
 	s->x_names = bw_map_free(s->x_names);
+	s->x_all_sa_bound = false;
 	s->x_bylabel = bw_map_free_with(s->x_bylabel, x_list_free);
 	free(s->x_odd);
 	s->x_odd = NULL;
@@ -1526,6 +1632,29 @@ static int index_labels(struct bw_config_scan *s, const struct bw_k8s_object *p)
 	return 0;
 }
 
+/* Records the service accounts a RoleBinding or ClusterRoleBinding names
+ * (a subject without a namespace is in the binding's). */
+static int index_binding(struct bw_config_scan *s, const struct bw_k8s_object *b)
+{
+	const struct bw_yaml_node *subs = bw_yaml_get(b->root, "subjects");
+	char key[1024];
+
+	for (uint32_t i = 0; i < bw_yaml_count(subs); i++) {
+		const char *kind = bw_yaml_str(bw_yaml_get(subs->kids[i], "kind"));
+		const char *name = bw_yaml_str(bw_yaml_get(subs->kids[i], "name"));
+		const char *ns = bw_yaml_str(bw_yaml_get(subs->kids[i], "namespace"));
+		if (is(name, "system:authenticated") || is(name, "system:serviceaccounts"))
+			s->x_all_sa_bound = true;
+		if (!is(kind, "ServiceAccount") || !name ||
+		    name_key(key, sizeof(key), "binding-subject", ns ? ns : ns_of(b), name) < 0 ||
+		    bw_map_has(s->x_names, key))
+			continue;
+		if (bw_map_put(s->x_names, key, (void *)b) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static int index_build(struct bw_config_scan *s)
 {
 	char key[1024];
@@ -1544,6 +1673,8 @@ static int index_build(struct bw_config_scan *s)
 			s->x_pols[s->x_npols++] = o;
 		if (!o->pod_spec && is_replicated(o->kind))
 			s->x_bare[s->x_nbare++] = o;
+		if (bw_endswith(o->kind, "Binding") && index_binding(s, o) < 0)
+			return -ENOMEM;
 		/* the first of duplicates wins, as the API server keeps one */
 		if (o->name && name_key(key, sizeof(key), o->kind, ns_of(o), o->name) == 0 &&
 		    !bw_map_has(s->x_names, key) && bw_map_put(s->x_names, key, (void *)o) < 0)

@@ -5,11 +5,13 @@
  * (plugin/pkg/auth/authorizer/rbac: verbs, API groups and resources with
  * `*` wildcards, a `*` resource with a subresource, aggregated ClusterRoles).
  */
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "bulwark/config.h"
+#include "bulwark/k8s.h"
 #include "bulwark/rbac.h"
 
 static const struct bw_check_info checks[] = {
@@ -48,6 +50,49 @@ static const struct bw_check_info checks[] = {
 	{ "RBAC-CLUSTER-ADMIN", BW_SEV_CRITICAL, "rbac", "Binding to cluster-admin or a wildcard role",
 	  "cluster-admin (or a role with `*` on `*`) is full control of the cluster.",
 	  "Bind a role with the permissions the subject needs instead of cluster-admin." },
+	{ "RBAC-ADMIN-RULES", BW_SEV_CRITICAL, "rbac",
+	  "Binding grants every verb on every resource of all or the core API group",
+	  "A role with `*` verbs on `*` resources of the `*` or core (\"\") API group holds "
+	  "administrative rights, such as cluster-admin's, whatever it is called; everyone "
+	  "bound to it can read every Secret and run anything (Kubescape C-0035 lists each such "
+	  "subject).",
+	  "Bind a role that lists the verbs and resources the subject needs." },
+	{ "RBAC-DELETE-RIGHTS", BW_SEV_MEDIUM, "rbac", "Binding grants deletion of important resources",
+	  "Deleting Secrets, Pods, Services or workloads (Deployments, ReplicaSets, DaemonSets, "
+	  "StatefulSets, Jobs, CronJobs) takes applications down and destroys evidence.",
+	  "Grant delete and deletecollection only to the controllers and operators that need "
+	  "them, on the resources they manage." },
+	{ "RBAC-CONFIGMAP-UPDATE", BW_SEV_MEDIUM, "rbac",
+	  "Binding grants modifying ConfigMaps (e.g. CoreDNS's)",
+	  "update or patch on every ConfigMap (or on `coredns` by name) lets a subject rewrite "
+	  "the cluster DNS configuration and redirect traffic (CoreDNS poisoning).",
+	  "Limit update and patch on ConfigMaps to named ConfigMaps the subject owns "
+	  "(resourceNames), never coredns." },
+	{ "RBAC-SA-TOKEN-CREATE", BW_SEV_HIGH, "rbac", "Binding grants creating service account tokens",
+	  "create on serviceaccounts/token mints tokens for any service account of the "
+	  "namespace, and with them its rights.",
+	  "Remove create on serviceaccounts/token from roles that are not token issuers." },
+	{ "RBAC-CSR-APPROVE", BW_SEV_HIGH, "rbac", "Binding grants approving certificate signing requests",
+	  "Updating certificatesigningrequests/approval approves client certificates, which can "
+	  "name any user or group, system:masters included.",
+	  "Leave CSR approval to the controller manager and cluster administrators." },
+	{ "RBAC-PORT-FORWARD", BW_SEV_MEDIUM, "rbac", "Binding grants port forwarding to pods",
+	  "create on pods/portforward opens a tunnel to any port of the namespace's pods, past "
+	  "Services and NetworkPolicies.",
+	  "Remove pods/portforward from roles that do not debug pods." },
+	{ "RBAC-DELETE-EVENTS", BW_SEV_LOW, "rbac", "Binding grants deleting events",
+	  "Events record what happened in the cluster; deleting them hides an attacker's "
+	  "actions.",
+	  "Do not grant delete or deletecollection on events." },
+	{ "RBAC-CREATE-PV", BW_SEV_MEDIUM, "rbac", "Binding grants creating PersistentVolumes",
+	  "A PersistentVolume can be a hostPath volume: whoever creates one and claims it mounts "
+	  "the node's file system into a pod.",
+	  "Leave PersistentVolume creation to provisioners and administrators." },
+	{ "RBAC-DASHBOARD-BINDING", BW_SEV_MEDIUM, "rbac",
+	  "Subject other than the dashboard bound to the Kubernetes dashboard's role",
+	  "The kubernetes-dashboard role is meant for the dashboard's own service account; "
+	  "anyone else bound to it acts with the dashboard's rights.",
+	  "Bind kubernetes-dashboard only to the kubernetes-dashboard service account." },
 	{ "RBAC-NODES-PROXY", BW_SEV_HIGH, "rbac", "Role allows nodes/proxy",
 	  "nodes/proxy reaches the kubelet API directly, which runs commands in any pod of the "
 	  "node and bypasses audit logging.",
@@ -128,7 +173,6 @@ static bool rule_allows(const struct bw_yaml_node *rule, const char *group, cons
 /* ---------------------------------------------------------------- the graph */
 
 struct graph {
-	const struct bw_config_scan *s;
 	const struct bw_k8s_object **roles; /* Role and ClusterRole */
 	size_t nroles;
 	const struct bw_k8s_object **bindings;
@@ -146,12 +190,9 @@ static void graph_done(struct graph *g)
 	free(g->bindings);
 }
 
-static int graph_build(const struct bw_config_scan *s, struct graph *g)
+static int graph_build(const struct bw_k8s_object *objs, size_t n, struct graph *g)
 {
-	size_t n = bw_config_scan_nobjects(s);
-
 	memset(g, 0, sizeof(*g));
-	g->s = s;
 	g->roles = calloc(n ? n : 1, sizeof(*g->roles));
 	g->bindings = calloc(n ? n : 1, sizeof(*g->bindings));
 	if (!g->roles || !g->bindings) {
@@ -159,7 +200,7 @@ static int graph_build(const struct bw_config_scan *s, struct graph *g)
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct bw_k8s_object *o = bw_config_scan_object(s, i);
+		const struct bw_k8s_object *o = &objs[i];
 		if (kind_is(o, "Role") || kind_is(o, "ClusterRole"))
 			g->roles[g->nroles++] = o;
 		else if (kind_is(o, "RoleBinding") || kind_is(o, "ClusterRoleBinding"))
@@ -288,6 +329,93 @@ static bool pred_admin(const struct bw_yaml_node *rule, void *ud)
 	return seq_has(v, "*") || every;
 }
 
+/* Kubescape's administrative rule: `*` verbs on `*` resources of the `*`
+ * or core API group. */
+static bool pred_admin_rules(const struct bw_yaml_node *rule, void *ud)
+{
+	const struct bw_yaml_node *g = bw_yaml_get(rule, "apiGroups");
+
+	(void)ud;
+	return (seq_has(g, "*") || seq_has(g, "")) && seq_has(bw_yaml_get(rule, "resources"), "*") &&
+	       seq_has(bw_yaml_get(rule, "verbs"), "*");
+}
+
+/*
+ * Kubescape's reading of a dangerous permission (its rule-can-*-v1 and
+ * rule-excessive-delete-rights-v1 rules): one rule of the role lists one of
+ * the verbs, one of the API groups and one of the resources (each list with
+ * its `*`); with a resource name given, the rule must name no resources or
+ * that one.
+ */
+struct ks_perm {
+	const char *id;
+	const char *what;
+	const char *verbs[4];
+	const char *groups[5];
+	const char *resources[11];
+	const char *resource_name;
+};
+
+static const struct ks_perm ks_perms[] = {
+	{ "RBAC-DELETE-RIGHTS", "delete important resources",
+	  { "delete", "deletecollection", "*" },
+	  { "", "*", "apps", "batch" },
+	  { "secrets", "pods", "services", "deployments", "replicasets", "daemonsets",
+	    "statefulsets", "jobs", "cronjobs", "*" },
+	  NULL },
+	{ "RBAC-CONFIGMAP-UPDATE", "modify ConfigMaps (coredns among them)",
+	  { "update", "patch", "*" },
+	  { "", "*" },
+	  { "configmaps", "*" },
+	  "coredns" },
+	{ "RBAC-SA-TOKEN-CREATE", "create service account tokens",
+	  { "create", "*" },
+	  { "", "*" },
+	  { "serviceaccounts/token", "serviceaccounts/*", "*" },
+	  NULL },
+	{ "RBAC-CSR-APPROVE", "approve certificate signing requests",
+	  { "update", "patch", "*" },
+	  { "certificates.k8s.io", "*" },
+	  { "certificatesigningrequests/approval", "certificatesigningrequests/*", "*" },
+	  NULL },
+	{ "RBAC-PORT-FORWARD", "forward ports of pods",
+	  { "create", "*" },
+	  { "", "*" },
+	  { "pods/portforward", "pods/*", "*" },
+	  NULL },
+	{ "RBAC-DELETE-EVENTS", "delete events",
+	  { "delete", "deletecollection", "*" },
+	  { "", "*", "events.k8s.io" },
+	  { "events", "*" },
+	  NULL },
+	{ "RBAC-CREATE-PV", "create PersistentVolumes",
+	  { "create", "*" },
+	  { "", "*" },
+	  { "persistentvolumes", "*" },
+	  NULL },
+};
+
+static bool seq_has_any(const struct bw_yaml_node *seq, const char *const *v, size_t n)
+{
+	for (size_t i = 0; i < n && v[i]; i++)
+		if (seq_has(seq, v[i]))
+			return true;
+	return false;
+}
+
+static bool pred_ks_perm(const struct bw_yaml_node *rule, void *ud)
+{
+	const struct ks_perm *p = ud;
+	const struct bw_yaml_node *names = bw_yaml_get(rule, "resourceNames");
+
+	if (p->resource_name && bw_yaml_count(names) && !seq_has(names, p->resource_name))
+		return false;
+	return seq_has_any(bw_yaml_get(rule, "verbs"), p->verbs, BW_ARRAY_SIZE(p->verbs)) &&
+	       seq_has_any(bw_yaml_get(rule, "apiGroups"), p->groups, BW_ARRAY_SIZE(p->groups)) &&
+	       seq_has_any(bw_yaml_get(rule, "resources"), p->resources,
+			   BW_ARRAY_SIZE(p->resources));
+}
+
 static bool exempt_name(const char *name)
 {
 	return name && (bw_startswith(name, "system:") ||
@@ -296,14 +424,22 @@ static bool exempt_name(const char *name)
 
 /* ---------------------------------------------------------------- checks */
 
-static int report(struct bw_config_scan *s, const char *id, const struct bw_k8s_object *o,
-		  const struct bw_yaml_node *n, const char *fmt, const char *a, const char *b)
+static int report(const struct bw_k8s_reporter *s, const char *id, const struct bw_k8s_object *o,
+		  const struct bw_yaml_node *n, const char *fmt, ...) BW_PRINTF(5, 6);
+
+static int report(const struct bw_k8s_reporter *s, const char *id, const struct bw_k8s_object *o,
+		  const struct bw_yaml_node *n, const char *fmt, ...)
 {
-	return bw_config_scan_report(s, bw_rbac_check_find(id), o, n, NULL, fmt, a ? a : "",
-				     b ? b : "");
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return s->report(s->ud, bw_rbac_check_find(id), o, n, NULL, msg);
 }
 
-static int check_role(struct bw_config_scan *s, const struct graph *g,
+static int check_role(const struct bw_k8s_reporter *s, const struct graph *g,
 		      const struct bw_k8s_object *r)
 {
 	const struct bw_yaml_node *rules = bw_yaml_get(r->root, "rules");
@@ -360,7 +496,31 @@ static int check_role(struct bw_config_scan *s, const struct graph *g,
 	return 0;
 }
 
-static int check_binding(struct bw_config_scan *s, const struct graph *g,
+/* Reports id once for each subject of binding b when a rule of role (its
+ * own rules) satisfies pred: "Kind `name` <what> through Kind `role`". */
+static int report_subjects(const struct bw_k8s_reporter *s, const char *id,
+			   const struct bw_k8s_object *b, const struct bw_k8s_object *role,
+			   rule_pred pred, void *ud, const char *what)
+{
+	const struct bw_yaml_node *rules = bw_yaml_get(role->root, "rules");
+	const struct bw_yaml_node *subjects = bw_yaml_get(b->root, "subjects");
+	bool hit = false;
+	int e;
+
+	for (uint32_t i = 0; i < bw_yaml_count(rules) && !hit; i++)
+		hit = pred(rules->kids[i], ud);
+	for (uint32_t i = 0; hit && i < bw_yaml_count(subjects); i++) {
+		const struct bw_yaml_node *sub = subjects->kids[i];
+		const char *sk = bw_yaml_str(bw_yaml_get(sub, "kind"));
+		const char *sn = bw_yaml_str(bw_yaml_get(sub, "name"));
+		if ((e = report(s, id, b, sub, "%s `%s` %s through %s `%s`", sk ? sk : "subject",
+				sn ? sn : "", what, role->kind, role->name ? role->name : "")) < 0)
+			return e;
+	}
+	return 0;
+}
+
+static int check_binding(const struct bw_k8s_reporter *s, const struct graph *g,
 			 const struct bw_k8s_object *b)
 {
 	static const char *const read_verbs[] = { "get", "list", "watch" };
@@ -385,6 +545,36 @@ static int check_binding(struct bw_config_scan *s, const struct graph *g,
 					 "binding grants cluster-admin rights through %s `%s`",
 					 rkind ? rkind : "role", rname)) < 0)
 			return e;
+	}
+
+	/* administrative rights and Kubescape's dangerous permissions, per
+	 * subject (a role among the inputs, its own rules: Kubescape does not
+	 * follow aggregation) */
+	if (role && (e = report_subjects(s, "RBAC-ADMIN-RULES", b, role, pred_admin_rules, NULL,
+					 "gets every verb on every resource")) < 0)
+		return e;
+	for (size_t k = 0; role && k < BW_ARRAY_SIZE(ks_perms); k++) {
+		char what[128];
+		snprintf(what, sizeof(what), "can %s", ks_perms[k].what);
+		if ((e = report_subjects(s, ks_perms[k].id, b, role, pred_ks_perm,
+					 (void *)&ks_perms[k], what)) < 0)
+			return e;
+	}
+
+	/* the dashboard's role bound to anyone but the dashboard's service
+	 * account */
+	if (is(rname, "kubernetes-dashboard")) {
+		for (uint32_t i = 0; i < bw_yaml_count(subjects); i++) {
+			const struct bw_yaml_node *sub = subjects->kids[i];
+			const char *sk = bw_yaml_str(bw_yaml_get(sub, "kind"));
+			const char *sn = bw_yaml_str(bw_yaml_get(sub, "name"));
+			if (is(sk, "ServiceAccount") && is(sn, "kubernetes-dashboard"))
+				continue;
+			if ((e = report(s, "RBAC-DASHBOARD-BINDING", b, sub,
+					"%s `%s` is bound to the dashboard's %s", sk ? sk : "subject",
+					sn ? sn : "", rkind ? rkind : "role")) < 0)
+				return e;
+		}
 	}
 
 	/* exec/attach through the bound role; a role missing from the inputs
@@ -413,7 +603,7 @@ static int check_binding(struct bw_config_scan *s, const struct graph *g,
 			char msg[512];
 			snprintf(msg, sizeof(msg), "binding to \"%s\" role that has [%s] access to [secrets]%s",
 				 rname, a.hit, crb ? " in every namespace" : "");
-			if ((e = report(s, "RBAC-SECRETS-ACCESS", b, ref, "%s%s", msg, NULL)) < 0)
+			if ((e = report(s, "RBAC-SECRETS-ACCESS", b, ref, "%s", msg)) < 0)
 				return e;
 		}
 		struct access c = { "", "pods", create_verbs, 1, NULL };
@@ -445,12 +635,13 @@ static int check_binding(struct bw_config_scan *s, const struct graph *g,
 	return 0;
 }
 
-int bw_rbac_check(struct bw_config_scan *s, struct bw_error **err)
+int bw_rbac_check(const struct bw_k8s_set *set, struct bw_error **err)
 {
+	const struct bw_k8s_reporter *s = &set->reporter;
 	struct graph g;
 	int r = 0;
 
-	if (graph_build(s, &g) < 0)
+	if (graph_build(set->objs, set->n, &g) < 0)
 		return bw_error_set(err, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < g.nroles && r >= 0; i++)
 		r = check_role(s, &g, g.roles[i]);
@@ -464,7 +655,7 @@ int bw_rbac_check(struct bw_config_scan *s, struct bw_error **err)
 
 /* ---------------------------------------------------------------- who-can */
 
-int bw_rbac_who_can(const struct bw_config_scan *s, const char *verb, const char *resource,
+int bw_rbac_who_can(const struct bw_k8s_set *set, const char *verb, const char *resource,
 		    const char *namespace, struct bw_rbac_grant **ret, size_t *ret_n,
 		    struct bw_error **err)
 {
@@ -493,7 +684,7 @@ int bw_rbac_who_can(const struct bw_config_scan *s, const char *verb, const char
 			snprintf(res, sizeof(res), "%s", slash + 1);
 		}
 	}
-	if (graph_build(s, &g) < 0)
+	if (graph_build(set->objs, set->n, &g) < 0)
 		return bw_error_set(err, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < g.nbindings; i++) {
 		const struct bw_k8s_object *b = g.bindings[i];

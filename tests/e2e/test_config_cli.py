@@ -140,3 +140,24 @@ def test_unknown_kinds_are_skipped_quietly(bulwark, tmp_path):
     p = run(bulwark, "config", "-f", "json", tmp_path, check=0)
     assert "PSS-PRIVILEGED" in ids(p.stdout)
     assert not p.stderr.strip()
+
+
+def test_controls_config(bulwark, tmp_path):
+    pod = tmp_path / "pod.yaml"
+    pod.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: app}\nspec:\n"
+                   "  containers:\n  - name: c\n    image: reg/app:nightly\n"
+                   "    resources: {limits: {cpu: 1500m}}\n")
+    good = tmp_path / "controls.json"
+    good.write_text(json.dumps({"settings": {"postureControlInputs": {
+        "floatingImageTags": ["nightly"], "cpu_limit_max": ["1"]}}}))
+    p = run(bulwark, "config", "-f", "json", pod, check=0)
+    assert not {"K8S-IMAGE-TAG", "K8S-RESOURCE-BOUNDS"} & ids(p.stdout)
+    p = run(bulwark, "config", "-f", "json", "--controls-config", good, pod, check=0)
+    assert {"K8S-IMAGE-TAG", "K8S-RESOURCE-BOUNDS"} <= ids(p.stdout)
+    # a bad file names itself and the key, and nothing is checked
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("postureControlInputs:\n  cpu_limit_max: [lots]\n")
+    p = run(bulwark, "config", "--controls-config", bad, pod)
+    assert p.returncode != 0 and "bad.yaml:2:" in p.stderr and "cpu_limit_max" in p.stderr
+    p = run(bulwark, "config", "--controls-config", tmp_path / "missing.json", pod)
+    assert p.returncode != 0 and "missing.json" in p.stderr

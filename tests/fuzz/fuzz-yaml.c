@@ -15,8 +15,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (bw_config_scan_new(&o, &s, &err) < 0)
 		return 0;
 	if (bw_config_scan_add_buffer(s, "fuzz.yaml", (const char *)data, size, &err) == 0 &&
-	    bw_config_scan_run(s, &err) == 0)
-		bw_rbac_check(s, &err);
+	    bw_config_scan_run(s, &err) == 0) {
+		struct bw_k8s_set set;
+		bw_config_scan_k8s(s, &set);
+		bw_rbac_check(&set, &err);
+	}
 	bw_error_free(err);
 	bw_config_scan_free(s);
 	return 0;

@@ -10,11 +10,20 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "bulwark/config.h"
-#include "config/internal.h"
+#include "bulwark/yaml.h"
+
+/* A bump allocator: everything a YAML file holds is freed at once. */
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t size, used;
+	char data[];
+};
+struct arena {
+	struct arena_chunk *head;
+};
 
 struct bw_yaml_file {
-	struct bw_arena arena;
+	struct arena arena;
 	struct bw_yaml_node **docs;
 	size_t ndocs, docs_alloc;
 };
@@ -40,9 +49,9 @@ struct builder {
 
 /* ---------------------------------------------------------------- arena */
 
-void *bw_arena_alloc(struct bw_arena *a, size_t n)
+static void *arena_alloc(struct arena *a, size_t n)
 {
-	struct bw_arena_chunk *c;
+	struct arena_chunk *c;
 	size_t sz;
 
 	n = (n + 7) & ~(size_t)7;
@@ -64,9 +73,9 @@ void *bw_arena_alloc(struct bw_arena *a, size_t n)
 	return c->data;
 }
 
-char *bw_arena_strndup(struct bw_arena *a, const char *s, size_t n)
+static char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
-	char *p = bw_arena_alloc(a, n + 1);
+	char *p = arena_alloc(a, n + 1);
 
 	if (!p)
 		return NULL;
@@ -75,10 +84,10 @@ char *bw_arena_strndup(struct bw_arena *a, const char *s, size_t n)
 	return p;
 }
 
-void bw_arena_done(struct bw_arena *a)
+static void arena_done(struct arena *a)
 {
 	while (a->head) {
-		struct bw_arena_chunk *c = a->head;
+		struct arena_chunk *c = a->head;
 		a->head = c->next;
 		free(c);
 	}
@@ -134,7 +143,7 @@ static struct bw_yaml_node *new_node(struct builder *b, enum bw_yaml_type t, con
 
 	if (b->nodes >= BW_MAX_YAML_NODES)
 		return NULL;
-	n = bw_arena_alloc(&b->f->arena, sizeof(*n));
+	n = arena_alloc(&b->f->arena, sizeof(*n));
 	if (!n)
 		return NULL;
 	memset(n, 0, sizeof(*n));
@@ -212,7 +221,7 @@ static int on_event(struct builder *b, yaml_event_t *ev, struct bw_error **err)
 		if (!n)
 			goto nomem;
 		n->plain = plain;
-		n->str = bw_arena_strndup(&b->f->arena, v, len);
+		n->str = arena_strndup(&b->f->arena, v, len);
 		if (!n->str)
 			return -ENOMEM;
 		n->len = (uint32_t)len;
@@ -260,7 +269,7 @@ static int on_event(struct builder *b, yaml_event_t *ev, struct bw_error **err)
 		if (n->type == BW_YAML_MAP && k % 2)
 			return mark_error(b, err, -EINVAL, &ev->start_mark, "mapping without value");
 		if (k) {
-			n->kids = bw_arena_alloc(&b->f->arena, k * sizeof(*n->kids));
+			n->kids = arena_alloc(&b->f->arena, k * sizeof(*n->kids));
 			if (!n->kids)
 				return -ENOMEM;
 			memcpy(n->kids, b->pending + fr->start, k * sizeof(*n->kids));
@@ -345,7 +354,7 @@ struct bw_yaml_file *bw_yaml_file_free(struct bw_yaml_file *f)
 {
 	if (!f)
 		return NULL;
-	bw_arena_done(&f->arena);
+	arena_done(&f->arena);
 	free(f->docs);
 	free(f);
 	return NULL;

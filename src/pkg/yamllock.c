@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "bulwark/config.h"
+#include "bulwark/yaml.h"
 #include "pkg/internal.h"
 
 /*

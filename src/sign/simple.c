@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bulwark/config.h"
+#include "bulwark/yaml.h"
 #include "image/internal.h"
 #include "sign/internal.h"
 

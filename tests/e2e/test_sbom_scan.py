@@ -5,13 +5,15 @@ file system. Round trips: SBOMs bulwark writes of debian-multi (and an SPDX
 one stripped of the source-package hints, as other tools write them) give
 exactly the findings of the direct image scan, and so does the image
 unpacked with umoci. Also SBOMs written here in Trivy's shape, and bad
-documents."""
+documents. bulwark's SPDX output and the hand-written SPDX 2.3 here
+validate against the official schema."""
 import json
 import shutil
 import subprocess
 
 import pytest
 
+import schemas
 import vulnfix
 from conftest import run
 
@@ -107,6 +109,7 @@ def test_hand_written_spdx_2_3(bulwark, ctx, tmp_path):
                                "referenceLocator": py["purl"]}]},
         ],
     }
+    schemas.assert_valid("spdx", doc)
     path = tmp_path / "app.spdx.json"
     path.write_text(json.dumps(doc))
     out = sbom_scan(bulwark, ctx, path)
@@ -117,6 +120,46 @@ def test_hand_written_spdx_2_3(bulwark, ctx, tmp_path):
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
             for r in json.loads(p.stdout)["runs"][0]["results"]}
     assert uris == {str(path).lstrip("/")}
+
+
+@pytest.mark.parametrize("purpose", ["OPERATING_SYSTEM", "OPERATING-SYSTEM"])
+def test_spdx_os_package_names_the_distro(bulwark, ctx, tmp_path, purpose):
+    """The OS as a package, as SPDX 2.3 spells its purpose (bulwark's
+    output) and as Trivy does; the deb PURL carries no distro qualifier, so
+    only that package tells the release."""
+    lib = next(f for f in ctx["scan"]["findings"] if f["package"] == "libssl3")
+    ver = lib["installed_version"]
+    doc = {
+        "spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT",
+        "name": "example", "documentNamespace": "https://example.com/os-1",
+        "creationInfo": {"created": "2024-01-01T00:00:00Z", "creators": ["Tool: hand"]},
+        "documentDescribes": ["SPDXRef-Image"],
+        "packages": [
+            {"SPDXID": "SPDXRef-Image", "name": "example", "downloadLocation": "NOASSERTION",
+             "primaryPackagePurpose": "CONTAINER"},
+            {"SPDXID": "SPDXRef-OS", "name": "debian", "versionInfo": "12.4",
+             "downloadLocation": "NOASSERTION", "primaryPackagePurpose": purpose},
+            {"SPDXID": "SPDXRef-p1", "name": "libssl3", "versionInfo": ver, "downloadLocation": "NOASSERTION",
+             "sourceInfo": f"built package from: openssl {ver}",
+             "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
+                               "referenceLocator": f"pkg:deb/debian/libssl3@{ver.replace('+', '%2B')}"
+                                                   "?arch=amd64"}]},
+        ],
+        "relationships": [
+            {"spdxElementId": "SPDXRef-DOCUMENT", "relationshipType": "DESCRIBES",
+             "relatedSpdxElement": "SPDXRef-Image"},
+            {"spdxElementId": "SPDXRef-Image", "relationshipType": "CONTAINS", "relatedSpdxElement": "SPDXRef-OS"},
+            {"spdxElementId": "SPDXRef-OS", "relationshipType": "CONTAINS", "relatedSpdxElement": "SPDXRef-p1"},
+        ],
+    }
+    # Trivy's spelling is what the official schema rejects.
+    assert bool(schemas.errors("spdx", doc)) == (purpose == "OPERATING-SYSTEM")
+    path = tmp_path / "os.spdx.json"
+    path.write_text(json.dumps(doc))
+    out = sbom_scan(bulwark, ctx, path)
+    assert out["os"] == {"id": "debian", "version_id": "12.4", "ecosystem": "Debian:12"}
+    assert {f["id"] for f in out["findings"]} == {f["id"] for f in ctx["scan"]["findings"]
+                                                   if f["package"] == "libssl3"}
 
 
 def test_image_archive_is_not_taken_for_an_sbom(bulwark, ctx):

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -351,67 +352,140 @@ static int write_cyclonedx(FILE *f, const struct bw_image *img, const struct bw_
 
 /* ---------------------------------------------------------------- SPDX */
 
-/* A licence string usable as an SPDX expression: ids joined by AND/OR/WITH. */
-static bool spdx_expr_ok(const char *s)
-{
-	bool want_id = true;
-	const char *p = s;
+#include "sbom/spdx-ids.h"
 
-	if (!s || !*s)
+/* Bounds on a licence string taken as an SPDX expression; past them it is
+ * kept as text under a LicenseRef. */
+#define SPDX_EXPR_MAX 1024
+#define SPDX_EXPR_DEPTH 16
+
+static int cmp_id(const void *key, const void *elem)
+{
+	return strcasecmp(key, *(const char *const *)elem);
+}
+
+/* The listed id spelt as the list does (ids are case-insensitive, SPDX 2.3
+ * annex D.2), or NULL. */
+static const char *spdx_id(const char *const *list, size_t n, const char *tok)
+{
+	const char *const *hit = bsearch(tok, list, n, sizeof(*list), cmp_id);
+
+	return hit ? *hit : NULL;
+}
+
+static bool put_tok(char *out, size_t *o, const char *t, size_t n, bool space)
+{
+	if (*o + n + 2 > SPDX_EXPR_MAX)
 		return false;
-	while (*p) {
-		size_t n;
-		while (*p == ' ' || *p == '(' || *p == ')')
-			p++;
-		if (!*p)
-			break;
-		n = strcspn(p, " ()");
-		if (want_id) {
-			for (size_t i = 0; i < n; i++) {
-				char c = p[i];
-				if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-				      c == '.' || c == '-' || c == '+'))
-					return false;
-			}
-			want_id = false;
-		} else {
-			if (!(n == 3 && !strncmp(p, "AND", 3)) && !(n == 2 && !strncmp(p, "OR", 2)) &&
-			    !(n == 4 && !strncmp(p, "WITH", 4)))
-				return false;
-			want_id = true;
-		}
-		p += n;
-	}
-	return !want_id;
+	if (space && *o && out[*o - 1] != '(')
+		out[(*o)++] = ' ';
+	memcpy(out + *o, t, n);
+	*o += n;
+	out[*o] = 0;
+	return true;
 }
 
 /*
- * The licence as an SPDX licence expression: itself when it reads as one,
- * else a LicenseRef- of its own (SPDX 2.3 clause 10.1), declared once in
- * extracted (hasExtractedLicensingInfos) with the text as found. seen maps
- * each such text to its id, and each id to true, so two texts whose ids
- * would be spelt alike get a numbered one. The returned string lives in
- * seen; NULL when out of memory.
+ * s as an SPDX licence expression (SPDX 2.3 annex D) over the SPDX licence
+ * list, written to out[SPDX_EXPR_MAX] with each id spelt as the list does
+ * and single spaces: ids with an optional "+", "WITH" an exception id,
+ * "AND", "OR" and balanced parentheses. False when s is anything else, a
+ * LicenseRef included (this document would not declare it).
  */
-static const char *spdx_license(json_t *seen, json_t *extracted, const char *lic)
+static bool spdx_expr_canon(const char *s, char *out)
 {
-	char id[96];
+	const size_t nlic = sizeof(spdx_license_ids) / sizeof(*spdx_license_ids);
+	const size_t nexc = sizeof(spdx_exception_ids) / sizeof(*spdx_exception_ids);
+	bool want_operand = true, want_exception = false;
+	unsigned depth = 0;
+	size_t o = 0;
+
+	out[0] = 0;
+	for (const char *p = s; *p;) {
+		char tok[128];
+		const char *id;
+		size_t n;
+
+		if (*p == ' ' || *p == '\t') {
+			p++;
+			continue;
+		}
+		if (*p == '(') {
+			if (!want_operand || want_exception || ++depth > SPDX_EXPR_DEPTH || !put_tok(out, &o, "(", 1, true))
+				return false;
+			p++;
+			continue;
+		}
+		if (*p == ')') {
+			if (want_operand || !depth || !put_tok(out, &o, ")", 1, false))
+				return false;
+			depth--;
+			p++;
+			continue;
+		}
+		n = strcspn(p, " \t()");
+		if (n >= sizeof(tok))
+			return false;
+		memcpy(tok, p, n);
+		tok[n] = 0;
+		p += n;
+		if (want_exception) {
+			if (!(id = spdx_id(spdx_exception_ids, nexc, tok)) || !put_tok(out, &o, id, strlen(id), true))
+				return false;
+			want_exception = false;
+		} else if (want_operand) {
+			bool plus = false;
+			if (!(id = spdx_id(spdx_license_ids, nlic, tok)) && n > 1 && tok[n - 1] == '+') {
+				tok[n - 1] = 0;
+				id = spdx_id(spdx_license_ids, nlic, tok);
+				plus = true;
+			}
+			if (!id || !put_tok(out, &o, id, strlen(id), true) || (plus && !put_tok(out, &o, "+", 1, false)))
+				return false;
+			want_operand = false;
+		} else if (!strcmp(tok, "WITH")) {
+			/* Only right after a licence id: "(A OR B) WITH X" is not one. */
+			if (o == 0 || out[o - 1] == ')' || !put_tok(out, &o, tok, n, true))
+				return false;
+			want_exception = true;
+		} else if (!strcmp(tok, "AND") || !strcmp(tok, "OR")) {
+			if (!put_tok(out, &o, tok, n, true))
+				return false;
+			want_operand = true;
+		} else {
+			return false;
+		}
+	}
+	return !want_operand && !want_exception && !depth;
+}
+
+/*
+ * The licence as an SPDX licence expression: its canonical form when it
+ * is one over the SPDX licence list, else a LicenseRef- of its own (SPDX
+ * 2.3 clause 10.1), declared once in extracted (hasExtractedLicensingInfos)
+ * with the text as found. seen maps each such text to its id, and each id
+ * to true, so two texts whose ids would be spelt alike get distinct ones.
+ * Returns a new JSON string; NULL when out of memory.
+ */
+static json_t *spdx_license(json_t *seen, json_t *extracted, const char *lic)
+{
+	char id[96], canon[SPDX_EXPR_MAX];
 	size_t n = 0;
-	json_t *text, *e;
+	json_t *text, *e, *known;
 	const char *key;
 
 	if (!lic || !*lic)
-		return "NOASSERTION";
-	if (spdx_expr_ok(lic))
-		return lic;
+		return jstr("NOASSERTION");
+	if (spdx_expr_canon(lic, canon))
+		return jstr(canon);
 	text = jstr(lic);
 	if (!text)
 		return NULL;
 	key = json_string_value(text);
-	if (json_object_get(seen, key)) {
-		const char *known = json_string_value(json_object_get(seen, key));
+	known = json_object_get(seen, key);
+	if (known) {
 		json_decref(text);
-		return known;
+		return json_incref(known);
 	}
 	n = (size_t)snprintf(id, sizeof(id), "LicenseRef-");
 	for (const char *c = lic; *c && n < 64; c++) {
@@ -436,7 +510,7 @@ static const char *spdx_license(json_t *seen, json_t *extracted, const char *lic
 	json_object_set_new(e, "extractedText", json_incref(text));
 	json_object_set_new(e, "name", text);
 	json_array_append_new(extracted, e);
-	return json_string_value(json_object_get(seen, key));
+	return jstr(id);
 }
 
 static void spdx_rel(json_t *rels, const char *a, const char *type, const char *b)
@@ -510,7 +584,7 @@ static int write_spdx(FILE *f, const struct bw_image *img, const struct bw_pkg_r
 		const struct bw_pkg *p = &res->pkgs.v[i];
 		json_t *sp = json_object();
 		char id[64];
-		const char *lic = spdx_license(seen, extracted, p->license);
+		json_t *lic = spdx_license(seen, extracted, p->license);
 
 		snprintf(id, sizeof(id), "SPDXRef-Package-%zu", i + 1);
 		json_object_set_new(sp, "name", jstr(p->name ? p->name : ""));
@@ -519,7 +593,7 @@ static int write_spdx(FILE *f, const struct bw_image *img, const struct bw_pkg_r
 		json_object_set_new(sp, "downloadLocation", jstr("NOASSERTION"));
 		json_object_set_new(sp, "filesAnalyzed", json_false());
 		json_object_set_new(sp, "licenseConcluded", jstr("NOASSERTION"));
-		json_object_set_new(sp, "licenseDeclared", jstr(lic ? lic : "NOASSERTION"));
+		json_object_set_new(sp, "licenseDeclared", lic ? lic : jstr("NOASSERTION"));
 		json_object_set_new(sp, "copyrightText", jstr("NOASSERTION"));
 		if ((p->location && *p->location) || (is_os_pkg(p) && p->source_name)) {
 			/* Trivy's words for the source package, which scanners of

@@ -92,23 +92,27 @@ def test_trivy_shaped_cyclonedx_1_4(bulwark, ctx, tmp_path):
     assert out["os"] == {"id": "debian", "version_id": "12.4", "ecosystem": "Debian:12"}
 
 
+def spdx_doc(name, packages):
+    """A hand-written SPDX 2.3 document describing its first package."""
+    return {
+        "spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT",
+        "name": name, "documentNamespace": f"https://example.com/{name}-1",
+        "creationInfo": {"created": "2024-01-01T00:00:00Z", "creators": ["Tool: hand"]},
+        "documentDescribes": [packages[0]["SPDXID"]], "packages": packages,
+    }
+
+
 def test_hand_written_spdx_2_3(bulwark, ctx, tmp_path):
     py = next(f for f in ctx["scan"]["findings"] if f["type"] == "pypi")
-    doc = {
-        "spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT",
-        "name": "app", "documentNamespace": "https://example.com/app-1",
-        "creationInfo": {"created": "2024-01-01T00:00:00Z", "creators": ["Tool: hand"]},
-        "documentDescribes": ["SPDXRef-app"],
-        "packages": [
-            {"SPDXID": "SPDXRef-app", "name": "app", "downloadLocation": "NOASSERTION",
-             "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
-                               "referenceLocator": "pkg:generic/app@1.0"}]},
-            {"SPDXID": "SPDXRef-p1", "name": py["package"], "versionInfo": py["installed_version"],
-             "downloadLocation": "NOASSERTION",
-             "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
-                               "referenceLocator": py["purl"]}]},
-        ],
-    }
+    doc = spdx_doc("app", [
+        {"SPDXID": "SPDXRef-app", "name": "app", "downloadLocation": "NOASSERTION",
+         "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
+                           "referenceLocator": "pkg:generic/app@1.0"}]},
+        {"SPDXID": "SPDXRef-p1", "name": py["package"], "versionInfo": py["installed_version"],
+         "downloadLocation": "NOASSERTION",
+         "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
+                           "referenceLocator": py["purl"]}]},
+    ])
     schemas.assert_valid("spdx", doc)
     path = tmp_path / "app.spdx.json"
     path.write_text(json.dumps(doc))
@@ -129,29 +133,21 @@ def test_spdx_os_package_names_the_distro(bulwark, ctx, tmp_path, purpose):
     only that package tells the release."""
     lib = next(f for f in ctx["scan"]["findings"] if f["package"] == "libssl3")
     ver = lib["installed_version"]
-    doc = {
-        "spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT",
-        "name": "example", "documentNamespace": "https://example.com/os-1",
-        "creationInfo": {"created": "2024-01-01T00:00:00Z", "creators": ["Tool: hand"]},
-        "documentDescribes": ["SPDXRef-Image"],
-        "packages": [
-            {"SPDXID": "SPDXRef-Image", "name": "example", "downloadLocation": "NOASSERTION",
-             "primaryPackagePurpose": "CONTAINER"},
-            {"SPDXID": "SPDXRef-OS", "name": "debian", "versionInfo": "12.4",
-             "downloadLocation": "NOASSERTION", "primaryPackagePurpose": purpose},
-            {"SPDXID": "SPDXRef-p1", "name": "libssl3", "versionInfo": ver, "downloadLocation": "NOASSERTION",
-             "sourceInfo": f"built package from: openssl {ver}",
-             "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
-                               "referenceLocator": f"pkg:deb/debian/libssl3@{ver.replace('+', '%2B')}"
-                                                   "?arch=amd64"}]},
-        ],
-        "relationships": [
-            {"spdxElementId": "SPDXRef-DOCUMENT", "relationshipType": "DESCRIBES",
-             "relatedSpdxElement": "SPDXRef-Image"},
-            {"spdxElementId": "SPDXRef-Image", "relationshipType": "CONTAINS", "relatedSpdxElement": "SPDXRef-OS"},
-            {"spdxElementId": "SPDXRef-OS", "relationshipType": "CONTAINS", "relatedSpdxElement": "SPDXRef-p1"},
-        ],
-    }
+    doc = spdx_doc("example", [
+        {"SPDXID": "SPDXRef-Image", "name": "example", "downloadLocation": "NOASSERTION",
+         "primaryPackagePurpose": "CONTAINER"},
+        {"SPDXID": "SPDXRef-OS", "name": "debian", "versionInfo": "12.4",
+         "downloadLocation": "NOASSERTION", "primaryPackagePurpose": purpose},
+        {"SPDXID": "SPDXRef-p1", "name": "libssl3", "versionInfo": ver, "downloadLocation": "NOASSERTION",
+         "sourceInfo": f"built package from: openssl {ver}",
+         "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
+                           "referenceLocator": f"pkg:deb/debian/libssl3@{ver.replace('+', '%2B')}?arch=amd64"}]},
+    ])
+    doc["relationships"] = [
+        {"spdxElementId": "SPDXRef-DOCUMENT", "relationshipType": "DESCRIBES", "relatedSpdxElement": "SPDXRef-Image"},
+        {"spdxElementId": "SPDXRef-Image", "relationshipType": "CONTAINS", "relatedSpdxElement": "SPDXRef-OS"},
+        {"spdxElementId": "SPDXRef-OS", "relationshipType": "CONTAINS", "relatedSpdxElement": "SPDXRef-p1"},
+    ]
     # Trivy's spelling is what the official schema rejects.
     assert bool(schemas.errors("spdx", doc)) == (purpose == "OPERATING-SYSTEM")
     path = tmp_path / "os.spdx.json"

@@ -140,6 +140,45 @@ def test_fs_of_a_project_folder_validates(bulwark, images, tmp_path):
     assert root["primaryPackagePurpose"] == "SOURCE"
 
 
+# Licence strings as packages declare them, and what SPDX 2.3 output makes
+# of them: an expression over the SPDX licence list in the list's spelling,
+# else (None) a LicenseRef- declared with the text.
+LICENCES = [
+    ("MIT", "MIT"),
+    ("mit", "MIT"),
+    ("(MIT OR apache-2.0)  AND BSD-3-Clause", "(MIT OR Apache-2.0) AND BSD-3-Clause"),
+    ("GPL-2.0+ WITH Classpath-exception-2.0", "GPL-2.0+ WITH Classpath-exception-2.0"),
+    ("GPL-2.0-or-later", "GPL-2.0-or-later"),
+    ("BSD", None),                     # no such id
+    ("GPLv2+", None),                  # rpm's spelling
+    ("GPL-2", None),                   # Debian's
+    ("(MIT", None),                    # unbalanced
+    ("MIT AND", None),
+    ("MIT and Apache-2.0", None),      # operators are upper case
+    ("MIT WITH MIT", None),            # WITH takes an exception
+    ("(MIT OR Apache-2.0) WITH Classpath-exception-2.0", None),
+    ("LicenseRef-foo", None),          # this document would not declare it
+]
+
+
+def test_licences_are_spdx_expressions_or_declared_refs(bulwark, tmp_path):
+    site = tmp_path / "site-packages"
+    for i, (lic, _) in enumerate(LICENCES):
+        (site / f"p{i}-1.0.dist-info").mkdir(parents=True)
+        (site / f"p{i}-1.0.dist-info/METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: p{i}\nVersion: 1.0\nLicense: {lic}\n\n")
+    doc = spdx_of(bulwark, "fs", str(tmp_path))
+    check_document(doc)
+    got = {p["name"]: p["licenseDeclared"] for p in doc["packages"] if "licenseDeclared" in p}
+    extracted = {e["licenseId"]: e["extractedText"] for e in doc.get("hasExtractedLicensingInfos", [])}
+    for i, (lic, want) in enumerate(LICENCES):
+        if want:
+            assert got[f"p{i}"] == want, lic
+        else:
+            assert got[f"p{i}"].startswith("LicenseRef-") and extracted[got[f"p{i}"]] == lic, lic
+    assert len(extracted) == sum(w is None for _, w in LICENCES)
+
+
 def test_schema_is_the_official_draft_07_one():
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads(schemas.SPDX.read_text(encoding="utf-8"))

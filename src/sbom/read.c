@@ -430,7 +430,9 @@ static int read_spdx(struct reader *rd, json_t *doc, char **ret_subject)
 				*ret_subject = strdup(purl);
 			continue;
 		}
-		if (purpose && !strcmp(purpose, "OPERATING-SYSTEM")) {
+		/* OPERATING_SYSTEM is SPDX 2.3's word; Trivy (and bulwark
+		 * before it followed the schema) wrote OPERATING-SYSTEM. */
+		if (purpose && (!strcmp(purpose, "OPERATING_SYSTEM") || !strcmp(purpose, "OPERATING-SYSTEM"))) {
 			set_str(&rd->os_id, str_of(p, "name"));
 			set_str(&rd->os_version, str_of(p, "versionInfo"));
 			continue;

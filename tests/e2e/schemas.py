@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """Validation against the official JSON schemas that scripts/fetch-schemas
 puts in /var/tmp/bulwark-schemas (or $BULWARK_SCHEMAS): CycloneDX 1.6 with
-the SPDX licence and JSF schemas it references, and SARIF 2.1.0."""
+the SPDX licence and JSF schemas it references, and SARIF 2.1.0; and
+against SPDX 2.3, whose official schema no package ships, so the project
+keeps a copy in tests/data/schemas (source in its README)."""
 import json
 import os
 import pathlib
@@ -14,9 +16,12 @@ DIR = pathlib.Path(os.environ.get("BULWARK_SCHEMAS", "/var/tmp/bulwark-schemas")
 CDX = "bom-1.6.SNAPSHOT.schema.json"
 CDX_REFS = ("spdx.SNAPSHOT.schema.json", "jsf-0.82.SNAPSHOT.schema.json")
 SARIF = "sarif-2.1.0-rtm.5.json"
+SPDX = ROOT / "tests" / "data" / "schemas" / "spdx-schema-2.3.json"
 
 
 def _load(name):
+    if isinstance(name, pathlib.Path):
+        return json.loads(name.read_text())
     path = DIR / name
     if not path.exists():
         # The project's own script fetches them (npm registry); CI runs
@@ -44,7 +49,14 @@ def _validator(name, refs=()):
 
 def errors(kind, doc):
     """Schema errors of doc as 'path: message' lines (empty when valid)."""
-    v = _validator(CDX, CDX_REFS) if kind == "cyclonedx" else _validator(SARIF)
+    if kind == "cyclonedx":
+        v = _validator(CDX, CDX_REFS)
+    elif kind == "sarif":
+        v = _validator(SARIF)
+    elif kind == "spdx":
+        v = _validator(SPDX)
+    else:
+        raise ValueError(f"no schema for {kind!r}")
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:300]}"
             for e in sorted(v.iter_errors(doc), key=lambda e: list(map(str, e.path)))]
 

@@ -3,7 +3,8 @@
 CycloneDX 1.6 checked against their official JSON schemas (fetched from npm
 by scripts/fetch-schemas), JUnit read back with an XML parser, and the
 table, --output and --exit-code gates; also the SBOM and config commands'
-SARIF and CycloneDX outputs against the same schemas."""
+SARIF, CycloneDX and SPDX outputs against the same schemas (SPDX 2.3's
+from tests/data/schemas)."""
 import json
 import pathlib
 import xml.etree.ElementTree as ET
@@ -133,9 +134,10 @@ def test_vuln_command_takes_the_same_formats(bulwark, ctx):
 
 
 def test_sbom_outputs_validate(bulwark, images):
-    for args in (("sbom", "-f", "cyclonedx"), ("image", "--scanners", "none", "-f", "cyclonedx")):
-        p = run(bulwark, *args, f"oci:{images}/debian-multi.oci:v1", check=0)
-        schemas.assert_valid("cyclonedx", json.loads(p.stdout))
+    for cmd in (("sbom",), ("image", "--scanners", "none")):
+        for fmt, kind in (("cyclonedx", "cyclonedx"), ("spdx-json", "spdx")):
+            p = run(bulwark, *cmd, "-f", fmt, f"oci:{images}/debian-multi.oci:v1", check=0)
+            schemas.assert_valid(kind, json.loads(p.stdout))
 
 
 def test_config_sarif_validates(bulwark, images):

@@ -5,13 +5,15 @@ file system. Round trips: SBOMs bulwark writes of debian-multi (and an SPDX
 one stripped of the source-package hints, as other tools write them) give
 exactly the findings of the direct image scan, and so does the image
 unpacked with umoci. Also SBOMs written here in Trivy's shape, and bad
-documents."""
+documents. bulwark's SPDX output and the hand-written SPDX 2.3 here
+validate against the official schema."""
 import json
 import shutil
 import subprocess
 
 import pytest
 
+import schemas
 import vulnfix
 from conftest import run
 
@@ -90,23 +92,28 @@ def test_trivy_shaped_cyclonedx_1_4(bulwark, ctx, tmp_path):
     assert out["os"] == {"id": "debian", "version_id": "12.4", "ecosystem": "Debian:12"}
 
 
+def spdx_doc(name, packages):
+    """A hand-written SPDX 2.3 document describing its first package."""
+    return {
+        "spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT",
+        "name": name, "documentNamespace": f"https://example.com/{name}-1",
+        "creationInfo": {"created": "2024-01-01T00:00:00Z", "creators": ["Tool: hand"]},
+        "documentDescribes": [packages[0]["SPDXID"]], "packages": packages,
+    }
+
+
 def test_hand_written_spdx_2_3(bulwark, ctx, tmp_path):
     py = next(f for f in ctx["scan"]["findings"] if f["type"] == "pypi")
-    doc = {
-        "spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT",
-        "name": "app", "documentNamespace": "https://example.com/app-1",
-        "creationInfo": {"created": "2024-01-01T00:00:00Z", "creators": ["Tool: hand"]},
-        "documentDescribes": ["SPDXRef-app"],
-        "packages": [
-            {"SPDXID": "SPDXRef-app", "name": "app", "downloadLocation": "NOASSERTION",
-             "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
-                               "referenceLocator": "pkg:generic/app@1.0"}]},
-            {"SPDXID": "SPDXRef-p1", "name": py["package"], "versionInfo": py["installed_version"],
-             "downloadLocation": "NOASSERTION",
-             "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
-                               "referenceLocator": py["purl"]}]},
-        ],
-    }
+    doc = spdx_doc("app", [
+        {"SPDXID": "SPDXRef-app", "name": "app", "downloadLocation": "NOASSERTION",
+         "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
+                           "referenceLocator": "pkg:generic/app@1.0"}]},
+        {"SPDXID": "SPDXRef-p1", "name": py["package"], "versionInfo": py["installed_version"],
+         "downloadLocation": "NOASSERTION",
+         "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
+                           "referenceLocator": py["purl"]}]},
+    ])
+    schemas.assert_valid("spdx", doc)
     path = tmp_path / "app.spdx.json"
     path.write_text(json.dumps(doc))
     out = sbom_scan(bulwark, ctx, path)
@@ -117,6 +124,38 @@ def test_hand_written_spdx_2_3(bulwark, ctx, tmp_path):
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
             for r in json.loads(p.stdout)["runs"][0]["results"]}
     assert uris == {str(path).lstrip("/")}
+
+
+@pytest.mark.parametrize("purpose", ["OPERATING_SYSTEM", "OPERATING-SYSTEM"])
+def test_spdx_os_package_names_the_distro(bulwark, ctx, tmp_path, purpose):
+    """The OS as a package, as SPDX 2.3 spells its purpose (bulwark's
+    output) and as Trivy does; the deb PURL carries no distro qualifier, so
+    only that package tells the release."""
+    lib = next(f for f in ctx["scan"]["findings"] if f["package"] == "libssl3")
+    ver = lib["installed_version"]
+    doc = spdx_doc("example", [
+        {"SPDXID": "SPDXRef-Image", "name": "example", "downloadLocation": "NOASSERTION",
+         "primaryPackagePurpose": "CONTAINER"},
+        {"SPDXID": "SPDXRef-OS", "name": "debian", "versionInfo": "12.4",
+         "downloadLocation": "NOASSERTION", "primaryPackagePurpose": purpose},
+        {"SPDXID": "SPDXRef-p1", "name": "libssl3", "versionInfo": ver, "downloadLocation": "NOASSERTION",
+         "sourceInfo": f"built package from: openssl {ver}",
+         "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
+                           "referenceLocator": f"pkg:deb/debian/libssl3@{ver.replace('+', '%2B')}?arch=amd64"}]},
+    ])
+    doc["relationships"] = [
+        {"spdxElementId": "SPDXRef-DOCUMENT", "relationshipType": "DESCRIBES", "relatedSpdxElement": "SPDXRef-Image"},
+        {"spdxElementId": "SPDXRef-Image", "relationshipType": "CONTAINS", "relatedSpdxElement": "SPDXRef-OS"},
+        {"spdxElementId": "SPDXRef-OS", "relationshipType": "CONTAINS", "relatedSpdxElement": "SPDXRef-p1"},
+    ]
+    # Trivy's spelling is what the official schema rejects.
+    assert bool(schemas.errors("spdx", doc)) == (purpose == "OPERATING-SYSTEM")
+    path = tmp_path / "os.spdx.json"
+    path.write_text(json.dumps(doc))
+    out = sbom_scan(bulwark, ctx, path)
+    assert out["os"] == {"id": "debian", "version_id": "12.4", "ecosystem": "Debian:12"}
+    assert {f["id"] for f in out["findings"]} == {f["id"] for f in ctx["scan"]["findings"]
+                                                   if f["package"] == "libssl3"}
 
 
 def test_image_archive_is_not_taken_for_an_sbom(bulwark, ctx):

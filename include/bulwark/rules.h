@@ -60,9 +60,10 @@ struct bw_field_info {
 };
 
 /*
- * One extracted value. s is always a NUL-terminated string (the value's
- * text form, len bytes); when is_num, num holds the value as a number.
- * Values are owned by the event and valid until the next event.
+ * One extracted value: its text form, the len bytes at s (not necessarily
+ * followed by a NUL: a source may point into its input); when is_num, num
+ * holds the value as a number. Values are owned by the event and valid
+ * until the next event.
  */
 struct bw_value {
 	const char *s;

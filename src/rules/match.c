@@ -272,28 +272,61 @@ static size_t get_values(struct bw_matcher *m, const struct fref *f, const struc
 
 /* ---------------------------------------------------------------- operators */
 
-static bool as_int(const struct bw_value *v, int64_t *ret)
+/*
+ * v's bytes as a C string (values carry a length and need not end in NUL):
+ * a copy in buf when it fits, else in scratch; NULL when neither has room.
+ */
+static const char *cstr(struct bw_matcher *m, const char *s, uint32_t len, char *buf,
+			size_t bufsz)
 {
-	char *end;
+	char *o = len < bufsz ? buf : scratch_alloc(m, (size_t)len + 1);
 
-	if (v->is_num) {
-		*ret = v->num;
-		return true;
-	}
-	if (!v->len)
+	if (!o)
+		return NULL;
+	memcpy(o, s, len);
+	o[len] = 0;
+	return o;
+}
+
+/* A string as a number as strtoll(s, 0) reads it whole; "true"/"false" as
+ * 1/0. */
+static bool str_int(const char *s, uint32_t len, int64_t *ret)
+{
+	char buf[4096], *end;
+
+	if (!len || len >= sizeof(buf))
 		return false;
+	memcpy(buf, s, len);
+	buf[len] = 0;
 	errno = 0;
-	long long x = strtoll(v->s, &end, 0);
+	long long x = strtoll(buf, &end, 0);
 	if (errno || *end) {
-		if (!strcmp(v->s, "true"))
+		if (len == 4 && !memcmp(s, "true", 4))
 			x = 1;
-		else if (!strcmp(v->s, "false"))
+		else if (len == 5 && !memcmp(s, "false", 5))
 			x = 0;
 		else
 			return false;
 	}
 	*ret = x;
 	return true;
+}
+
+static inline bool as_int(const struct bw_value *v, int64_t *ret)
+{
+	if (v->is_num) {
+		*ret = v->num;
+		return true;
+	}
+	return str_int(v->s, v->len, ret);
+}
+
+/* strcmp() of two strings with lengths and no NUL inside. */
+static int lencmp(const char *a, uint32_t an, const char *b, uint32_t bn)
+{
+	int c = memcmp(a, b, an < bn ? an : bn);
+
+	return c ? c : (an > bn) - (an < bn);
 }
 
 static bool num_cmp(enum op op, int64_t a, int64_t b)
@@ -408,9 +441,11 @@ static bool ip_match(const struct bw_value *v, const struct rval *r)
 }
 
 /* One left value against one right value. */
-static bool cmp_value(enum op op, enum bw_field_type type, const struct bw_value *v,
-		      const struct rval *r)
+static bool cmp_value(struct bw_matcher *m, enum op op, enum bw_field_type type,
+		      const struct bw_value *v, const struct rval *r)
 {
+	char buf[256], pbuf[256];
+	const char *vs, *ps;
 	int64_t x;
 
 	switch (type) {
@@ -441,13 +476,13 @@ static bool cmp_value(enum op op, enum bw_field_type type, const struct bw_value
 	case OP_NE:
 		return v->len != r->len || memcmp(v->s, r->s, r->len);
 	case OP_LT:
-		return strcmp(v->s, r->s) < 0;
+		return lencmp(v->s, v->len, r->s, r->len) < 0;
 	case OP_LE:
-		return strcmp(v->s, r->s) <= 0;
+		return lencmp(v->s, v->len, r->s, r->len) <= 0;
 	case OP_GT:
-		return strcmp(v->s, r->s) > 0;
+		return lencmp(v->s, v->len, r->s, r->len) > 0;
 	case OP_GE:
-		return strcmp(v->s, r->s) >= 0;
+		return lencmp(v->s, v->len, r->s, r->len) >= 0;
 	case OP_CONTAINS:
 	case OP_BCONTAINS:
 		return memmem(v->s, v->len, r->s, r->len) != NULL;
@@ -459,11 +494,15 @@ static bool cmp_value(enum op op, enum bw_field_type type, const struct bw_value
 	case OP_ENDSWITH:
 		return v->len >= r->len && !memcmp(v->s + v->len - r->len, r->s, r->len);
 	case OP_GLOB:
-		return fnmatch(r->s, v->s, 0) == 0;
 	case OP_IGLOB:
-		return fnmatch(r->s, v->s, FNM_CASEFOLD) == 0;
+		/* A pattern from a field (val()) is a value with a length too. */
+		if (!(vs = cstr(m, v->s, v->len, buf, sizeof(buf))) ||
+		    !(ps = cstr(m, r->s, r->len, pbuf, sizeof(pbuf))))
+			return false;
+		return fnmatch(ps, vs, op == OP_IGLOB ? FNM_CASEFOLD : 0) == 0;
 	case OP_REGEX:
-		return r->re && regexec(r->re, v->s, 0, NULL, 0) == 0;
+		return r->re && (vs = cstr(m, v->s, v->len, buf, sizeof(buf))) &&
+		       regexec(r->re, vs, 0, NULL, 0) == 0;
 	case OP_PMATCH:
 		return pmatch_one(v->s, v->len, r);
 	default:
@@ -472,17 +511,18 @@ static bool cmp_value(enum op op, enum bw_field_type type, const struct bw_value
 }
 
 /* One left value against the whole right-hand side. */
-static bool cmp_rhs(const struct check *k, enum bw_field_type type, const struct bw_value *v)
+static bool cmp_rhs(struct bw_matcher *m, const struct check *k, enum bw_field_type type,
+		    const struct bw_value *v)
 {
 	if (k->set && (type == BW_FT_STRING || (type == BW_FT_DYNAMIC && !v->is_num)))
 		return strset_has(k->set, v->s, v->len);
 	if (k->op == OP_IN || k->op == OP_INTERSECTS || k->op == OP_PMATCH) {
 		for (uint32_t i = 0; i < k->nvals; i++)
-			if (cmp_value(k->op, type, v, &k->vals[i]))
+			if (cmp_value(m, k->op, type, v, &k->vals[i]))
 				return true;
 		return false;
 	}
-	return k->nvals && cmp_value(k->op, type, v, &k->vals[0]);
+	return k->nvals && cmp_value(m, k->op, type, v, &k->vals[0]);
 }
 
 static bool rval_from(const struct bw_value *v, struct rval *r)
@@ -493,10 +533,15 @@ static bool rval_from(const struct bw_value *v, struct rval *r)
 	r->is_num = v->is_num;
 	r->num = v->num;
 	if (!r->is_num) {
-		char *end;
-		errno = 0;
-		r->num = strtoll(v->s, &end, 0);
-		r->is_num = v->len && !*end && !errno;
+		char buf[4096], *end;
+		r->num = 0;
+		if (v->len && v->len < sizeof(buf)) {
+			memcpy(buf, v->s, v->len);
+			buf[v->len] = 0;
+			errno = 0;
+			r->num = strtoll(buf, &end, 0);
+			r->is_num = !*end && !errno;
+		}
 	}
 	return true;
 }
@@ -523,7 +568,7 @@ static bool eval_check(struct bw_matcher *m, const struct check *k)
 				bool found = false;
 				for (size_t j = 0; j < rn && !found; j++) {
 					rval_from(&rv[j], &r);
-					found = cmp_value(OP_EQ, type, &lv[i], &r);
+					found = cmp_value(m, OP_EQ, type, &lv[i], &r);
 				}
 				any |= found;
 				all &= found;
@@ -533,21 +578,21 @@ static bool eval_check(struct bw_matcher *m, const struct check *k)
 		rval_from(&rv[0], &r);
 		if (type == BW_FT_IPADDR || type == BW_FT_IPNET)
 			type = BW_FT_STRING;
-		return cmp_value(k->op, type, &lv[0], &r);
+		return cmp_value(m, k->op, type, &lv[0], &r);
 	}
 	if (k->lhs.is_list) {
 		if (k->op == OP_IN) {
 			for (size_t i = 0; i < ln; i++)
-				if (!cmp_rhs(k, type, &lv[i]))
+				if (!cmp_rhs(m, k, type, &lv[i]))
 					return false;
 			return true;
 		}
 		for (size_t i = 0; i < ln; i++)
-			if (cmp_rhs(k, type, &lv[i]))
+			if (cmp_rhs(m, k, type, &lv[i]))
 				return true;
 		return false;
 	}
-	return cmp_rhs(k, type, &lv[0]);
+	return cmp_rhs(m, k, type, &lv[0]);
 }
 
 /* A check's result, memoised for the event: identical checks of different

@@ -35,6 +35,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #if defined(__SSE2__)
@@ -49,9 +51,14 @@
 #define SLOT_SYNTH_TIME UINT32_MAX
 #define SLOT_SYNTH_RAWTIME (UINT32_MAX - 1)
 
-/* Readable bytes a decoded line must have after its terminating NUL: the
- * string scanner loads sixteen bytes at a time. */
-#define LINE_PAD 16
+/* Readable bytes a decoded line must have after its terminating control
+ * byte: the string scanner loads sixteen bytes at a time, the key matcher
+ * up to KEY_PAT bytes. */
+#define LINE_PAD 64
+
+/* A key is matched as the bytes `"key":` (at most this many) in 16-byte
+ * vectors. */
+#define KEY_PAT 48
 
 /* Bytes bw_replay_read_fd() asks read() for at a time. */
 #define READ_BLOCK (1u << 20)
@@ -98,6 +105,8 @@ struct keyent {
 	bool ancestor;	  /* proc.a*: a whole array's element 0 is the process */
 	bool plain;	  /* the key is its own JSON text: no '"', backslash or control byte */
 	uint8_t special;  /* K_TS, K_TYPE, K_RAWTIME */
+	uint8_t patlen;	  /* bytes of pat: `"key":`; 0 when too long or not plain */
+	char pat[KEY_PAT] __attribute__((aligned(16)));
 };
 
 enum { K_NONE = 0, K_TS, K_TYPE, K_RAWTIME };
@@ -291,6 +300,13 @@ static struct keyent *key_getn(struct bw_replay_decoder *d, const char *k, size_
 		plain &= !(c[j] == '"' || c[j] == '\\' || (uint8_t)c[j] < 0x20);
 	d->keys[i] = (struct keyent){ .key = c, .klen = (uint32_t)n, .field = field, .slot = -1,
 				      .obj_slot = -1, .plain = plain };
+	if (plain && n + 3 <= KEY_PAT) {
+		struct keyent *ke = &d->keys[i];
+		ke->pat[0] = '"';
+		memcpy(ke->pat + 1, c, n);
+		memcpy(ke->pat + 1 + n, "\":", 2);
+		ke->patlen = (uint8_t)(n + 3);
+	}
 	return &d->keys[i];
 }
 
@@ -461,8 +477,9 @@ static int evtype_id(struct bw_replay_decoder *d, const char *s, uint32_t len)
 /* ---------------------------------------------------------------- the walk */
 
 struct dcx {
-	char *base, *p, *end; /* *end is NUL, LINE_PAD bytes readable after it */
+	char *base, *p, *end; /* *end is a control byte, LINE_PAD bytes readable after it */
 	const char *msg;      /* a JSON error, at p */
+	bool ro;	      /* the line may not be written to: no unescaping in place */
 };
 
 /* The first '"', backslash or control byte at or after r (the NUL at the
@@ -532,6 +549,11 @@ static char *str_careful(struct dcx *x, char *r, bool unescape, const char **ret
 				*w++ = *r;
 			r++;
 			continue;
+		}
+		if (unescape && x->ro) {
+			/* The fast path gives the line to the careful one. */
+			x->p = r;
+			return fail(x, "escape in a read-only line"), NULL;
 		}
 		char out = 0;
 		if (r + 1 >= x->end)
@@ -718,15 +740,13 @@ static int number(struct dcx *x, struct bw_value *v)
 enum vkind { V_NULL = 0, V_BOOL, V_INT, V_REAL, V_STR };
 
 /*
- * A scalar at x->p into *v. Returns its kind, or -EINVAL. *ret_term gets the
- * byte to set to NUL once the delimiter after the value has been read (NULL
- * when the value's text is static).
+ * A scalar at x->p into *v (a string or number points into the line).
+ * Returns its kind, or -EINVAL.
  */
-static int scalar(struct dcx *x, struct bw_value *v, char **ret_term)
+static inline int scalar(struct dcx *x, struct bw_value *v)
 {
 	char *p = x->p;
 
-	*ret_term = NULL;
 	switch (*p) {
 	case '"': {
 		const char *s;
@@ -735,7 +755,6 @@ static int scalar(struct dcx *x, struct bw_value *v, char **ret_term)
 		if (!t)
 			return -EINVAL;
 		*v = (struct bw_value){ .s = s, .len = n };
-		*ret_term = t;
 		return V_STR;
 	}
 	case 't':
@@ -761,7 +780,6 @@ static int scalar(struct dcx *x, struct bw_value *v, char **ret_term)
 			int k = number(x, v);
 			if (k < 0)
 				return -EINVAL;
-			*ret_term = x->p;
 			return k ? V_INT : V_REAL;
 		}
 	}
@@ -774,13 +792,12 @@ static int scalar(struct dcx *x, struct bw_value *v, char **ret_term)
 static int skip(struct dcx *x, unsigned depth)
 {
 	struct bw_value v;
-	char *term;
 	int c;
 
 	if (*x->p == '"')
 		return str(x, false, &v.s, &v.len) ? 0 : -EINVAL;
 	if (*x->p != '[' && *x->p != '{')
-		return scalar(x, &v, &term) < 0 ? -EINVAL : 0;
+		return scalar(x, &v) < 0 ? -EINVAL : 0;
 	if (depth >= BW_MAX_EVENT_JSON_DEPTH)
 		return fail(x, "nesting too deep");
 	bool obj = *x->p++ == '{';
@@ -855,11 +872,10 @@ static inline void set_slot(struct bw_replay_event *e, int32_t slot, const struc
 
 /* A scalar straight into its slot (decoded in place: copying a value just
  * written field by field would stall on store forwarding). */
-static inline int scalar_to_slot(struct bw_replay_event *e, struct dcx *x, int32_t slot,
-				 char **ret_term)
+static inline int scalar_to_slot(struct bw_replay_event *e, struct dcx *x, int32_t slot)
 {
 	struct rslot *s = &e->slots[slot];
-	int k = scalar(x, &s->one, ret_term);
+	int k = scalar(x, &s->one);
 
 	s->gen = e->gen;
 	s->v = &s->one;
@@ -875,11 +891,13 @@ static inline int scalar_to_slot(struct bw_replay_event *e, struct dcx *x, int32
  * to slot (when >= 0) as a list, and element i to each ref of refs indexed
  * i. Nested arrays and objects become their JSON text.
  */
+static int array_store(struct bw_replay_decoder *d, struct bw_replay_event *e, size_t n,
+		       size_t nnull, int32_t slot, size_t from, const struct argrefs *refs);
+
 static int array(struct bw_replay_decoder *d, struct bw_replay_event *e, struct dcx *x,
 		 int32_t slot, size_t from, const struct argrefs *refs)
 {
 	size_t n = 0, nnull = 0;
-	struct bw_value *all;
 	int c, r;
 
 	x->p++;
@@ -889,7 +907,6 @@ static int array(struct bw_replay_decoder *d, struct bw_replay_event *e, struct 
 		return fail(x, "unterminated array");
 	x->p--;
 	for (;;) {
-		char *term = NULL;
 		ws(x);
 		if (n >= BW_MAX_REPLAY_VALUES)
 			return E_TOO_MANY;
@@ -909,7 +926,7 @@ static int array(struct bw_replay_decoder *d, struct bw_replay_event *e, struct 
 			if ((r = dump(e, start, x->p, v)) < 0)
 				return r;
 		} else {
-			int k = scalar(x, v, &term);
+			int k = scalar(x, v);
 			if (k < 0)
 				return k;
 			if (k == V_NULL) {
@@ -919,8 +936,6 @@ static int array(struct bw_replay_decoder *d, struct bw_replay_event *e, struct 
 		}
 		n++;
 		c = next(x);
-		if (term)
-			*term = 0;
 		if (c == ',')
 			continue;
 		if (c == ']')
@@ -929,7 +944,17 @@ static int array(struct bw_replay_decoder *d, struct bw_replay_event *e, struct 
 		return fail(x, c >= 0 ? "expected ',' or ']'" : "unterminated array");
 	}
 stored:
-	all = rt_alloc(&e->arena, (n + 1) * sizeof(*all));
+	return array_store(d, e, n, nnull, slot, from, refs);
+}
+
+/* An array's n values in d->tmp (nnull of them null) to their slots: all
+ * of them (from element `from`, nulls left out) to slot when >= 0, and
+ * element i to each ref indexed i. */
+static int array_store(struct bw_replay_decoder *d, struct bw_replay_event *e, size_t n,
+		       size_t nnull, int32_t slot, size_t from, const struct argrefs *refs)
+{
+	struct bw_value *all = rt_alloc(&e->arena, (n + 1) * sizeof(*all));
+
 	if (!all)
 		return -ENOMEM;
 	memcpy(all, d->tmp, n * sizeof(*all));
@@ -959,7 +984,7 @@ stored:
 
 /* A value that goes to one slot: a scalar, a list, or an object's text. */
 static int to_slot(struct bw_replay_decoder *d, struct bw_replay_event *e, struct dcx *x,
-		   int32_t slot, char **ret_term)
+		   int32_t slot)
 {
 	int k;
 
@@ -975,7 +1000,7 @@ static int to_slot(struct bw_replay_decoder *d, struct bw_replay_event *e, struc
 		set_slot(e, slot, &s->one, 1);
 		return 0;
 	}
-	k = scalar_to_slot(e, x, slot, ret_term);
+	k = scalar_to_slot(e, x, slot);
 	return k < 0 ? k : 0;
 }
 
@@ -994,7 +1019,6 @@ static int object(struct bw_replay_decoder *d, struct bw_replay_event *e, struct
 		return fail(x, "unterminated object");
 	x->p--;
 	for (;;) {
-		char *term = NULL;
 		int32_t slot = -1;
 		ws(x);
 		if (*x->p != '"')
@@ -1009,12 +1033,10 @@ static int object(struct bw_replay_decoder *d, struct bw_replay_event *e, struct
 		for (uint32_t i = 0; i < refs->n && slot < 0; i++)
 			if (refs->v[i].alen == kl && !memcmp(refs->v[i].arg, k, kl))
 				slot = (int32_t)refs->v[i].slot;
-		r = slot < 0 ? skip(x, 1) : to_slot(d, e, x, slot, &term);
+		r = slot < 0 ? skip(x, 1) : to_slot(d, e, x, slot);
 		if (r < 0)
 			return r;
 		c = next(x);
-		if (term)
-			*term = 0;
 		if (c == ',')
 			continue;
 		if (c == '}')
@@ -1035,8 +1057,7 @@ struct line_state {
  * errors; or a negative code with *err set (x->msg NULL) for the others.
  */
 static int member(struct bw_replay_decoder *d, struct bw_replay_event *e, struct dcx *x,
-		  const struct keyent *ke, struct line_state *ls, char **ret_term,
-		  struct bw_error **err)
+		  const struct keyent *ke, struct line_state *ls, struct bw_error **err)
 {
 	struct bw_value tmp, *v = &tmp;
 	int k = -1;
@@ -1046,10 +1067,10 @@ static int member(struct bw_replay_decoder *d, struct bw_replay_event *e, struct
 	if (ke->special && (ke->special != K_RAWTIME || !ls->seen_ts)) {
 		if (*x->p != '[' && *x->p != '{') {
 			if (ke->slot >= 0) {
-				k = scalar_to_slot(e, x, ke->slot, ret_term);
+				k = scalar_to_slot(e, x, ke->slot);
 				v = &e->slots[ke->slot].one;
 			} else {
-				k = scalar(x, v, ret_term);
+				k = scalar(x, v);
 			}
 			if (k < 0)
 				return k;
@@ -1076,14 +1097,14 @@ static int member(struct bw_replay_decoder *d, struct bw_replay_event *e, struct
 	}
 	if (*x->p == '{') {
 		if (ke->obj_slot >= 0)
-			return to_slot(d, e, x, ke->obj_slot, ret_term);
+			return to_slot(d, e, x, ke->obj_slot);
 		if (ke->args)
 			return object(d, e, x, &d->by_field[ke->field]);
 		return skip(x, 0);
 	}
 	if (ke->slot < 0)
 		return skip(x, 0);
-	k = scalar_to_slot(e, x, ke->slot, ret_term);
+	k = scalar_to_slot(e, x, ke->slot);
 	return k < 0 ? k : 0;
 }
 
@@ -1149,7 +1170,6 @@ static int decode_line(struct bw_replay_decoder *d, struct bw_replay_event *e, c
 	x.p--;
 	for (uint32_t i = 0;; i++) {
 		const struct keyent *ke, *pk = i < PRED_MAX ? d->pred[i] : NULL;
-		char *term = NULL;
 		if (*x.p != '"') {
 			ws(&x);
 			if (*x.p != '"') {
@@ -1185,7 +1205,7 @@ static int decode_line(struct bw_replay_decoder *d, struct bw_replay_event *e, c
 			goto bad;
 		}
 		ws(&x);
-		r = member(d, e, &x, ke, &ls, &term, err);
+		r = member(d, e, &x, ke, &ls, err);
 		if (r < 0) {
 			if (x.msg)
 				goto bad;
@@ -1199,8 +1219,6 @@ static int decode_line(struct bw_replay_decoder *d, struct bw_replay_event *e, c
 			x.p++;
 		else
 			c = next(&x);
-		if (term)
-			*term = 0;
 		if (c == ',')
 			continue;
 		if (c == '}')
@@ -1220,6 +1238,264 @@ end:
 bad:
 	return bw_error_set(err, -EINVAL, "invalid JSON at column %zu: %s",
 			    (size_t)(x.p - x.base) + 1, x.msg);
+}
+
+/* Whether the bytes at p are `"key":` of ke (which has a pattern). Reads
+ * up to KEY_PAT bytes: the pattern has no control byte, so it cannot match
+ * across the end of the line. */
+static inline bool key_at(const struct keyent *ke, const char *p)
+{
+#if defined(__SSE2__)
+	unsigned n = ke->patlen;
+	for (unsigned off = 0; off < n; off += 16) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + off));
+		__m128i b = _mm_load_si128((const __m128i *)(const void *)(ke->pat + off));
+		unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(a, b));
+		unsigned want = n - off >= 16 ? 0xffffu : (1u << (n - off)) - 1;
+		if ((eq & want) != want)
+			return false;
+	}
+	return true;
+#else
+	return !memcmp(p, ke->pat, ke->patlen);
+#endif
+}
+
+/* Room for n values in d->tmp. */
+static int tmp_room(struct bw_replay_decoder *d, size_t n)
+{
+	if (n <= d->tmp_cap)
+		return 0;
+	size_t nc = d->tmp_cap ? 2 * d->tmp_cap : 64;
+	while (nc < n)
+		nc *= 2;
+	struct bw_value *nv = realloc(d->tmp, nc * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	d->tmp = nv;
+	d->tmp_cap = nc;
+	return 0;
+}
+
+/*
+ * An array of plain strings at *pp (as proc.aname), for the fast path:
+ * stored as member() would store it. Returns 0 and moves *pp past it, 1
+ * when it is anything else (member() then walks it), -ENOMEM.
+ */
+static int array_fast(struct bw_replay_decoder *d, struct bw_replay_event *e,
+		      const struct keyent *ke, const char **pp)
+{
+	const char *p = *pp + 1, *q;
+	bool store = ke->obj_slot >= 0 || ke->slot >= 0 || ke->args;
+	size_t n = 0;
+
+	if (*p != '"')
+		return 1;
+	for (;;) {
+		q = special((char *)p + 1);
+		if (*q != '"' || n >= BW_MAX_REPLAY_VALUES)
+			return 1;
+		if (store) {
+			if (n == d->tmp_cap && tmp_room(d, n + 1) < 0)
+				return -ENOMEM;
+			d->tmp[n] = (struct bw_value){ .s = p + 1, .len = (uint32_t)(q - p - 1) };
+		}
+		n++;
+		p = q + 1;
+		if (*p == ']')
+			break;
+		if (*p != ',' || p[1] != '"')
+			return 1;
+		p++;
+	}
+	if (store && array_store(d, e, n, 0, ke->slot, ke->ancestor && ke->obj_slot < 0 ? 1 : 0,
+				 ke->obj_slot < 0 ? &d->by_field[ke->field] : NULL) < 0)
+		return -ENOMEM;
+	*pp = p + 1;
+	return 0;
+}
+
+/*
+ * The fast path, for lines as `bulwark watch --events` writes them: no
+ * whitespace between tokens and no escapes in keys or string values. The
+ * line is read where it is and never written to (it may be a read-only
+ * mapping of the input file): a string value is the span between its
+ * quotes, found by one vector scan; a key is recognised by comparing the
+ * bytes `"key":` with the key of the same member of the line before. Nested
+ * values and the special keys go through the careful walk's code (which
+ * leaves strings with escapes alone here).
+ *
+ * It accepts only what the careful path accepts, with the same result, and
+ * reports nothing: anything it does not expect (whitespace, an escape, a
+ * syntax error, ...) returns 1 and the careful path decodes the line again
+ * from the start, or says what is wrong with it. line[len] must be a
+ * control byte (the newline, or a NUL) with LINE_PAD readable bytes after
+ * it. Returns 0 (decoded), 1 (use the careful path) or -ENOMEM.
+ */
+static int decode_fast(struct bw_replay_decoder *d, struct bw_replay_event *e, const char *line,
+		       size_t len)
+{
+	const char *p = line, *end = line + len, *q;
+	struct line_state ls = { 0 };
+	struct dcx x = { .base = (char *)line, .end = (char *)end, .ro = true };
+	int r;
+
+	rt_arena_reset(&e->arena);
+	event_clear(e);
+	if (*p != '{' || p[1] != '"')
+		return 1;
+	p++;
+	for (uint32_t i = 0;; i++) {
+		const struct keyent *ke = i < PRED_MAX ? d->pred[i] : NULL;
+		struct bw_value v;
+		int kind;
+
+		/* p is at the key's opening quote. */
+		ls.key = p + 1;
+		if (ke && key_at(ke, p)) {
+			p += ke->patlen;
+		} else {
+			q = special((char *)p + 1);
+			if (*q != '"' || q[1] != ':')
+				return 1;
+			ke = key_find(d, p + 1, (size_t)(q - p - 1));
+			if (!ke) {
+				if (d->nunknown >= MAX_UNKNOWN_KEYS)
+					return 1;
+				if (!(ke = key_getn(d, p + 1, (size_t)(q - p - 1), -1)))
+					return -ENOMEM;
+				d->nunknown++;
+			}
+			if (i < PRED_MAX)
+				d->pred[i] = ke->patlen ? ke : NULL;
+			p = q + 2;
+		}
+		ls.klen = ke->klen;
+		/* The value: strings and integers, most of a line, here. */
+		switch (*p) {
+		case '"':
+			/* The control byte at the end of the line stops the scan. */
+			q = special((char *)p + 1);
+			if (*q != '"')
+				return 1;
+			v = (struct bw_value){ .s = p + 1, .len = (uint32_t)(q - p - 1) };
+			kind = V_STR;
+			p = q + 1;
+			break;
+		case '-':
+		case '0' ... '9': {
+			const char *s = p;
+			uint64_t n;
+			p += *p == '-';
+			if (*p == '0') {
+				n = 0;
+				p++;
+			} else if (*p >= '1' && *p <= '9') {
+				const char *lim = p + 18;
+				n = (uint64_t)(*p++ - '0');
+				while (*p >= '0' && *p <= '9' && p < lim)
+					n = n * 10 + (uint64_t)(*p++ - '0');
+			} else {
+				return 1;
+			}
+			if ((*p >= '0' && *p <= '9') || *p == '.' || *p == 'e' || *p == 'E') {
+				/* long, real, or invalid: the general scanner */
+				x.p = (char *)s;
+				if ((kind = scalar(&x, &v)) < 0)
+					return 1;
+				p = x.p;
+				break;
+			}
+			v = (struct bw_value){ .s = s, .len = (uint32_t)(p - s), .is_num = true,
+					       .num = *s == '-' ? -(int64_t)n : (int64_t)n };
+			kind = V_INT;
+			break;
+		}
+		case '[':
+			if ((!ke->special || (ke->special == K_RAWTIME && ls.seen_ts)) &&
+			    (r = array_fast(d, e, ke, &p)) <= 0) {
+				if (r < 0)
+					return r;
+				goto delim;
+			}
+			/* fall through */
+		case '{':
+			x.p = (char *)p;
+			if ((r = member(d, e, &x, ke, &ls, NULL)) < 0)
+				return r == -ENOMEM ? r : 1;
+			p = x.p;
+			goto delim;
+		default:
+			x.p = (char *)p;
+			if ((kind = scalar(&x, &v)) < 0)
+				return 1;
+			p = x.p;
+		}
+		if (ke->slot >= 0) {
+			struct rslot *sl = &e->slots[ke->slot];
+			sl->one = v;
+			sl->v = &sl->one;
+			sl->n = kind > V_NULL;
+			sl->gen = e->gen;
+		}
+		if (__builtin_expect(ke->special != 0, 0) &&
+		    (ke->special != K_RAWTIME || !ls.seen_ts)) {
+			if (ke->special == K_TYPE) {
+				if (kind != V_STR)
+					return 1;
+				e->evtype = evtype_id(d, v.s, v.len);
+			} else {
+				if (kind != V_INT)
+					return 1;
+				e->ts = v.num;
+				ls.seen_ts |= ke->special == K_TS;
+			}
+		}
+delim:
+		if (*p == ',') {
+			p++;
+			if (*p != '"')
+				return 1;
+			continue;
+		}
+		if (*p == '}' && p + 1 == end)
+			break;
+		return 1;
+	}
+	mark_time(d, e);
+	return 0;
+}
+
+/*
+ * A line that the fast path did not take is copied into the event's buffer
+ * (padded and NUL-terminated, so that it can be unescaped in place) and
+ * decoded by the careful walk, which reports what is wrong with it.
+ */
+static int decode_careful_copy(struct bw_replay_event *e, const char *line, size_t len,
+			       struct bw_error **err)
+{
+	if (e->line_cap < len + 1 + LINE_PAD) {
+		size_t nc = e->line_cap ? e->line_cap : 1024;
+		while (nc < len + 1 + LINE_PAD)
+			nc *= 2;
+		char *nb = realloc(e->line, nc);
+		if (!nb)
+			return bw_error_set(err, -ENOMEM, "out of memory");
+		e->line = nb;
+		e->line_cap = nc;
+	}
+	if (e->line != line)
+		memmove(e->line, line, len);
+	memset(e->line + len, 0, LINE_PAD + 1);
+	return 0;
+}
+
+static int decode_careful(struct bw_replay_decoder *d, struct bw_replay_event *e,
+			  const char *line, size_t len, struct bw_error **err)
+{
+	int r = decode_careful_copy(e, line, len, err);
+
+	return r < 0 ? r : decode_line(d, e, e->line, len, err);
 }
 
 /* ---------------------------------------------------------------- events */
@@ -1252,21 +1528,15 @@ int bw_replay_decode_into(struct bw_replay_decoder *d, const char *line, size_t 
 	if (!*e && !(n = event_new(d)))
 		return bw_error_set(err, -ENOMEM, "out of memory");
 	t = *e ? *e : n;
-	if (t->line_cap < len + 1 + LINE_PAD) {
-		size_t nc = t->line_cap ? t->line_cap : 1024;
-		while (nc < len + 1 + LINE_PAD)
-			nc *= 2;
-		char *nb = realloc(t->line, nc);
-		if (!nb) {
-			bw_replay_event_free(n);
-			return bw_error_set(err, -ENOMEM, "out of memory");
-		}
-		t->line = nb;
-		t->line_cap = nc;
-	}
-	memcpy(t->line, line, len);
-	memset(t->line + len, 0, LINE_PAD + 1);
-	r = decode_line(d, t, t->line, len, err);
+	/* The caller's line has no padding: copy it, then try the fast path
+	 * on the copy. */
+	r = decode_careful_copy(t, line, len, err);
+	if (r == 0)
+		r = decode_fast(d, t, t->line, len);
+	if (r > 0)
+		r = decode_line(d, t, t->line, len, err);
+	else if (r == -ENOMEM)
+		r = bw_error_set(err, r, "out of memory");
 	if (r < 0) {
 		/* Leave no half-decoded values behind. */
 		event_clear(t);
@@ -1308,23 +1578,33 @@ struct bw_replay_event *bw_replay_event_free(struct bw_replay_event *e)
 
 /* ---------------------------------------------------------------- streams */
 
-/* One line of a stream, buf[len] writable: skips blank and comment lines. */
-static int stream_line(struct bw_replay_decoder *d, char *s, size_t len, uint64_t lineno,
+/*
+ * One line of a stream: skips blank and comment lines. s[len] is a control
+ * byte (the newline or a NUL) with LINE_PAD readable bytes after it; s is
+ * never written to.
+ */
+static int stream_line(struct bw_replay_decoder *d, const char *s, size_t len, uint64_t lineno,
 		       bw_replay_event_fn fn, bw_replay_bad_fn bad, void *userdata)
 {
+	struct bw_replay_event *e = d->stream_evt;
 	struct bw_error *err = NULL;
 	size_t i = 0;
 	int r;
 
-	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
-		i++;
-	if (i == len || s[i] == '#')
-		return 0;
-	s[len] = 0;
-	r = decode_line(d, d->stream_evt, s, len, &err);
+	if (s[0] != '{') {
+		while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
+			i++;
+		if (i == len || s[i] == '#')
+			return 0;
+	}
+	r = decode_fast(d, e, s, len);
 	if (r == 0)
-		return fn(d->stream_evt, userdata);
-	event_clear(d->stream_evt);
+		return fn(e, userdata);
+	if (r > 0)
+		r = decode_careful(d, e, s, len, &err);
+	if (r == 0)
+		return fn(e, userdata);
+	event_clear(e);
 	if (r == -ENOMEM) {
 		bw_error_free(err);
 		return -ENOMEM;
@@ -1332,6 +1612,63 @@ static int stream_line(struct bw_replay_decoder *d, char *s, size_t len, uint64_
 	r = bad ? bad(lineno, err ? err->msg : "invalid event", userdata) : 0;
 	bw_error_free(err);
 	return r;
+}
+
+/*
+ * A regular file from its current offset to its end, mapped read-only and
+ * decoded where it lies (no read() copy). Lines whose padding would run past
+ * the mapping go through a copy. Returns 1 when the file cannot be mapped
+ * (the caller reads it), else as bw_replay_read_fd().
+ */
+static int read_mapped(struct bw_replay_decoder *d, int fd, bw_replay_event_fn fn,
+		       bw_replay_bad_fn bad, void *userdata, struct bw_error **err)
+{
+	const size_t cap = BW_MAX_REPLAY_LINE;
+	long pagesz = sysconf(_SC_PAGESIZE);
+	struct stat st;
+	off_t pos, base;
+	uint64_t lineno = 0;
+	char toolong[96], *map;
+	int r = 0;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || pagesz <= 0 ||
+	    (pos = lseek(fd, 0, SEEK_CUR)) < 0 || st.st_size <= pos ||
+	    (uint64_t)st.st_size > SIZE_MAX / 2)
+		return 1;
+	base = pos - pos % pagesz;
+	size_t maplen = (size_t)(st.st_size - base);
+	map = mmap(NULL, maplen, PROT_READ, MAP_PRIVATE, fd, base);
+	if (map == MAP_FAILED)
+		return 1;
+	(void)madvise(map, maplen, MADV_SEQUENTIAL);
+	snprintf(toolong, sizeof(toolong), "event larger than %u bytes", BW_MAX_REPLAY_LINE);
+	/* Bytes past the end of the file up to the end of its last page read
+	 * as zeros. */
+	const char *p = map + (pos - base), *end = map + maplen;
+	const char *readable = map + (maplen + (size_t)pagesz - 1) / (size_t)pagesz * (size_t)pagesz;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		lineno++;
+		if (n > cap) {
+			r = bad ? bad(lineno, toolong, userdata) : 0;
+		} else if (readable - (p + n) > LINE_PAD) {
+			r = stream_line(d, p, n, lineno, fn, bad, userdata);
+		} else {
+			/* The end of the mapping: decode a padded copy. */
+			struct bw_replay_event *e = d->stream_evt;
+			if ((r = decode_careful_copy(e, p, n, err)) == 0)
+				r = stream_line(d, e->line, n, lineno, fn, bad, userdata);
+		}
+		if (r < 0)
+			break;
+		p += n + 1;
+	}
+	munmap(map, maplen);
+	if (r < 0)
+		return r == -ENOMEM ? bw_error_set(err, r, "out of memory") : r;
+	(void)lseek(fd, st.st_size, SEEK_SET);
+	return 0;
 }
 
 int bw_replay_read_fd(struct bw_replay_decoder *d, int fd, bw_replay_event_fn fn,
@@ -1345,9 +1682,12 @@ int bw_replay_read_fd(struct bw_replay_decoder *d, int fd, bw_replay_event_fn fn
 	char toolong[96];
 	int r;
 
-	snprintf(toolong, sizeof(toolong), "event larger than %u bytes", BW_MAX_REPLAY_LINE);
 	if (!d->stream_evt && !(d->stream_evt = event_new(d)))
 		return bw_error_set(err, -ENOMEM, "out of memory");
+	if ((r = read_mapped(d, fd, fn, bad, userdata, err)) <= 0)
+		return r;
+	/* A pipe, or a file that cannot be mapped: blocks of a megabyte. */
+	snprintf(toolong, sizeof(toolong), "event larger than %u bytes", BW_MAX_REPLAY_LINE);
 	if (!(buf = calloc(1, size)))
 		return bw_error_set(err, -ENOMEM, "out of memory");
 	for (;;) {
@@ -1369,6 +1709,7 @@ int bw_replay_read_fd(struct bw_replay_decoder *d, int fd, bw_replay_event_fn fn
 		if (eof) {
 			if (have > start && !skipping) {
 				lineno++;
+				buf[have] = 0;
 				if (have - start > cap)
 					r = bad ? bad(lineno, toolong, userdata) : 0;
 				else

@@ -42,6 +42,11 @@ struct bw_matcher {
 	size_t nrules;
 	struct slotcache *cache;
 	struct memo *memo; /* by check id */
+	/* Results of the checks on the index field (F_INDEX), by event type:
+	 * row t, column check.idx; idx_row is the current event's row (NULL
+	 * when its type is unknown: then they are evaluated). */
+	bool *idx_tab;
+	const bool *idx_row;
 	uint32_t gen;
 	void *evt;
 	char *scratch;
@@ -77,8 +82,8 @@ static void new_event(struct bw_matcher *m, void *evt)
 	}
 }
 
-static size_t raw_values(struct bw_matcher *m, const struct bw_field_ref *ref,
-			 const struct bw_value **ret)
+static inline size_t raw_values(struct bw_matcher *m, const struct bw_field_ref *ref,
+				const struct bw_value **ret)
 {
 	struct slotcache *c = &m->cache[ref->slot];
 
@@ -546,11 +551,50 @@ static bool rval_from(const struct bw_value *v, struct rval *r)
 	return true;
 }
 
+/* The checks of common shapes (enum check_fast), without the general
+ * code's dispatch on type and operator. */
+static inline bool eval_fast(struct bw_matcher *m, const struct check *k)
+{
+	const struct bw_value *v;
+	const struct rval *r = k->vals;
+	int64_t x;
+
+	if (!raw_values(m, &k->lhs.ref, &v))
+		return false;
+	switch ((enum check_fast)k->fast) {
+	case F_EXISTS:
+		return true;
+	case F_STR_EQ:
+		return v->len == r->len && !memcmp(v->s, r->s, r->len);
+	case F_STR_NE:
+		return v->len != r->len || memcmp(v->s, r->s, r->len);
+	case F_STR_SET:
+		return v->len >= k->set->minlen && v->len <= k->set->maxlen &&
+		       strset_has(k->set, v->s, v->len);
+	case F_STR_PREFIX:
+		return v->len >= r->len && !memcmp(v->s, r->s, r->len);
+	case F_STR_SUFFIX:
+		return v->len >= r->len && !memcmp(v->s + v->len - r->len, r->s, r->len);
+	case F_STR_SUB:
+		return v->len >= r->len && memmem(v->s, v->len, r->s, r->len) != NULL;
+	case F_NUM:
+		if (v->is_num)
+			return num_cmp(k->op, v->num, r->num);
+		return as_int(v, &x) && num_cmp(k->op, x, r->num);
+	default:
+		return false;
+	}
+}
+
 static bool eval_check(struct bw_matcher *m, const struct check *k)
 {
 	const struct bw_value *lv;
-	size_t ln = get_values(m, &k->lhs, &lv);
+	size_t ln;
 	enum bw_field_type type = k->lhs.type;
+
+	if (k->fast > F_INDEX)
+		return eval_fast(m, k);
+	ln = get_values(m, &k->lhs, &lv);
 
 	if (!ln)
 		return false;
@@ -601,6 +645,8 @@ static inline bool check(struct bw_matcher *m, const struct check *k)
 {
 	struct memo *mm = &m->memo[k->id];
 
+	if (k->fast == F_INDEX && m->idx_row)
+		return m->idx_row[k->idx];
 	if (mm->gen != m->gen) {
 		mm->val = eval_check(m, k);
 		mm->gen = m->gen;
@@ -643,6 +689,28 @@ static bool eval(struct bw_matcher *m, const struct cnode *n)
 
 /* ---------------------------------------------------------------- matcher */
 
+/* Fills the index table's columns of the F_INDEX checks under n: the value
+ * of the index field is the event type's name. */
+static void index_fill(struct bw_matcher *m, const struct cnode *n)
+{
+	const struct bw_ruleset *rs = m->rs;
+
+	if (n->kind != C_CHECK) {
+		for (uint32_t i = 0; i < n->nchild; i++)
+			index_fill(m, n->child[i]);
+		return;
+	}
+	const struct check *k = n->chk;
+	if (k->fast != F_INDEX)
+		return;
+	for (size_t t = 0; t < m->ntypes; t++) {
+		const char *name = rs->evtypes.names.v[t];
+		struct bw_value v = { .s = name, .len = (uint32_t)strlen(name) };
+		m->idx_tab[t * rs->nindex + k->idx] =
+			k->op == OP_EXISTS || cmp_rhs(m, k, k->lhs.type, &v);
+	}
+}
+
 int bw_matcher_new(const struct bw_ruleset *rs, const struct bw_source *src,
 		   const struct bw_matcher_opts *opts, struct bw_matcher **ret,
 		   struct bw_error **err)
@@ -676,7 +744,9 @@ int bw_matcher_new(const struct bw_ruleset *rs, const struct bw_source *src,
 	m->bytype = calloc(ntypes + 1, sizeof(*m->bytype));
 	m->nbytype = calloc(ntypes + 1, sizeof(*m->nbytype));
 	m->ntypes = ntypes;
-	if (!m->cache || !m->memo || !m->scratch || !m->untyped || !m->bytype || !m->nbytype)
+	m->idx_tab = calloc(ntypes * rs->nindex + 1, sizeof(*m->idx_tab));
+	if (!m->cache || !m->memo || !m->scratch || !m->untyped || !m->bytype || !m->nbytype ||
+	    !m->idx_tab)
 		goto oom;
 	for (size_t t = 0; t < ntypes; t++)
 		if (!(m->bytype[t] = calloc(rs->rules.n + 1, sizeof(**m->bytype))))
@@ -687,6 +757,7 @@ int bw_matcher_new(const struct bw_ruleset *rs, const struct bw_source *src,
 		    r->src_index != (int)(sd - rs->srcs) || r->info.priority > m->opts.min_priority)
 			continue;
 		m->nrules++;
+		index_fill(m, r->root);
 		if (r->all_types) {
 			m->untyped[m->nuntyped++] = r;
 			for (size_t t = 0; t < ntypes; t++)
@@ -716,6 +787,7 @@ struct bw_matcher *bw_matcher_free(struct bw_matcher *m)
 	free(m->untyped);
 	free(m->cache);
 	free(m->memo);
+	free(m->idx_tab);
 	free(m->scratch);
 	free(m);
 	return NULL;
@@ -749,9 +821,11 @@ int bw_matcher_run(struct bw_matcher *m, void *evt, int evtype, bw_match_fn fn, 
 	size_t n = m->nuntyped;
 	int matches = 0, r;
 
+	m->idx_row = NULL;
 	if (evtype >= 0 && (size_t)evtype < m->ntypes) {
 		rules = m->bytype[evtype];
 		n = m->nbytype[evtype];
+		m->idx_row = m->idx_tab + (size_t)evtype * m->rs->nindex;
 	}
 	new_event(m, evt);
 	for (size_t i = 0; i < n; i++) {

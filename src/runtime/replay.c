@@ -1316,28 +1316,152 @@ static int array_fast(struct bw_replay_decoder *d, struct bw_replay_event *e,
 }
 
 /*
+ * A scalar for the fast path: integers of up to 19 digits and the
+ * literals, into *v; anything else (a real, a longer number, an error)
+ * through the general scanner. Returns the kind, or -1.
+ */
+static inline int scalar_fast(const char **pp, struct bw_value *v)
+{
+	const char *p = *pp, *s = p;
+	uint64_t n;
+
+	switch (*p) {
+	case '-':
+	case '0' ... '9':
+		p += *p == '-';
+		if (*p == '0') {
+			n = 0;
+			p++;
+		} else if (*p >= '1' && *p <= '9') {
+			const char *lim = p + 18;
+			n = (uint64_t)(*p++ - '0');
+			while (*p >= '0' && *p <= '9' && p < lim)
+				n = n * 10 + (uint64_t)(*p++ - '0');
+			if (*p >= '0' && *p <= '9') {
+				/* the nineteenth digit, if it fits */
+				uint64_t dg = (uint64_t)(*p - '0');
+				if (n > ((uint64_t)INT64_MAX - dg) / 10)
+					break;
+				n = n * 10 + dg;
+				p++;
+			}
+		} else {
+			return -1;
+		}
+		if ((*p >= '0' && *p <= '9') || *p == '.' || *p == 'e' || *p == 'E')
+			break;
+		*v = (struct bw_value){ .s = s, .len = (uint32_t)(p - s), .is_num = true,
+					.num = *s == '-' ? -(int64_t)n : (int64_t)n };
+		*pp = p;
+		return V_INT;
+	case 't':
+		if (memcmp(p, "true", 4))
+			return -1;
+		*v = (struct bw_value){ .s = "true", .len = 4, .is_num = true, .num = 1 };
+		*pp = p + 4;
+		return V_BOOL;
+	case 'f':
+		if (memcmp(p, "false", 5))
+			return -1;
+		*v = (struct bw_value){ .s = "false", .len = 5, .is_num = true, .num = 0 };
+		*pp = p + 5;
+		return V_BOOL;
+	case 'n':
+		if (memcmp(p, "null", 4))
+			return -1;
+		*v = (struct bw_value){ 0 };
+		*pp = p + 4;
+		return V_NULL;
+	default:
+		return -1;
+	}
+	/* A real or a long integer. */
+	struct dcx x = { .p = (char *)s, .end = (char *)s + MAX_NUMBER_LEN + 2, .ro = true };
+	int k = number(&x, v);
+	if (k < 0)
+		return -1;
+	*pp = x.p;
+	return k ? V_INT : V_REAL;
+}
+
+/*
+ * An object of plain keys and scalar values at *pp (as evt.arg), for the
+ * fast path: stored as object() would store it. Returns 0 and moves *pp
+ * past it, 1 for anything else (member() then walks it), -ENOMEM.
+ */
+static int object_fast(struct bw_replay_decoder *d, struct bw_replay_event *e,
+		       const struct keyent *ke, const char **pp)
+{
+	const struct argrefs *refs = &d->by_field[ke->field];
+	const char *p = *pp + 1, *q;
+	struct bw_value v;
+	int kind;
+
+	if (ke->obj_slot >= 0 || !ke->args || *p != '"')
+		return 1;
+	for (;;) {
+		int32_t slot = -1;
+		q = special((char *)p + 1);
+		if (*q != '"' || q[1] != ':')
+			return 1;
+		uint32_t kl = (uint32_t)(q - p - 1);
+		for (uint32_t i = 0; i < refs->n && slot < 0; i++)
+			if (refs->v[i].alen == kl && !memcmp(refs->v[i].arg, p + 1, kl))
+				slot = (int32_t)refs->v[i].slot;
+		p = q + 2;
+		if (*p == '"') {
+			q = special((char *)p + 1);
+			if (*q != '"')
+				return 1;
+			v = (struct bw_value){ .s = p + 1, .len = (uint32_t)(q - p - 1) };
+			kind = V_STR;
+			p = q + 1;
+		} else if ((kind = scalar_fast(&p, &v)) < 0) {
+			return 1;
+		}
+		if (slot >= 0) {
+			struct rslot *sl = &e->slots[slot];
+			sl->one = v;
+			sl->v = &sl->one;
+			sl->n = kind > V_NULL;
+			sl->gen = e->gen;
+		}
+		if (*p == '}')
+			break;
+		if (*p != ',' || p[1] != '"')
+			return 1;
+		p++;
+	}
+	*pp = p + 1;
+	return 0;
+}
+
+/*
  * The fast path, for lines as `bulwark watch --events` writes them: no
  * whitespace between tokens and no escapes in keys or string values. The
  * line is read where it is and never written to (it may be a read-only
- * mapping of the input file): a string value is the span between its
- * quotes, found by one vector scan; a key is recognised by comparing the
- * bytes `"key":` with the key of the same member of the line before. Nested
- * values and the special keys go through the careful walk's code (which
- * leaves strings with escapes alone here).
+ * mapping of the input file), in the same pass that finds its end: a
+ * string value is the span between its quotes, found by one vector scan;
+ * a key is recognised by comparing the bytes `"key":` with the key of the
+ * same member of the line before. Values of other shapes go through the
+ * careful walk's code (which leaves strings with escapes alone here).
  *
  * It accepts only what the careful path accepts, with the same result, and
  * reports nothing: anything it does not expect (whitespace, an escape, a
  * syntax error, ...) returns 1 and the careful path decodes the line again
- * from the start, or says what is wrong with it. line[len] must be a
- * control byte (the newline, or a NUL) with LINE_PAD readable bytes after
- * it. Returns 0 (decoded), 1 (use the careful path) or -ENOMEM.
+ * from the start, or says what is wrong with it.
+ *
+ * The line starts at line and ends at *end when that is not NULL, else at
+ * the first newline, found here (limit: the end of the data). Either way
+ * the byte at the end of the line must be a control byte (the newline, or
+ * a NUL) with LINE_PAD readable bytes after it. Returns 0 (decoded; *end
+ * set), 1 (use the careful path; *end unchanged) or -ENOMEM.
  */
 static int decode_fast(struct bw_replay_decoder *d, struct bw_replay_event *e, const char *line,
-		       size_t len)
+		       const char **end, const char *limit)
 {
-	const char *p = line, *end = line + len, *q;
+	const char *p = line, *q;
 	struct line_state ls = { 0 };
-	struct dcx x = { .base = (char *)line, .end = (char *)end, .ro = true };
 	int r;
 
 	rt_arena_reset(&e->arena);
@@ -1372,8 +1496,7 @@ static int decode_fast(struct bw_replay_decoder *d, struct bw_replay_event *e, c
 		}
 		ls.klen = ke->klen;
 		/* The value: strings and integers, most of a line, here. */
-		switch (*p) {
-		case '"':
+		if (*p == '"') {
 			/* The control byte at the end of the line stops the scan. */
 			q = special((char *)p + 1);
 			if (*q != '"')
@@ -1381,55 +1504,28 @@ static int decode_fast(struct bw_replay_decoder *d, struct bw_replay_event *e, c
 			v = (struct bw_value){ .s = p + 1, .len = (uint32_t)(q - p - 1) };
 			kind = V_STR;
 			p = q + 1;
-			break;
-		case '-':
-		case '0' ... '9': {
-			const char *s = p;
-			uint64_t n;
-			p += *p == '-';
-			if (*p == '0') {
-				n = 0;
-				p++;
-			} else if (*p >= '1' && *p <= '9') {
-				const char *lim = p + 18;
-				n = (uint64_t)(*p++ - '0');
-				while (*p >= '0' && *p <= '9' && p < lim)
-					n = n * 10 + (uint64_t)(*p++ - '0');
-			} else {
-				return 1;
-			}
-			if ((*p >= '0' && *p <= '9') || *p == '.' || *p == 'e' || *p == 'E') {
-				/* long, real, or invalid: the general scanner */
-				x.p = (char *)s;
-				if ((kind = scalar(&x, &v)) < 0)
-					return 1;
+		} else if ((kind = scalar_fast(&p, &v)) < 0) {
+			bool plain = !ke->special || (ke->special == K_RAWTIME && ls.seen_ts);
+			if (*p == '[' && plain)
+				r = array_fast(d, e, ke, &p);
+			else if (*p == '{' && plain)
+				r = object_fast(d, e, ke, &p);
+			else
+				r = 1;
+			if (r < 0)
+				return r;
+			if (r > 0) {
+				/* The general walk, which needs the end of the line. */
+				const char *le = *end;
+				if (!le && !(le = memchr(line, '\n', (size_t)(limit - line))))
+					le = limit;
+				struct dcx x = { .base = (char *)line, .p = (char *)p, .end = (char *)le,
+						 .ro = true };
+				if ((r = member(d, e, &x, ke, &ls, NULL)) < 0)
+					return r == -ENOMEM ? r : 1;
 				p = x.p;
-				break;
 			}
-			v = (struct bw_value){ .s = s, .len = (uint32_t)(p - s), .is_num = true,
-					       .num = *s == '-' ? -(int64_t)n : (int64_t)n };
-			kind = V_INT;
-			break;
-		}
-		case '[':
-			if ((!ke->special || (ke->special == K_RAWTIME && ls.seen_ts)) &&
-			    (r = array_fast(d, e, ke, &p)) <= 0) {
-				if (r < 0)
-					return r;
-				goto delim;
-			}
-			/* fall through */
-		case '{':
-			x.p = (char *)p;
-			if ((r = member(d, e, &x, ke, &ls, NULL)) < 0)
-				return r == -ENOMEM ? r : 1;
-			p = x.p;
 			goto delim;
-		default:
-			x.p = (char *)p;
-			if ((kind = scalar(&x, &v)) < 0)
-				return 1;
-			p = x.p;
 		}
 		if (ke->slot >= 0) {
 			struct rslot *sl = &e->slots[ke->slot];
@@ -1458,10 +1554,14 @@ delim:
 				return 1;
 			continue;
 		}
-		if (*p == '}' && p + 1 == end)
+		if (*p == '}')
 			break;
 		return 1;
 	}
+	p++;
+	if (*end ? p != *end : (p != limit && *p != '\n'))
+		return 1;
+	*end = p;
 	mark_time(d, e);
 	return 0;
 }
@@ -1531,8 +1631,10 @@ int bw_replay_decode_into(struct bw_replay_decoder *d, const char *line, size_t 
 	/* The caller's line has no padding: copy it, then try the fast path
 	 * on the copy. */
 	r = decode_careful_copy(t, line, len, err);
-	if (r == 0)
-		r = decode_fast(d, t, t->line, len);
+	if (r == 0) {
+		const char *le = t->line + len;
+		r = decode_fast(d, t, t->line, &le, le);
+	}
 	if (r > 0)
 		r = decode_line(d, t, t->line, len, err);
 	else if (r == -ENOMEM)
@@ -1581,10 +1683,10 @@ struct bw_replay_event *bw_replay_event_free(struct bw_replay_event *e)
 /*
  * One line of a stream: skips blank and comment lines. s[len] is a control
  * byte (the newline or a NUL) with LINE_PAD readable bytes after it; s is
- * never written to.
+ * never written to. fast: whether to try the fast path.
  */
 static int stream_line(struct bw_replay_decoder *d, const char *s, size_t len, uint64_t lineno,
-		       bw_replay_event_fn fn, bw_replay_bad_fn bad, void *userdata)
+		       bool fast, bw_replay_event_fn fn, bw_replay_bad_fn bad, void *userdata)
 {
 	struct bw_replay_event *e = d->stream_evt;
 	struct bw_error *err = NULL;
@@ -1597,7 +1699,8 @@ static int stream_line(struct bw_replay_decoder *d, const char *s, size_t len, u
 		if (i == len || s[i] == '#')
 			return 0;
 	}
-	r = decode_fast(d, e, s, len);
+	const char *le = s + len;
+	r = fast ? decode_fast(d, e, s, &le, le) : 1;
 	if (r == 0)
 		return fn(e, userdata);
 	if (r > 0)
@@ -1616,55 +1719,67 @@ static int stream_line(struct bw_replay_decoder *d, const char *s, size_t len, u
 
 /*
  * A regular file from its current offset to its end, mapped read-only and
- * decoded where it lies (no read() copy). Lines whose padding would run past
- * the mapping go through a copy. Returns 1 when the file cannot be mapped
- * (the caller reads it), else as bw_replay_read_fd().
+ * decoded where it lies (no read() copy): a line the fast path takes is
+ * found and decoded in one pass, the others are looked for with memchr().
+ * At least a page of zeros follows the data (a private anonymous page under
+ * the mapping's end), so that vector loads past the last line stay in
+ * readable memory. Returns 1 when the file cannot be mapped (the caller
+ * reads it), else as bw_replay_read_fd().
  */
 static int read_mapped(struct bw_replay_decoder *d, int fd, bw_replay_event_fn fn,
 		       bw_replay_bad_fn bad, void *userdata, struct bw_error **err)
 {
 	const size_t cap = BW_MAX_REPLAY_LINE;
 	long pagesz = sysconf(_SC_PAGESIZE);
+	struct bw_replay_event *e = d->stream_evt;
 	struct stat st;
 	off_t pos, base;
 	uint64_t lineno = 0;
-	char toolong[96], *map;
+	char toolong[96], *res, *map;
 	int r = 0;
 
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || pagesz <= 0 ||
 	    (pos = lseek(fd, 0, SEEK_CUR)) < 0 || st.st_size <= pos ||
-	    (uint64_t)st.st_size > SIZE_MAX / 2)
+	    (uint64_t)st.st_size > SIZE_MAX / 4)
 		return 1;
 	base = pos - pos % pagesz;
 	size_t maplen = (size_t)(st.st_size - base);
-	map = mmap(NULL, maplen, PROT_READ, MAP_PRIVATE, fd, base);
-	if (map == MAP_FAILED)
+	size_t span = (maplen / (size_t)pagesz + 2) * (size_t)pagesz;
+	res = mmap(NULL, span, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (res == MAP_FAILED)
 		return 1;
+	map = mmap(res, maplen, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, base);
+	if (map == MAP_FAILED) {
+		munmap(res, span);
+		return 1;
+	}
 	(void)madvise(map, maplen, MADV_SEQUENTIAL);
 	snprintf(toolong, sizeof(toolong), "event larger than %u bytes", BW_MAX_REPLAY_LINE);
-	/* Bytes past the end of the file up to the end of its last page read
-	 * as zeros. */
 	const char *p = map + (pos - base), *end = map + maplen;
-	const char *readable = map + (maplen + (size_t)pagesz - 1) / (size_t)pagesz * (size_t)pagesz;
 	while (p < end) {
+		const char *le = NULL;
+		lineno++;
+		if (*p == '{' && (r = decode_fast(d, e, p, &le, end)) <= 0) {
+			if (r < 0)
+				break;
+			r = (size_t)(le - p) > cap ? (bad ? bad(lineno, toolong, userdata) : 0)
+						   : fn(e, userdata);
+			if (r < 0)
+				break;
+			p = le + 1;
+			continue;
+		}
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		lineno++;
-		if (n > cap) {
+		if (n > cap)
 			r = bad ? bad(lineno, toolong, userdata) : 0;
-		} else if (readable - (p + n) > LINE_PAD) {
-			r = stream_line(d, p, n, lineno, fn, bad, userdata);
-		} else {
-			/* The end of the mapping: decode a padded copy. */
-			struct bw_replay_event *e = d->stream_evt;
-			if ((r = decode_careful_copy(e, p, n, err)) == 0)
-				r = stream_line(d, e->line, n, lineno, fn, bad, userdata);
-		}
+		else
+			r = stream_line(d, p, n, lineno, false, fn, bad, userdata);
 		if (r < 0)
 			break;
 		p += n + 1;
 	}
-	munmap(map, maplen);
+	munmap(res, span);
 	if (r < 0)
 		return r == -ENOMEM ? bw_error_set(err, r, "out of memory") : r;
 	(void)lseek(fd, st.st_size, SEEK_SET);
@@ -1701,7 +1816,8 @@ int bw_replay_read_fd(struct bw_replay_decoder *d, int fd, bw_replay_event_fn fn
 				r = bad ? bad(lineno, toolong, userdata) : 0;
 				if (r < 0)
 					return r;
-			} else if ((r = stream_line(d, buf + start, n, lineno, fn, bad, userdata)) < 0) {
+			} else if ((r = stream_line(d, buf + start, n, lineno, true, fn, bad, userdata)) <
+				   0) {
 				return r == -ENOMEM ? bw_error_set(err, r, "out of memory") : r;
 			}
 			start += n + 1;
@@ -1713,8 +1829,8 @@ int bw_replay_read_fd(struct bw_replay_decoder *d, int fd, bw_replay_event_fn fn
 				if (have - start > cap)
 					r = bad ? bad(lineno, toolong, userdata) : 0;
 				else
-					r = stream_line(d, buf + start, have - start, lineno, fn, bad,
-							userdata);
+					r = stream_line(d, buf + start, have - start, lineno, true, fn,
+							bad, userdata);
 				if (r < 0)
 					return r == -ENOMEM ? bw_error_set(err, r, "out of memory") : r;
 			}

@@ -106,6 +106,8 @@ struct keyent {
 	bool plain;	  /* the key is its own JSON text: no '"', backslash or control byte */
 	uint8_t special;  /* K_TS, K_TYPE, K_RAWTIME */
 	uint8_t patlen;	  /* bytes of pat: `"key":`; 0 when too long or not plain */
+	uint8_t patblk;	  /* 16-byte blocks of pat */
+	uint16_t patlast; /* the bytes of pat's last block, as a movemask */
 	char pat[KEY_PAT] __attribute__((aligned(16)));
 };
 
@@ -306,6 +308,8 @@ static struct keyent *key_getn(struct bw_replay_decoder *d, const char *k, size_
 		memcpy(ke->pat + 1, c, n);
 		memcpy(ke->pat + 1 + n, "\":", 2);
 		ke->patlen = (uint8_t)(n + 3);
+		ke->patblk = (uint8_t)((n + 3 + 15) / 16);
+		ke->patlast = (uint16_t)((1u << ((n + 3 - 1) % 16 + 1)) - 1);
 	}
 	return &d->keys[i];
 }
@@ -1246,16 +1250,16 @@ bad:
 static inline bool key_at(const struct keyent *ke, const char *p)
 {
 #if defined(__SSE2__)
-	unsigned n = ke->patlen;
-	for (unsigned off = 0; off < n; off += 16) {
-		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + off));
-		__m128i b = _mm_load_si128((const __m128i *)(const void *)(ke->pat + off));
-		unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(a, b));
-		unsigned want = n - off >= 16 ? 0xffffu : (1u << (n - off)) - 1;
-		if ((eq & want) != want)
+	const __m128i *pat = (const __m128i *)(const void *)ke->pat;
+	unsigned last = ke->patblk - 1u;
+	for (unsigned b = 0; b < last; b++)
+		if (_mm_movemask_epi8(_mm_cmpeq_epi8(
+			    _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * b)), pat[b])) !=
+		    0xffff)
 			return false;
-	}
-	return true;
+	unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+		_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * last)), pat[last]));
+	return (eq & ke->patlast) == ke->patlast;
 #else
 	return !memcmp(p, ke->pat, ke->patlen);
 #endif
@@ -1320,7 +1324,7 @@ static int array_fast(struct bw_replay_decoder *d, struct bw_replay_event *e,
  * literals, into *v; anything else (a real, a longer number, an error)
  * through the general scanner. Returns the kind, or -1.
  */
-static inline int scalar_fast(const char **pp, struct bw_value *v)
+static inline __attribute__((always_inline)) int scalar_fast(const char **pp, struct bw_value *v)
 {
 	const char *p = *pp, *s = p;
 	uint64_t n;
@@ -1334,7 +1338,17 @@ static inline int scalar_fast(const char **pp, struct bw_value *v)
 			p++;
 		} else if (*p >= '1' && *p <= '9') {
 			const char *lim = p + 18;
-			n = (uint64_t)(*p++ - '0');
+			uint64_t e8;
+			n = 0;
+			if (eight_digits(p, &e8)) {
+				/* times and other long numbers, eight digits at once */
+				n = e8;
+				p += 8;
+				if (eight_digits(p, &e8)) {
+					n = n * 100000000u + e8;
+					p += 8;
+				}
+			}
 			while (*p >= '0' && *p <= '9' && p < lim)
 				n = n * 10 + (uint64_t)(*p++ - '0');
 			if (*p >= '0' && *p <= '9') {

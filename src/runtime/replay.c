@@ -1629,8 +1629,8 @@ static struct bw_replay_event *event_new(const struct bw_replay_decoder *d)
 	return e;
 }
 
-int bw_replay_decode_into(struct bw_replay_decoder *d, const char *line, size_t len,
-			  struct bw_replay_event **e, struct bw_error **err)
+static int decode_into(struct bw_replay_decoder *d, const char *line, size_t len, bool fast,
+		       struct bw_replay_event **e, struct bw_error **err)
 {
 	struct bw_replay_event *n = NULL, *t;
 	int r;
@@ -1647,7 +1647,7 @@ int bw_replay_decode_into(struct bw_replay_decoder *d, const char *line, size_t 
 	r = decode_careful_copy(t, line, len, err);
 	if (r == 0) {
 		const char *le = t->line + len;
-		r = decode_fast(d, t, t->line, &le, le);
+		r = fast ? decode_fast(d, t, t->line, &le, le) : 1;
 	}
 	if (r > 0)
 		r = decode_line(d, t, t->line, len, err);
@@ -1662,6 +1662,18 @@ int bw_replay_decode_into(struct bw_replay_decoder *d, const char *line, size_t 
 	if (n)
 		*e = n;
 	return 0;
+}
+
+int bw_replay_decode_into(struct bw_replay_decoder *d, const char *line, size_t len,
+			  struct bw_replay_event **e, struct bw_error **err)
+{
+	return decode_into(d, line, len, true, e, err);
+}
+
+int rt_replay_decode_careful(struct bw_replay_decoder *d, const char *line, size_t len,
+			     struct bw_replay_event **e, struct bw_error **err)
+{
+	return decode_into(d, line, len, false, e, err);
 }
 
 int bw_replay_decode(struct bw_replay_decoder *d, const char *line, size_t len,

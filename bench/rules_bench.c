@@ -103,21 +103,50 @@ static int compact_line(char *buf, size_t n, unsigned i)
 			i, p, pp, i % 250, i % 200, 1024 + i % 60000, 1024 + i % 60000, cont);
 }
 
+/* Files the sensor-shaped stream opens: ordinary ones, and (rarely) a
+ * sensitive one, as a quiet production host does. */
+static const char *const quiet_files[] = {
+	"/etc/passwd", "/usr/lib/x86_64-linux-gnu/libc.so.6", "/proc/self/stat",
+	"/var/log/nginx/access.log", "/tmp/x.txt", "/home/u/.bashrc", "/dev/null",
+	"/usr/share/zoneinfo/UTC", "/etc/ld.so.cache", "/srv/app/static/index.html",
+	"/usr/lib/python3.11/json/__init__.py", "/etc/nsswitch.conf", "/etc/hosts",
+	"/var/lib/postgresql/15/main/base/16384/2619", "/usr/lib/jvm/lib/modules",
+};
+/* Files it opens for writing. */
+static const char *const written_files[] = { "/var/log/nginx/access.log", "/tmp/x.txt",
+					     "/srv/app/cache/session.db", "/var/lib/redis/dump.rdb" };
+/* Programs that exec: services and tools, not shells. */
+static const char *const exec_procs[] = { "nginx", "python3", "java", "node", "curl",
+					  "cat", "ls", "postgres", "redis-server", "grep" };
+
 /*
  * A line as `bulwark watch --events` records it (src/runtime/sensor.c): the
  * process, its parent, ancestry, user and container on every event, then
  * the fields of the event type. One line in 32 has a command line with
- * escaped quotes, which takes the decoder's careful path.
+ * escaped quotes, which takes the decoder's careful path. The alert rate
+ * is that of a quiet host (about 0.2%): one event in 1000 opens
+ * /etc/shadow and one in 1250 execs a shell under nginx (the upstream
+ * rules "Read sensitive file untrusted"/"... trusted after startup" and
+ * "Run shell untrusted" fire); everything else is ordinary activity.
  */
 static int sensor_line(char *buf, size_t n, unsigned i)
 {
-	const char *p = procs[i % BW_ARRAY_SIZE(procs)], *pp = procs[(i / 7) % BW_ARRAY_SIZE(procs)];
-	const char *f = files[(i / 3) % BW_ARRAY_SIZE(files)];
-	const char *args = (i % 32) == 5 ? "-c \\\"echo hi > /tmp/x\\\"" : "-c x --flag=1";
 	unsigned kind = i % 10, pid = 1000 + i % 30000;
+	const char *p = procs[i % BW_ARRAY_SIZE(procs)], *pp = procs[(i / 7) % BW_ARRAY_SIZE(procs)];
+	const char *f = quiet_files[(i / 3) % BW_ARRAY_SIZE(quiet_files)];
+	const char *args = (i % 32) == 5 ? "-c \\\"echo hi > /tmp/x\\\"" : "-c x --flag=1";
 	char common[2048], cont[256];
 	int len;
 
+	if (kind < 2) {
+		/* execve: a tool started by a shell, or a shell under nginx */
+		p = (i % 1250) == 0 ? "bash" : exec_procs[(i / 10) % BW_ARRAY_SIZE(exec_procs)];
+		pp = (i % 1250) == 0 ? "nginx" : (i / 10) % 3 ? "bash" : "sh";
+	}
+	if ((i % 4) == 0)
+		f = written_files[(i / 4) % BW_ARRAY_SIZE(written_files)];
+	if (kind >= 2 && kind < 8 && (i % 1000) == 2)
+		f = "/etc/shadow";
 	if (i % 5)
 		snprintf(cont, sizeof(cont),
 			 "\"container.id\":\"3ad7b26ded6d\",\"container.name\":\"web-%u\","
@@ -164,12 +193,18 @@ static int sensor_line(char *buf, size_t n, unsigned i)
 /* Writes nevents lines to a temporary file; returns its descriptor. */
 static int make_stream(const char *kind, unsigned nevents, size_t *ret_bytes)
 {
-	char path[] = "/tmp/bulwark-rules-bench-XXXXXX", line[4096];
-	int fd = mkstemp(path);
+	char path[256] = "/tmp/bulwark-rules-bench-XXXXXX", line[4096];
+	int fd;
 	FILE *f;
 	size_t bytes = 0;
 
-	if (fd < 0 || unlink(path) < 0 || !(f = fdopen(dup(fd), "w"))) {
+	const char *keep = getenv("RULES_BENCH_KEEP");
+
+	if (keep && *keep)
+		snprintf(path, sizeof(path), "%s", keep), fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	else
+		fd = mkstemp(path);
+	if (fd < 0 || (!(keep && *keep) && unlink(path) < 0) || !(f = fdopen(dup(fd), "w"))) {
 		perror("temporary stream");
 		exit(1);
 	}
@@ -225,11 +260,27 @@ static int bad_line(uint64_t lineno, const char *msg, void *ud)
 	return -EINVAL;
 }
 
-/* Best thread CPU time of ROUNDS reads of the stream through fn. */
-static double time_stream(struct bw_replay_decoder *d, int fd, bw_replay_event_fn fn, void *ud)
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The median of n times (sorted in place). */
+static double median(double *t, int n)
+{
+	qsort(t, (size_t)n, sizeof(*t), cmp_double);
+	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+}
+
+/* Best thread CPU time of ROUNDS reads of the stream through fn, and the
+ * median in *ret_median. */
+static double time_stream(struct bw_replay_decoder *d, int fd, bw_replay_event_fn fn, void *ud,
+			  double *ret_median)
 {
 	struct bw_error *err = NULL;
-	double best = 1e9;
+	double best = 1e9, t_all[64];
 
 	for (int round = 0; round < ROUNDS; round++) {
 		if (lseek(fd, 0, SEEK_SET) < 0)
@@ -240,9 +291,12 @@ static double time_stream(struct bw_replay_decoder *d, int fd, bw_replay_event_f
 			exit(1);
 		}
 		double t = cpu_now() - t0;
+		if (round < 64)
+			t_all[round] = t;
 		if (t < best)
 			best = t;
 	}
+	*ret_median = median(t_all, ROUNDS < 64 ? ROUNDS : 64);
 	return best;
 }
 
@@ -295,17 +349,20 @@ static void bench_syscall(const char *kind, const char *cli, char **paths, int n
 		fprintf(stderr, "setup failed\n");
 		exit(1);
 	}
-	double dec = time_stream(d, fd, skip_event, NULL);
-	double all = time_stream(d, fd, run_event, a);
+	double dec_med, all_med;
+	double dec = time_stream(d, fd, skip_event, NULL, &dec_med);
+	double all = time_stream(d, fd, run_event, a, &all_med);
 	double eval = all - dec;
 	printf("syscall: %zu rules loaded, %zu evaluated, %zu skipped, %zu disabled\n",
 	       bw_ruleset_rule_count(rs), bw_matcher_rule_count(bw_alerter_matcher(a)),
 	       bw_ruleset_count(rs, NULL, BW_RULE_SKIPPED), bw_ruleset_count(rs, NULL, BW_RULE_DISABLED));
 	printf("syscall: %s stream, %u events (20%% execve, 60%% openat, 20%% connect), avg %.0f bytes, %llu alerts per pass\n",
 	       kind, nevents, (double)bytes / nevents,
-	       (unsigned long long)(bw_alerter_alerts(a) / (2 * ROUNDS)));
+	       (unsigned long long)(bw_alerter_alerts(a) / ROUNDS));
 	printf("syscall: read + decode + evaluate + alert (bw_replay_read_fd, as bulwark replay): %.0f events/s per core, %.0f ns/event, %.2fx the 2M target (CPU time, best of %d)\n",
 	       nevents / all, all / nevents * 1e9, nevents / all / TARGET, ROUNDS);
+	printf("syscall:   median of %d: %.0f events/s per core, %.2fx the 2M target\n", ROUNDS,
+	       nevents / all_med, nevents / all_med / TARGET);
 	printf("syscall:   decode alone %.0f events/s (%.0f ns/event, %.2f GB/s); rules alone %.0f events/s (%.0f ns/event)\n",
 	       nevents / dec, dec / nevents * 1e9, bytes / dec / 1e9, nevents / eval, eval / nevents * 1e9);
 	if (cli) {
@@ -313,17 +370,20 @@ static void bench_syscall(const char *kind, const char *cli, char **paths, int n
 		 * rules (the same command over an empty stream). */
 		char path[64], empty[] = "/tmp/bulwark-rules-bench-empty-XXXXXX";
 		int efd = mkstemp(empty);
-		double best = 1e9, base = 1e9;
+		double best = 1e9, base = 1e9, ts[5];
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		for (int round = 0; round < 3; round++) {
+		for (int round = 0; round < 5; round++) {
 			double t = time_cli(cli, paths, n, path), b = time_cli(cli, paths, n, empty);
 			best = t < best ? t : best;
 			base = b < base ? b : base;
+			ts[round] = t;
 		}
+		double med = median(ts, 5);
 		close(efd);
 		unlink(empty);
-		printf("syscall: `bulwark replay -q` end to end: %.0f events/s per core (%.3f s CPU for the stream, %.3f s to start and load rules), %.2fx the 2M target\n",
-		       nevents / (best - base), best - base, base, nevents / (best - base) / TARGET);
+		printf("syscall: `bulwark replay -q` end to end: %.0f events/s per core (%.3f s CPU for the stream, %.3f s to start and load rules), %.2fx the 2M target; median of 5: %.0f events/s, %.2fx\n",
+		       nevents / (best - base), best - base, base, nevents / (best - base) / TARGET,
+		       nevents / (med - base), nevents / (med - base) / TARGET);
 	}
 	close(fd);
 	bw_replay_decoder_free(d);

@@ -60,9 +60,10 @@ struct bw_field_info {
 };
 
 /*
- * One extracted value. s is always a NUL-terminated string (the value's
- * text form, len bytes); when is_num, num holds the value as a number.
- * Values are owned by the event and valid until the next event.
+ * One extracted value: its text form, the len bytes at s (not necessarily
+ * followed by a NUL: a source may point into its input); when is_num, num
+ * holds the value as a number. Values are owned by the event and valid
+ * until the next event.
  */
 struct bw_value {
 	const char *s;
@@ -218,8 +219,11 @@ typedef int (*bw_match_fn)(const struct bw_rule_info *rule, void *evt, void *use
 /*
  * Evaluates the rules that can match events of type evtype (-1: unknown
  * type, only rules not restricted to types run) against evt, in definition
- * order, calling fn for the first match (or every match). Returns the number
- * of matches, or fn's negative return, which stops the run.
+ * order, calling fn for the first match (or every match). evtype must be
+ * the id of evt's own index field value (bw_matcher_evtype()): checks on
+ * that field are decided from it, once per type, without extracting it.
+ * Returns the number of matches, or fn's negative return, which stops the
+ * run.
  */
 BW_API int bw_matcher_run(struct bw_matcher *m, void *evt, int evtype, bw_match_fn fn,
 			  void *userdata);

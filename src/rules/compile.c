@@ -773,6 +773,47 @@ static int check_intern(struct cc *c, struct check *k)
 	return 0;
 }
 
+/* How the matcher may evaluate k (enum check_fast). */
+static void check_classify(struct cc *c, struct check *k)
+{
+	const struct fref *f = &k->lhs;
+	const char *ixf = c->sd->src->index_field;
+
+	k->fast = F_GENERAL;
+	if (f->multi || f->ntr || f->is_list || k->rhs_field)
+		return;
+	if (ixf && !f->ref.arg && !strcmp(c->sd->src->fields[f->ref.field].name, ixf)) {
+		k->fast = F_INDEX;
+		k->idx = c->rs->nindex++;
+		return;
+	}
+	if (k->op == OP_EXISTS) {
+		k->fast = F_EXISTS;
+		return;
+	}
+	if (f->type == BW_FT_STRING) {
+		if (k->set && (k->op == OP_IN || k->op == OP_INTERSECTS))
+			k->fast = F_STR_SET;
+		if (k->nvals != 1)
+			return;
+		switch (k->op) {
+		case OP_EQ: k->fast = F_STR_EQ; break;
+		case OP_NE: k->fast = F_STR_NE; break;
+		case OP_STARTSWITH:
+		case OP_BSTARTSWITH: k->fast = F_STR_PREFIX; break;
+		case OP_ENDSWITH: k->fast = F_STR_SUFFIX; break;
+		case OP_CONTAINS:
+		case OP_BCONTAINS: k->fast = F_STR_SUB; break;
+		default: break;
+		}
+		return;
+	}
+	if ((f->type == BW_FT_NUMBER || f->type == BW_FT_BOOL) && k->nvals == 1 &&
+	    (k->op == OP_EQ || k->op == OP_NE || k->op == OP_LT || k->op == OP_LE ||
+	     k->op == OP_GT || k->op == OP_GE))
+		k->fast = F_NUM;
+}
+
 static struct cnode *compile_check(struct cc *c, const struct ast *a, struct tset *ts)
 {
 	struct check *k = arena_zalloc(&c->rs->arena, sizeof(*k));
@@ -846,6 +887,7 @@ static struct cnode *compile_check(struct cc *c, const struct ast *a, struct tse
 	}
 	if (check_intern(c, k) < 0)
 		return NULL;
+	check_classify(c, k);
 	n = new_cnode(c, C_CHECK);
 	if (n)
 		n->chk = k;

@@ -244,6 +244,21 @@ struct fmulti {
 	uint32_t nitems;
 };
 
+/* Shapes of checks that the matcher evaluates without the general code: a
+ * plain single-valued field (no transformer, no list) against constants. */
+enum check_fast {
+	F_GENERAL = 0,
+	F_INDEX,      /* on the index field (evt.type): decided by the event type */
+	F_EXISTS,
+	F_STR_EQ,     /* string = one value */
+	F_STR_NE,
+	F_STR_SET,    /* string in (set) */
+	F_STR_PREFIX, /* startswith, bstartswith */
+	F_STR_SUFFIX, /* endswith */
+	F_STR_SUB,    /* contains, bcontains */
+	F_NUM,	      /* number or bool compared with one number */
+};
+
 struct check {
 	struct fref lhs;
 	enum op op;
@@ -252,6 +267,8 @@ struct check {
 	struct strset *set; /* in / intersects over strings */
 	struct fref *rhs_field;
 	uint32_t id; /* identical checks of a ruleset share it (results are memoised) */
+	uint8_t fast; /* enum check_fast */
+	uint32_t idx; /* F_INDEX: its column in a matcher's table of results by type */
 };
 
 enum cnode_kind { C_AND, C_OR, C_NOT, C_CHECK, C_TRUE, C_FALSE };
@@ -304,6 +321,7 @@ struct bw_ruleset {
 	struct ptrvec regexes; /* to regfree() */
 	struct bw_map *check_ids; /* check signature -> id + 1 */
 	uint32_t nchecks;
+	uint32_t nindex; /* checks on the index field (check.idx) */
 	size_t visits;
 };
 

@@ -42,6 +42,11 @@ struct bw_matcher {
 	size_t nrules;
 	struct slotcache *cache;
 	struct memo *memo; /* by check id */
+	/* Results of the checks on the index field (F_INDEX), by event type:
+	 * row t, column check.idx; idx_row is the current event's row (NULL
+	 * when its type is unknown: then they are evaluated). */
+	bool *idx_tab;
+	const bool *idx_row;
 	uint32_t gen;
 	void *evt;
 	char *scratch;
@@ -77,8 +82,8 @@ static void new_event(struct bw_matcher *m, void *evt)
 	}
 }
 
-static size_t raw_values(struct bw_matcher *m, const struct bw_field_ref *ref,
-			 const struct bw_value **ret)
+static inline size_t raw_values(struct bw_matcher *m, const struct bw_field_ref *ref,
+				const struct bw_value **ret)
 {
 	struct slotcache *c = &m->cache[ref->slot];
 
@@ -272,28 +277,61 @@ static size_t get_values(struct bw_matcher *m, const struct fref *f, const struc
 
 /* ---------------------------------------------------------------- operators */
 
-static bool as_int(const struct bw_value *v, int64_t *ret)
+/*
+ * v's bytes as a C string (values carry a length and need not end in NUL):
+ * a copy in buf when it fits, else in scratch; NULL when neither has room.
+ */
+static const char *cstr(struct bw_matcher *m, const char *s, uint32_t len, char *buf,
+			size_t bufsz)
 {
-	char *end;
+	char *o = len < bufsz ? buf : scratch_alloc(m, (size_t)len + 1);
 
-	if (v->is_num) {
-		*ret = v->num;
-		return true;
-	}
-	if (!v->len)
+	if (!o)
+		return NULL;
+	memcpy(o, s, len);
+	o[len] = 0;
+	return o;
+}
+
+/* A string as a number as strtoll(s, 0) reads it whole; "true"/"false" as
+ * 1/0. */
+static bool str_int(const char *s, uint32_t len, int64_t *ret)
+{
+	char buf[4096], *end;
+
+	if (!len || len >= sizeof(buf))
 		return false;
+	memcpy(buf, s, len);
+	buf[len] = 0;
 	errno = 0;
-	long long x = strtoll(v->s, &end, 0);
+	long long x = strtoll(buf, &end, 0);
 	if (errno || *end) {
-		if (!strcmp(v->s, "true"))
+		if (len == 4 && !memcmp(s, "true", 4))
 			x = 1;
-		else if (!strcmp(v->s, "false"))
+		else if (len == 5 && !memcmp(s, "false", 5))
 			x = 0;
 		else
 			return false;
 	}
 	*ret = x;
 	return true;
+}
+
+static inline bool as_int(const struct bw_value *v, int64_t *ret)
+{
+	if (v->is_num) {
+		*ret = v->num;
+		return true;
+	}
+	return str_int(v->s, v->len, ret);
+}
+
+/* strcmp() of two strings with lengths and no NUL inside. */
+static int lencmp(const char *a, uint32_t an, const char *b, uint32_t bn)
+{
+	int c = memcmp(a, b, an < bn ? an : bn);
+
+	return c ? c : (an > bn) - (an < bn);
 }
 
 static bool num_cmp(enum op op, int64_t a, int64_t b)
@@ -408,9 +446,11 @@ static bool ip_match(const struct bw_value *v, const struct rval *r)
 }
 
 /* One left value against one right value. */
-static bool cmp_value(enum op op, enum bw_field_type type, const struct bw_value *v,
-		      const struct rval *r)
+static bool cmp_value(struct bw_matcher *m, enum op op, enum bw_field_type type,
+		      const struct bw_value *v, const struct rval *r)
 {
+	char buf[256], pbuf[256];
+	const char *vs, *ps;
 	int64_t x;
 
 	switch (type) {
@@ -441,13 +481,13 @@ static bool cmp_value(enum op op, enum bw_field_type type, const struct bw_value
 	case OP_NE:
 		return v->len != r->len || memcmp(v->s, r->s, r->len);
 	case OP_LT:
-		return strcmp(v->s, r->s) < 0;
+		return lencmp(v->s, v->len, r->s, r->len) < 0;
 	case OP_LE:
-		return strcmp(v->s, r->s) <= 0;
+		return lencmp(v->s, v->len, r->s, r->len) <= 0;
 	case OP_GT:
-		return strcmp(v->s, r->s) > 0;
+		return lencmp(v->s, v->len, r->s, r->len) > 0;
 	case OP_GE:
-		return strcmp(v->s, r->s) >= 0;
+		return lencmp(v->s, v->len, r->s, r->len) >= 0;
 	case OP_CONTAINS:
 	case OP_BCONTAINS:
 		return memmem(v->s, v->len, r->s, r->len) != NULL;
@@ -459,11 +499,15 @@ static bool cmp_value(enum op op, enum bw_field_type type, const struct bw_value
 	case OP_ENDSWITH:
 		return v->len >= r->len && !memcmp(v->s + v->len - r->len, r->s, r->len);
 	case OP_GLOB:
-		return fnmatch(r->s, v->s, 0) == 0;
 	case OP_IGLOB:
-		return fnmatch(r->s, v->s, FNM_CASEFOLD) == 0;
+		/* A pattern from a field (val()) is a value with a length too. */
+		if (!(vs = cstr(m, v->s, v->len, buf, sizeof(buf))) ||
+		    !(ps = cstr(m, r->s, r->len, pbuf, sizeof(pbuf))))
+			return false;
+		return fnmatch(ps, vs, op == OP_IGLOB ? FNM_CASEFOLD : 0) == 0;
 	case OP_REGEX:
-		return r->re && regexec(r->re, v->s, 0, NULL, 0) == 0;
+		return r->re && (vs = cstr(m, v->s, v->len, buf, sizeof(buf))) &&
+		       regexec(r->re, vs, 0, NULL, 0) == 0;
 	case OP_PMATCH:
 		return pmatch_one(v->s, v->len, r);
 	default:
@@ -472,17 +516,18 @@ static bool cmp_value(enum op op, enum bw_field_type type, const struct bw_value
 }
 
 /* One left value against the whole right-hand side. */
-static bool cmp_rhs(const struct check *k, enum bw_field_type type, const struct bw_value *v)
+static bool cmp_rhs(struct bw_matcher *m, const struct check *k, enum bw_field_type type,
+		    const struct bw_value *v)
 {
 	if (k->set && (type == BW_FT_STRING || (type == BW_FT_DYNAMIC && !v->is_num)))
 		return strset_has(k->set, v->s, v->len);
 	if (k->op == OP_IN || k->op == OP_INTERSECTS || k->op == OP_PMATCH) {
 		for (uint32_t i = 0; i < k->nvals; i++)
-			if (cmp_value(k->op, type, v, &k->vals[i]))
+			if (cmp_value(m, k->op, type, v, &k->vals[i]))
 				return true;
 		return false;
 	}
-	return k->nvals && cmp_value(k->op, type, v, &k->vals[0]);
+	return k->nvals && cmp_value(m, k->op, type, v, &k->vals[0]);
 }
 
 static bool rval_from(const struct bw_value *v, struct rval *r)
@@ -493,19 +538,63 @@ static bool rval_from(const struct bw_value *v, struct rval *r)
 	r->is_num = v->is_num;
 	r->num = v->num;
 	if (!r->is_num) {
-		char *end;
-		errno = 0;
-		r->num = strtoll(v->s, &end, 0);
-		r->is_num = v->len && !*end && !errno;
+		char buf[4096], *end;
+		r->num = 0;
+		if (v->len && v->len < sizeof(buf)) {
+			memcpy(buf, v->s, v->len);
+			buf[v->len] = 0;
+			errno = 0;
+			r->num = strtoll(buf, &end, 0);
+			r->is_num = !*end && !errno;
+		}
 	}
 	return true;
+}
+
+/* The checks of common shapes (enum check_fast), without the general
+ * code's dispatch on type and operator. */
+static inline bool eval_fast(struct bw_matcher *m, const struct check *k)
+{
+	const struct bw_value *v;
+	const struct rval *r = k->vals;
+	int64_t x;
+
+	if (!raw_values(m, &k->lhs.ref, &v))
+		return false;
+	switch ((enum check_fast)k->fast) {
+	case F_EXISTS:
+		return true;
+	case F_STR_EQ:
+		return v->len == r->len && !memcmp(v->s, r->s, r->len);
+	case F_STR_NE:
+		return v->len != r->len || memcmp(v->s, r->s, r->len);
+	case F_STR_SET:
+		return v->len >= k->set->minlen && v->len <= k->set->maxlen &&
+		       strset_has(k->set, v->s, v->len);
+	case F_STR_PREFIX:
+		return v->len >= r->len && !memcmp(v->s, r->s, r->len);
+	case F_STR_SUFFIX:
+		return v->len >= r->len && !memcmp(v->s + v->len - r->len, r->s, r->len);
+	case F_STR_SUB:
+		return v->len >= r->len && memmem(v->s, v->len, r->s, r->len) != NULL;
+	case F_NUM:
+		if (v->is_num)
+			return num_cmp(k->op, v->num, r->num);
+		return as_int(v, &x) && num_cmp(k->op, x, r->num);
+	default:
+		return false;
+	}
 }
 
 static bool eval_check(struct bw_matcher *m, const struct check *k)
 {
 	const struct bw_value *lv;
-	size_t ln = get_values(m, &k->lhs, &lv);
+	size_t ln;
 	enum bw_field_type type = k->lhs.type;
+
+	if (k->fast > F_INDEX)
+		return eval_fast(m, k);
+	ln = get_values(m, &k->lhs, &lv);
 
 	if (!ln)
 		return false;
@@ -523,7 +612,7 @@ static bool eval_check(struct bw_matcher *m, const struct check *k)
 				bool found = false;
 				for (size_t j = 0; j < rn && !found; j++) {
 					rval_from(&rv[j], &r);
-					found = cmp_value(OP_EQ, type, &lv[i], &r);
+					found = cmp_value(m, OP_EQ, type, &lv[i], &r);
 				}
 				any |= found;
 				all &= found;
@@ -533,21 +622,21 @@ static bool eval_check(struct bw_matcher *m, const struct check *k)
 		rval_from(&rv[0], &r);
 		if (type == BW_FT_IPADDR || type == BW_FT_IPNET)
 			type = BW_FT_STRING;
-		return cmp_value(k->op, type, &lv[0], &r);
+		return cmp_value(m, k->op, type, &lv[0], &r);
 	}
 	if (k->lhs.is_list) {
 		if (k->op == OP_IN) {
 			for (size_t i = 0; i < ln; i++)
-				if (!cmp_rhs(k, type, &lv[i]))
+				if (!cmp_rhs(m, k, type, &lv[i]))
 					return false;
 			return true;
 		}
 		for (size_t i = 0; i < ln; i++)
-			if (cmp_rhs(k, type, &lv[i]))
+			if (cmp_rhs(m, k, type, &lv[i]))
 				return true;
 		return false;
 	}
-	return cmp_rhs(k, type, &lv[0]);
+	return cmp_rhs(m, k, type, &lv[0]);
 }
 
 /* A check's result, memoised for the event: identical checks of different
@@ -556,6 +645,8 @@ static inline bool check(struct bw_matcher *m, const struct check *k)
 {
 	struct memo *mm = &m->memo[k->id];
 
+	if (k->fast == F_INDEX && m->idx_row)
+		return m->idx_row[k->idx];
 	if (mm->gen != m->gen) {
 		mm->val = eval_check(m, k);
 		mm->gen = m->gen;
@@ -598,6 +689,28 @@ static bool eval(struct bw_matcher *m, const struct cnode *n)
 
 /* ---------------------------------------------------------------- matcher */
 
+/* Fills the index table's columns of the F_INDEX checks under n: the value
+ * of the index field is the event type's name. */
+static void index_fill(struct bw_matcher *m, const struct cnode *n)
+{
+	const struct bw_ruleset *rs = m->rs;
+
+	if (n->kind != C_CHECK) {
+		for (uint32_t i = 0; i < n->nchild; i++)
+			index_fill(m, n->child[i]);
+		return;
+	}
+	const struct check *k = n->chk;
+	if (k->fast != F_INDEX)
+		return;
+	for (size_t t = 0; t < m->ntypes; t++) {
+		const char *name = rs->evtypes.names.v[t];
+		struct bw_value v = { .s = name, .len = (uint32_t)strlen(name) };
+		m->idx_tab[t * rs->nindex + k->idx] =
+			k->op == OP_EXISTS || cmp_rhs(m, k, k->lhs.type, &v);
+	}
+}
+
 int bw_matcher_new(const struct bw_ruleset *rs, const struct bw_source *src,
 		   const struct bw_matcher_opts *opts, struct bw_matcher **ret,
 		   struct bw_error **err)
@@ -631,7 +744,9 @@ int bw_matcher_new(const struct bw_ruleset *rs, const struct bw_source *src,
 	m->bytype = calloc(ntypes + 1, sizeof(*m->bytype));
 	m->nbytype = calloc(ntypes + 1, sizeof(*m->nbytype));
 	m->ntypes = ntypes;
-	if (!m->cache || !m->memo || !m->scratch || !m->untyped || !m->bytype || !m->nbytype)
+	m->idx_tab = calloc(ntypes * rs->nindex + 1, sizeof(*m->idx_tab));
+	if (!m->cache || !m->memo || !m->scratch || !m->untyped || !m->bytype || !m->nbytype ||
+	    !m->idx_tab)
 		goto oom;
 	for (size_t t = 0; t < ntypes; t++)
 		if (!(m->bytype[t] = calloc(rs->rules.n + 1, sizeof(**m->bytype))))
@@ -642,6 +757,7 @@ int bw_matcher_new(const struct bw_ruleset *rs, const struct bw_source *src,
 		    r->src_index != (int)(sd - rs->srcs) || r->info.priority > m->opts.min_priority)
 			continue;
 		m->nrules++;
+		index_fill(m, r->root);
 		if (r->all_types) {
 			m->untyped[m->nuntyped++] = r;
 			for (size_t t = 0; t < ntypes; t++)
@@ -671,6 +787,7 @@ struct bw_matcher *bw_matcher_free(struct bw_matcher *m)
 	free(m->untyped);
 	free(m->cache);
 	free(m->memo);
+	free(m->idx_tab);
 	free(m->scratch);
 	free(m);
 	return NULL;
@@ -704,9 +821,11 @@ int bw_matcher_run(struct bw_matcher *m, void *evt, int evtype, bw_match_fn fn, 
 	size_t n = m->nuntyped;
 	int matches = 0, r;
 
+	m->idx_row = NULL;
 	if (evtype >= 0 && (size_t)evtype < m->ntypes) {
 		rules = m->bytype[evtype];
 		n = m->nbytype[evtype];
+		m->idx_row = m->idx_tab + (size_t)evtype * m->rs->nindex;
 	}
 	new_event(m, evt);
 	for (size_t i = 0; i < n; i++) {

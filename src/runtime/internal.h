@@ -16,4 +16,12 @@ void rt_arena_done(struct rt_arena *a);
 /* Frees everything allocated but keeps memory for reuse. */
 void rt_arena_reset(struct rt_arena *a);
 
+struct bw_replay_decoder;
+struct bw_replay_event;
+struct bw_error;
+/* bw_replay_decode_into() without its fast path: only the careful walk
+ * (for tests that hold the two against each other). */
+int rt_replay_decode_careful(struct bw_replay_decoder *d, const char *line, size_t len,
+			     struct bw_replay_event **e, struct bw_error **err);
+
 #endif

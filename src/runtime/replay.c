@@ -35,6 +35,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #if defined(__SSE2__)
@@ -49,9 +51,14 @@
 #define SLOT_SYNTH_TIME UINT32_MAX
 #define SLOT_SYNTH_RAWTIME (UINT32_MAX - 1)
 
-/* Readable bytes a decoded line must have after its terminating NUL: the
- * string scanner loads sixteen bytes at a time. */
-#define LINE_PAD 16
+/* Readable bytes a decoded line must have after its terminating control
+ * byte: the string scanner loads sixteen bytes at a time, the key matcher
+ * up to KEY_PAT bytes. */
+#define LINE_PAD 64
+
+/* A key is matched as the bytes `"key":` (at most this many) in 16-byte
+ * vectors. */
+#define KEY_PAT 48
 
 /* Bytes bw_replay_read_fd() asks read() for at a time. */
 #define READ_BLOCK (1u << 20)
@@ -98,6 +105,10 @@ struct keyent {
 	bool ancestor;	  /* proc.a*: a whole array's element 0 is the process */
 	bool plain;	  /* the key is its own JSON text: no '"', backslash or control byte */
 	uint8_t special;  /* K_TS, K_TYPE, K_RAWTIME */
+	uint8_t patlen;	  /* bytes of pat: `"key":`; 0 when too long or not plain */
+	uint8_t patblk;	  /* 16-byte blocks of pat */
+	uint16_t patlast; /* the bytes of pat's last block, as a movemask */
+	char pat[KEY_PAT] __attribute__((aligned(16)));
 };
 
 enum { K_NONE = 0, K_TS, K_TYPE, K_RAWTIME };
@@ -291,6 +302,15 @@ static struct keyent *key_getn(struct bw_replay_decoder *d, const char *k, size_
 		plain &= !(c[j] == '"' || c[j] == '\\' || (uint8_t)c[j] < 0x20);
 	d->keys[i] = (struct keyent){ .key = c, .klen = (uint32_t)n, .field = field, .slot = -1,
 				      .obj_slot = -1, .plain = plain };
+	if (plain && n + 3 <= KEY_PAT) {
+		struct keyent *ke = &d->keys[i];
+		ke->pat[0] = '"';
+		memcpy(ke->pat + 1, c, n);
+		memcpy(ke->pat + 1 + n, "\":", 2);
+		ke->patlen = (uint8_t)(n + 3);
+		ke->patblk = (uint8_t)((n + 3 + 15) / 16);
+		ke->patlast = (uint16_t)((1u << ((n + 3 - 1) % 16 + 1)) - 1);
+	}
 	return &d->keys[i];
 }
 
@@ -461,8 +481,9 @@ static int evtype_id(struct bw_replay_decoder *d, const char *s, uint32_t len)
 /* ---------------------------------------------------------------- the walk */
 
 struct dcx {
-	char *base, *p, *end; /* *end is NUL, LINE_PAD bytes readable after it */
+	char *base, *p, *end; /* *end is a control byte, LINE_PAD bytes readable after it */
 	const char *msg;      /* a JSON error, at p */
+	bool ro;	      /* the line may not be written to: no unescaping in place */
 };
 
 /* The first '"', backslash or control byte at or after r (the NUL at the
@@ -532,6 +553,11 @@ static char *str_careful(struct dcx *x, char *r, bool unescape, const char **ret
 				*w++ = *r;
 			r++;
 			continue;
+		}
+		if (unescape && x->ro) {
+			/* The fast path gives the line to the careful one. */
+			x->p = r;
+			return fail(x, "escape in a read-only line"), NULL;
 		}
 		char out = 0;
 		if (r + 1 >= x->end)
@@ -718,15 +744,13 @@ static int number(struct dcx *x, struct bw_value *v)
 enum vkind { V_NULL = 0, V_BOOL, V_INT, V_REAL, V_STR };
 
 /*
- * A scalar at x->p into *v. Returns its kind, or -EINVAL. *ret_term gets the
- * byte to set to NUL once the delimiter after the value has been read (NULL
- * when the value's text is static).
+ * A scalar at x->p into *v (a string or number points into the line).
+ * Returns its kind, or -EINVAL.
  */
-static int scalar(struct dcx *x, struct bw_value *v, char **ret_term)
+static inline int scalar(struct dcx *x, struct bw_value *v)
 {
 	char *p = x->p;
 
-	*ret_term = NULL;
 	switch (*p) {
 	case '"': {
 		const char *s;
@@ -735,7 +759,6 @@ static int scalar(struct dcx *x, struct bw_value *v, char **ret_term)
 		if (!t)
 			return -EINVAL;
 		*v = (struct bw_value){ .s = s, .len = n };
-		*ret_term = t;
 		return V_STR;
 	}
 	case 't':
@@ -761,7 +784,6 @@ static int scalar(struct dcx *x, struct bw_value *v, char **ret_term)
 			int k = number(x, v);
 			if (k < 0)
 				return -EINVAL;
-			*ret_term = x->p;
 			return k ? V_INT : V_REAL;
 		}
 	}
@@ -774,13 +796,12 @@ static int scalar(struct dcx *x, struct bw_value *v, char **ret_term)
 static int skip(struct dcx *x, unsigned depth)
 {
 	struct bw_value v;
-	char *term;
 	int c;
 
 	if (*x->p == '"')
 		return str(x, false, &v.s, &v.len) ? 0 : -EINVAL;
 	if (*x->p != '[' && *x->p != '{')
-		return scalar(x, &v, &term) < 0 ? -EINVAL : 0;
+		return scalar(x, &v) < 0 ? -EINVAL : 0;
 	if (depth >= BW_MAX_EVENT_JSON_DEPTH)
 		return fail(x, "nesting too deep");
 	bool obj = *x->p++ == '{';
@@ -855,11 +876,10 @@ static inline void set_slot(struct bw_replay_event *e, int32_t slot, const struc
 
 /* A scalar straight into its slot (decoded in place: copying a value just
  * written field by field would stall on store forwarding). */
-static inline int scalar_to_slot(struct bw_replay_event *e, struct dcx *x, int32_t slot,
-				 char **ret_term)
+static inline int scalar_to_slot(struct bw_replay_event *e, struct dcx *x, int32_t slot)
 {
 	struct rslot *s = &e->slots[slot];
-	int k = scalar(x, &s->one, ret_term);
+	int k = scalar(x, &s->one);
 
 	s->gen = e->gen;
 	s->v = &s->one;
@@ -875,11 +895,13 @@ static inline int scalar_to_slot(struct bw_replay_event *e, struct dcx *x, int32
  * to slot (when >= 0) as a list, and element i to each ref of refs indexed
  * i. Nested arrays and objects become their JSON text.
  */
+static int array_store(struct bw_replay_decoder *d, struct bw_replay_event *e, size_t n,
+		       size_t nnull, int32_t slot, size_t from, const struct argrefs *refs);
+
 static int array(struct bw_replay_decoder *d, struct bw_replay_event *e, struct dcx *x,
 		 int32_t slot, size_t from, const struct argrefs *refs)
 {
 	size_t n = 0, nnull = 0;
-	struct bw_value *all;
 	int c, r;
 
 	x->p++;
@@ -889,7 +911,6 @@ static int array(struct bw_replay_decoder *d, struct bw_replay_event *e, struct 
 		return fail(x, "unterminated array");
 	x->p--;
 	for (;;) {
-		char *term = NULL;
 		ws(x);
 		if (n >= BW_MAX_REPLAY_VALUES)
 			return E_TOO_MANY;
@@ -909,7 +930,7 @@ static int array(struct bw_replay_decoder *d, struct bw_replay_event *e, struct 
 			if ((r = dump(e, start, x->p, v)) < 0)
 				return r;
 		} else {
-			int k = scalar(x, v, &term);
+			int k = scalar(x, v);
 			if (k < 0)
 				return k;
 			if (k == V_NULL) {
@@ -919,8 +940,6 @@ static int array(struct bw_replay_decoder *d, struct bw_replay_event *e, struct 
 		}
 		n++;
 		c = next(x);
-		if (term)
-			*term = 0;
 		if (c == ',')
 			continue;
 		if (c == ']')
@@ -929,7 +948,17 @@ static int array(struct bw_replay_decoder *d, struct bw_replay_event *e, struct 
 		return fail(x, c >= 0 ? "expected ',' or ']'" : "unterminated array");
 	}
 stored:
-	all = rt_alloc(&e->arena, (n + 1) * sizeof(*all));
+	return array_store(d, e, n, nnull, slot, from, refs);
+}
+
+/* An array's n values in d->tmp (nnull of them null) to their slots: all
+ * of them (from element `from`, nulls left out) to slot when >= 0, and
+ * element i to each ref indexed i. */
+static int array_store(struct bw_replay_decoder *d, struct bw_replay_event *e, size_t n,
+		       size_t nnull, int32_t slot, size_t from, const struct argrefs *refs)
+{
+	struct bw_value *all = rt_alloc(&e->arena, (n + 1) * sizeof(*all));
+
 	if (!all)
 		return -ENOMEM;
 	memcpy(all, d->tmp, n * sizeof(*all));
@@ -959,7 +988,7 @@ stored:
 
 /* A value that goes to one slot: a scalar, a list, or an object's text. */
 static int to_slot(struct bw_replay_decoder *d, struct bw_replay_event *e, struct dcx *x,
-		   int32_t slot, char **ret_term)
+		   int32_t slot)
 {
 	int k;
 
@@ -975,7 +1004,7 @@ static int to_slot(struct bw_replay_decoder *d, struct bw_replay_event *e, struc
 		set_slot(e, slot, &s->one, 1);
 		return 0;
 	}
-	k = scalar_to_slot(e, x, slot, ret_term);
+	k = scalar_to_slot(e, x, slot);
 	return k < 0 ? k : 0;
 }
 
@@ -994,7 +1023,6 @@ static int object(struct bw_replay_decoder *d, struct bw_replay_event *e, struct
 		return fail(x, "unterminated object");
 	x->p--;
 	for (;;) {
-		char *term = NULL;
 		int32_t slot = -1;
 		ws(x);
 		if (*x->p != '"')
@@ -1009,12 +1037,10 @@ static int object(struct bw_replay_decoder *d, struct bw_replay_event *e, struct
 		for (uint32_t i = 0; i < refs->n && slot < 0; i++)
 			if (refs->v[i].alen == kl && !memcmp(refs->v[i].arg, k, kl))
 				slot = (int32_t)refs->v[i].slot;
-		r = slot < 0 ? skip(x, 1) : to_slot(d, e, x, slot, &term);
+		r = slot < 0 ? skip(x, 1) : to_slot(d, e, x, slot);
 		if (r < 0)
 			return r;
 		c = next(x);
-		if (term)
-			*term = 0;
 		if (c == ',')
 			continue;
 		if (c == '}')
@@ -1035,8 +1061,7 @@ struct line_state {
  * errors; or a negative code with *err set (x->msg NULL) for the others.
  */
 static int member(struct bw_replay_decoder *d, struct bw_replay_event *e, struct dcx *x,
-		  const struct keyent *ke, struct line_state *ls, char **ret_term,
-		  struct bw_error **err)
+		  const struct keyent *ke, struct line_state *ls, struct bw_error **err)
 {
 	struct bw_value tmp, *v = &tmp;
 	int k = -1;
@@ -1046,10 +1071,10 @@ static int member(struct bw_replay_decoder *d, struct bw_replay_event *e, struct
 	if (ke->special && (ke->special != K_RAWTIME || !ls->seen_ts)) {
 		if (*x->p != '[' && *x->p != '{') {
 			if (ke->slot >= 0) {
-				k = scalar_to_slot(e, x, ke->slot, ret_term);
+				k = scalar_to_slot(e, x, ke->slot);
 				v = &e->slots[ke->slot].one;
 			} else {
-				k = scalar(x, v, ret_term);
+				k = scalar(x, v);
 			}
 			if (k < 0)
 				return k;
@@ -1076,14 +1101,14 @@ static int member(struct bw_replay_decoder *d, struct bw_replay_event *e, struct
 	}
 	if (*x->p == '{') {
 		if (ke->obj_slot >= 0)
-			return to_slot(d, e, x, ke->obj_slot, ret_term);
+			return to_slot(d, e, x, ke->obj_slot);
 		if (ke->args)
 			return object(d, e, x, &d->by_field[ke->field]);
 		return skip(x, 0);
 	}
 	if (ke->slot < 0)
 		return skip(x, 0);
-	k = scalar_to_slot(e, x, ke->slot, ret_term);
+	k = scalar_to_slot(e, x, ke->slot);
 	return k < 0 ? k : 0;
 }
 
@@ -1149,7 +1174,6 @@ static int decode_line(struct bw_replay_decoder *d, struct bw_replay_event *e, c
 	x.p--;
 	for (uint32_t i = 0;; i++) {
 		const struct keyent *ke, *pk = i < PRED_MAX ? d->pred[i] : NULL;
-		char *term = NULL;
 		if (*x.p != '"') {
 			ws(&x);
 			if (*x.p != '"') {
@@ -1185,7 +1209,7 @@ static int decode_line(struct bw_replay_decoder *d, struct bw_replay_event *e, c
 			goto bad;
 		}
 		ws(&x);
-		r = member(d, e, &x, ke, &ls, &term, err);
+		r = member(d, e, &x, ke, &ls, err);
 		if (r < 0) {
 			if (x.msg)
 				goto bad;
@@ -1199,8 +1223,6 @@ static int decode_line(struct bw_replay_decoder *d, struct bw_replay_event *e, c
 			x.p++;
 		else
 			c = next(&x);
-		if (term)
-			*term = 0;
 		if (c == ',')
 			continue;
 		if (c == '}')
@@ -1222,6 +1244,374 @@ bad:
 			    (size_t)(x.p - x.base) + 1, x.msg);
 }
 
+/* Whether the bytes at p are `"key":` of ke (which has a pattern). Reads
+ * up to KEY_PAT bytes: the pattern has no control byte, so it cannot match
+ * across the end of the line. */
+static inline bool key_at(const struct keyent *ke, const char *p)
+{
+#if defined(__SSE2__)
+	const __m128i *pat = (const __m128i *)(const void *)ke->pat;
+	unsigned last = ke->patblk - 1u;
+	for (unsigned b = 0; b < last; b++)
+		if (_mm_movemask_epi8(_mm_cmpeq_epi8(
+			    _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * b)), pat[b])) !=
+		    0xffff)
+			return false;
+	unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+		_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * last)), pat[last]));
+	return (eq & ke->patlast) == ke->patlast;
+#else
+	return !memcmp(p, ke->pat, ke->patlen);
+#endif
+}
+
+/* Room for n values in d->tmp. */
+static int tmp_room(struct bw_replay_decoder *d, size_t n)
+{
+	if (n <= d->tmp_cap)
+		return 0;
+	size_t nc = d->tmp_cap ? 2 * d->tmp_cap : 64;
+	while (nc < n)
+		nc *= 2;
+	struct bw_value *nv = realloc(d->tmp, nc * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	d->tmp = nv;
+	d->tmp_cap = nc;
+	return 0;
+}
+
+/*
+ * An array of plain strings at *pp (as proc.aname), for the fast path:
+ * stored as member() would store it. Returns 0 and moves *pp past it, 1
+ * when it is anything else (member() then walks it), -ENOMEM.
+ */
+static int array_fast(struct bw_replay_decoder *d, struct bw_replay_event *e,
+		      const struct keyent *ke, const char **pp)
+{
+	const char *p = *pp + 1, *q;
+	bool store = ke->obj_slot >= 0 || ke->slot >= 0 || ke->args;
+	size_t n = 0;
+
+	if (*p != '"')
+		return 1;
+	for (;;) {
+		q = special((char *)p + 1);
+		if (*q != '"' || n >= BW_MAX_REPLAY_VALUES)
+			return 1;
+		if (store) {
+			if (n == d->tmp_cap && tmp_room(d, n + 1) < 0)
+				return -ENOMEM;
+			d->tmp[n] = (struct bw_value){ .s = p + 1, .len = (uint32_t)(q - p - 1) };
+		}
+		n++;
+		p = q + 1;
+		if (*p == ']')
+			break;
+		if (*p != ',' || p[1] != '"')
+			return 1;
+		p++;
+	}
+	if (store && array_store(d, e, n, 0, ke->slot, ke->ancestor && ke->obj_slot < 0 ? 1 : 0,
+				 ke->obj_slot < 0 ? &d->by_field[ke->field] : NULL) < 0)
+		return -ENOMEM;
+	*pp = p + 1;
+	return 0;
+}
+
+/*
+ * A scalar for the fast path: integers of up to 19 digits and the
+ * literals, into *v; anything else (a real, a longer number, an error)
+ * through the general scanner. Returns the kind, or -1.
+ */
+static inline __attribute__((always_inline)) int scalar_fast(const char **pp, struct bw_value *v)
+{
+	const char *p = *pp, *s = p;
+	uint64_t n;
+
+	switch (*p) {
+	case '-':
+	case '0' ... '9':
+		p += *p == '-';
+		if (*p == '0') {
+			n = 0;
+			p++;
+		} else if (*p >= '1' && *p <= '9') {
+			const char *lim = p + 18;
+			uint64_t e8;
+			n = 0;
+			if (eight_digits(p, &e8)) {
+				/* times and other long numbers, eight digits at once */
+				n = e8;
+				p += 8;
+				if (eight_digits(p, &e8)) {
+					n = n * 100000000u + e8;
+					p += 8;
+				}
+			}
+			while (*p >= '0' && *p <= '9' && p < lim)
+				n = n * 10 + (uint64_t)(*p++ - '0');
+			if (*p >= '0' && *p <= '9') {
+				/* the nineteenth digit, if it fits */
+				uint64_t dg = (uint64_t)(*p - '0');
+				if (n > ((uint64_t)INT64_MAX - dg) / 10)
+					break;
+				n = n * 10 + dg;
+				p++;
+			}
+		} else {
+			return -1;
+		}
+		if ((*p >= '0' && *p <= '9') || *p == '.' || *p == 'e' || *p == 'E')
+			break;
+		*v = (struct bw_value){ .s = s, .len = (uint32_t)(p - s), .is_num = true,
+					.num = *s == '-' ? -(int64_t)n : (int64_t)n };
+		*pp = p;
+		return V_INT;
+	case 't':
+		if (memcmp(p, "true", 4))
+			return -1;
+		*v = (struct bw_value){ .s = "true", .len = 4, .is_num = true, .num = 1 };
+		*pp = p + 4;
+		return V_BOOL;
+	case 'f':
+		if (memcmp(p, "false", 5))
+			return -1;
+		*v = (struct bw_value){ .s = "false", .len = 5, .is_num = true, .num = 0 };
+		*pp = p + 5;
+		return V_BOOL;
+	case 'n':
+		if (memcmp(p, "null", 4))
+			return -1;
+		*v = (struct bw_value){ 0 };
+		*pp = p + 4;
+		return V_NULL;
+	default:
+		return -1;
+	}
+	/* A real or a long integer. */
+	struct dcx x = { .p = (char *)s, .end = (char *)s + MAX_NUMBER_LEN + 2, .ro = true };
+	int k = number(&x, v);
+	if (k < 0)
+		return -1;
+	*pp = x.p;
+	return k ? V_INT : V_REAL;
+}
+
+/*
+ * An object of plain keys and scalar values at *pp (as evt.arg), for the
+ * fast path: stored as object() would store it. Returns 0 and moves *pp
+ * past it, 1 for anything else (member() then walks it), -ENOMEM.
+ */
+static int object_fast(struct bw_replay_decoder *d, struct bw_replay_event *e,
+		       const struct keyent *ke, const char **pp)
+{
+	const struct argrefs *refs = &d->by_field[ke->field];
+	const char *p = *pp + 1, *q;
+	struct bw_value v;
+	int kind;
+
+	if (ke->obj_slot >= 0 || !ke->args || *p != '"')
+		return 1;
+	for (;;) {
+		int32_t slot = -1;
+		q = special((char *)p + 1);
+		if (*q != '"' || q[1] != ':')
+			return 1;
+		uint32_t kl = (uint32_t)(q - p - 1);
+		for (uint32_t i = 0; i < refs->n && slot < 0; i++)
+			if (refs->v[i].alen == kl && !memcmp(refs->v[i].arg, p + 1, kl))
+				slot = (int32_t)refs->v[i].slot;
+		p = q + 2;
+		if (*p == '"') {
+			q = special((char *)p + 1);
+			if (*q != '"')
+				return 1;
+			v = (struct bw_value){ .s = p + 1, .len = (uint32_t)(q - p - 1) };
+			kind = V_STR;
+			p = q + 1;
+		} else if ((kind = scalar_fast(&p, &v)) < 0) {
+			return 1;
+		}
+		if (slot >= 0) {
+			struct rslot *sl = &e->slots[slot];
+			sl->one = v;
+			sl->v = &sl->one;
+			sl->n = kind > V_NULL;
+			sl->gen = e->gen;
+		}
+		if (*p == '}')
+			break;
+		if (*p != ',' || p[1] != '"')
+			return 1;
+		p++;
+	}
+	*pp = p + 1;
+	return 0;
+}
+
+/*
+ * The fast path, for lines as `bulwark watch --events` writes them: no
+ * whitespace between tokens and no escapes in keys or string values. The
+ * line is read where it is and never written to (it may be a read-only
+ * mapping of the input file), in the same pass that finds its end: a
+ * string value is the span between its quotes, found by one vector scan;
+ * a key is recognised by comparing the bytes `"key":` with the key of the
+ * same member of the line before. Values of other shapes go through the
+ * careful walk's code (which leaves strings with escapes alone here).
+ *
+ * It accepts only what the careful path accepts, with the same result, and
+ * reports nothing: anything it does not expect (whitespace, an escape, a
+ * syntax error, ...) returns 1 and the careful path decodes the line again
+ * from the start, or says what is wrong with it.
+ *
+ * The line starts at line and ends at *end when that is not NULL, else at
+ * the first newline, found here (limit: the end of the data). Either way
+ * the byte at the end of the line must be a control byte (the newline, or
+ * a NUL) with LINE_PAD readable bytes after it. Returns 0 (decoded; *end
+ * set), 1 (use the careful path; *end unchanged) or -ENOMEM.
+ */
+static int decode_fast(struct bw_replay_decoder *d, struct bw_replay_event *e, const char *line,
+		       const char **end, const char *limit)
+{
+	const char *p = line, *q;
+	struct line_state ls = { 0 };
+	int r;
+
+	rt_arena_reset(&e->arena);
+	event_clear(e);
+	if (*p != '{' || p[1] != '"')
+		return 1;
+	p++;
+	for (uint32_t i = 0;; i++) {
+		const struct keyent *ke = i < PRED_MAX ? d->pred[i] : NULL;
+		struct bw_value v;
+		int kind;
+
+		/* p is at the key's opening quote. */
+		ls.key = p + 1;
+		if (ke && key_at(ke, p)) {
+			p += ke->patlen;
+		} else {
+			q = special((char *)p + 1);
+			if (*q != '"' || q[1] != ':')
+				return 1;
+			ke = key_find(d, p + 1, (size_t)(q - p - 1));
+			if (!ke) {
+				if (d->nunknown >= MAX_UNKNOWN_KEYS)
+					return 1;
+				if (!(ke = key_getn(d, p + 1, (size_t)(q - p - 1), -1)))
+					return -ENOMEM;
+				d->nunknown++;
+			}
+			if (i < PRED_MAX)
+				d->pred[i] = ke->patlen ? ke : NULL;
+			p = q + 2;
+		}
+		ls.klen = ke->klen;
+		/* The value: strings and integers, most of a line, here. */
+		if (*p == '"') {
+			/* The control byte at the end of the line stops the scan. */
+			q = special((char *)p + 1);
+			if (*q != '"')
+				return 1;
+			v = (struct bw_value){ .s = p + 1, .len = (uint32_t)(q - p - 1) };
+			kind = V_STR;
+			p = q + 1;
+		} else if ((kind = scalar_fast(&p, &v)) < 0) {
+			bool plain = !ke->special || (ke->special == K_RAWTIME && ls.seen_ts);
+			if (*p == '[' && plain)
+				r = array_fast(d, e, ke, &p);
+			else if (*p == '{' && plain)
+				r = object_fast(d, e, ke, &p);
+			else
+				r = 1;
+			if (r < 0)
+				return r;
+			if (r > 0) {
+				/* The general walk, which needs the end of the line. */
+				const char *le = *end;
+				if (!le && !(le = memchr(line, '\n', (size_t)(limit - line))))
+					le = limit;
+				struct dcx x = { .base = (char *)line, .p = (char *)p, .end = (char *)le,
+						 .ro = true };
+				if ((r = member(d, e, &x, ke, &ls, NULL)) < 0)
+					return r == -ENOMEM ? r : 1;
+				p = x.p;
+			}
+			goto delim;
+		}
+		if (ke->slot >= 0) {
+			struct rslot *sl = &e->slots[ke->slot];
+			sl->one = v;
+			sl->v = &sl->one;
+			sl->n = kind > V_NULL;
+			sl->gen = e->gen;
+		}
+		if (__builtin_expect(ke->special != 0, 0) &&
+		    (ke->special != K_RAWTIME || !ls.seen_ts)) {
+			if (ke->special == K_TYPE) {
+				if (kind != V_STR)
+					return 1;
+				e->evtype = evtype_id(d, v.s, v.len);
+			} else {
+				if (kind != V_INT)
+					return 1;
+				e->ts = v.num;
+				ls.seen_ts |= ke->special == K_TS;
+			}
+		}
+delim:
+		if (*p == ',') {
+			p++;
+			if (*p != '"')
+				return 1;
+			continue;
+		}
+		if (*p == '}')
+			break;
+		return 1;
+	}
+	p++;
+	if (*end ? p != *end : (p != limit && *p != '\n'))
+		return 1;
+	*end = p;
+	mark_time(d, e);
+	return 0;
+}
+
+/*
+ * A line that the fast path did not take is copied into the event's buffer
+ * (padded and NUL-terminated, so that it can be unescaped in place) and
+ * decoded by the careful walk, which reports what is wrong with it.
+ */
+static int decode_careful_copy(struct bw_replay_event *e, const char *line, size_t len,
+			       struct bw_error **err)
+{
+	if (e->line_cap < len + 1 + LINE_PAD) {
+		size_t nc = e->line_cap ? e->line_cap : 1024;
+		while (nc < len + 1 + LINE_PAD)
+			nc *= 2;
+		char *nb = realloc(e->line, nc);
+		if (!nb)
+			return bw_error_set(err, -ENOMEM, "out of memory");
+		e->line = nb;
+		e->line_cap = nc;
+	}
+	if (e->line != line)
+		memmove(e->line, line, len);
+	memset(e->line + len, 0, LINE_PAD + 1);
+	return 0;
+}
+
+static int decode_careful(struct bw_replay_decoder *d, struct bw_replay_event *e,
+			  const char *line, size_t len, struct bw_error **err)
+{
+	int r = decode_careful_copy(e, line, len, err);
+
+	return r < 0 ? r : decode_line(d, e, e->line, len, err);
+}
+
 /* ---------------------------------------------------------------- events */
 
 static struct bw_replay_event *event_new(const struct bw_replay_decoder *d)
@@ -1239,8 +1629,8 @@ static struct bw_replay_event *event_new(const struct bw_replay_decoder *d)
 	return e;
 }
 
-int bw_replay_decode_into(struct bw_replay_decoder *d, const char *line, size_t len,
-			  struct bw_replay_event **e, struct bw_error **err)
+static int decode_into(struct bw_replay_decoder *d, const char *line, size_t len, bool fast,
+		       struct bw_replay_event **e, struct bw_error **err)
 {
 	struct bw_replay_event *n = NULL, *t;
 	int r;
@@ -1252,21 +1642,17 @@ int bw_replay_decode_into(struct bw_replay_decoder *d, const char *line, size_t 
 	if (!*e && !(n = event_new(d)))
 		return bw_error_set(err, -ENOMEM, "out of memory");
 	t = *e ? *e : n;
-	if (t->line_cap < len + 1 + LINE_PAD) {
-		size_t nc = t->line_cap ? t->line_cap : 1024;
-		while (nc < len + 1 + LINE_PAD)
-			nc *= 2;
-		char *nb = realloc(t->line, nc);
-		if (!nb) {
-			bw_replay_event_free(n);
-			return bw_error_set(err, -ENOMEM, "out of memory");
-		}
-		t->line = nb;
-		t->line_cap = nc;
+	/* The caller's line has no padding: copy it, then try the fast path
+	 * on the copy. */
+	r = decode_careful_copy(t, line, len, err);
+	if (r == 0) {
+		const char *le = t->line + len;
+		r = fast ? decode_fast(d, t, t->line, &le, le) : 1;
 	}
-	memcpy(t->line, line, len);
-	memset(t->line + len, 0, LINE_PAD + 1);
-	r = decode_line(d, t, t->line, len, err);
+	if (r > 0)
+		r = decode_line(d, t, t->line, len, err);
+	else if (r == -ENOMEM)
+		r = bw_error_set(err, r, "out of memory");
 	if (r < 0) {
 		/* Leave no half-decoded values behind. */
 		event_clear(t);
@@ -1276,6 +1662,18 @@ int bw_replay_decode_into(struct bw_replay_decoder *d, const char *line, size_t 
 	if (n)
 		*e = n;
 	return 0;
+}
+
+int bw_replay_decode_into(struct bw_replay_decoder *d, const char *line, size_t len,
+			  struct bw_replay_event **e, struct bw_error **err)
+{
+	return decode_into(d, line, len, true, e, err);
+}
+
+int rt_replay_decode_careful(struct bw_replay_decoder *d, const char *line, size_t len,
+			     struct bw_replay_event **e, struct bw_error **err)
+{
+	return decode_into(d, line, len, false, e, err);
 }
 
 int bw_replay_decode(struct bw_replay_decoder *d, const char *line, size_t len,
@@ -1308,23 +1706,34 @@ struct bw_replay_event *bw_replay_event_free(struct bw_replay_event *e)
 
 /* ---------------------------------------------------------------- streams */
 
-/* One line of a stream, buf[len] writable: skips blank and comment lines. */
-static int stream_line(struct bw_replay_decoder *d, char *s, size_t len, uint64_t lineno,
-		       bw_replay_event_fn fn, bw_replay_bad_fn bad, void *userdata)
+/*
+ * One line of a stream: skips blank and comment lines. s[len] is a control
+ * byte (the newline or a NUL) with LINE_PAD readable bytes after it; s is
+ * never written to. fast: whether to try the fast path.
+ */
+static int stream_line(struct bw_replay_decoder *d, const char *s, size_t len, uint64_t lineno,
+		       bool fast, bw_replay_event_fn fn, bw_replay_bad_fn bad, void *userdata)
 {
+	struct bw_replay_event *e = d->stream_evt;
 	struct bw_error *err = NULL;
 	size_t i = 0;
 	int r;
 
-	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
-		i++;
-	if (i == len || s[i] == '#')
-		return 0;
-	s[len] = 0;
-	r = decode_line(d, d->stream_evt, s, len, &err);
+	if (s[0] != '{') {
+		while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
+			i++;
+		if (i == len || s[i] == '#')
+			return 0;
+	}
+	const char *le = s + len;
+	r = fast ? decode_fast(d, e, s, &le, le) : 1;
 	if (r == 0)
-		return fn(d->stream_evt, userdata);
-	event_clear(d->stream_evt);
+		return fn(e, userdata);
+	if (r > 0)
+		r = decode_careful(d, e, s, len, &err);
+	if (r == 0)
+		return fn(e, userdata);
+	event_clear(e);
 	if (r == -ENOMEM) {
 		bw_error_free(err);
 		return -ENOMEM;
@@ -1332,6 +1741,75 @@ static int stream_line(struct bw_replay_decoder *d, char *s, size_t len, uint64_
 	r = bad ? bad(lineno, err ? err->msg : "invalid event", userdata) : 0;
 	bw_error_free(err);
 	return r;
+}
+
+/*
+ * A regular file from its current offset to its end, mapped read-only and
+ * decoded where it lies (no read() copy): a line the fast path takes is
+ * found and decoded in one pass, the others are looked for with memchr().
+ * At least a page of zeros follows the data (a private anonymous page under
+ * the mapping's end), so that vector loads past the last line stay in
+ * readable memory. Returns 1 when the file cannot be mapped (the caller
+ * reads it), else as bw_replay_read_fd().
+ */
+static int read_mapped(struct bw_replay_decoder *d, int fd, bw_replay_event_fn fn,
+		       bw_replay_bad_fn bad, void *userdata, struct bw_error **err)
+{
+	const size_t cap = BW_MAX_REPLAY_LINE;
+	long pagesz = sysconf(_SC_PAGESIZE);
+	struct bw_replay_event *e = d->stream_evt;
+	struct stat st;
+	off_t pos, base;
+	uint64_t lineno = 0;
+	char toolong[96], *res, *map;
+	int r = 0;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || pagesz <= 0 ||
+	    (pos = lseek(fd, 0, SEEK_CUR)) < 0 || st.st_size <= pos ||
+	    (uint64_t)st.st_size > SIZE_MAX / 4)
+		return 1;
+	base = pos - pos % pagesz;
+	size_t maplen = (size_t)(st.st_size - base);
+	size_t span = (maplen / (size_t)pagesz + 2) * (size_t)pagesz;
+	res = mmap(NULL, span, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (res == MAP_FAILED)
+		return 1;
+	map = mmap(res, maplen, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, base);
+	if (map == MAP_FAILED) {
+		munmap(res, span);
+		return 1;
+	}
+	(void)madvise(map, maplen, MADV_SEQUENTIAL);
+	snprintf(toolong, sizeof(toolong), "event larger than %u bytes", BW_MAX_REPLAY_LINE);
+	const char *p = map + (pos - base), *end = map + maplen;
+	while (p < end) {
+		const char *le = NULL;
+		lineno++;
+		if (*p == '{' && (r = decode_fast(d, e, p, &le, end)) <= 0) {
+			if (r < 0)
+				break;
+			r = (size_t)(le - p) > cap ? (bad ? bad(lineno, toolong, userdata) : 0)
+						   : fn(e, userdata);
+			if (r < 0)
+				break;
+			p = le + 1;
+			continue;
+		}
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (n > cap)
+			r = bad ? bad(lineno, toolong, userdata) : 0;
+		else
+			r = stream_line(d, p, n, lineno, false, fn, bad, userdata);
+		if (r < 0)
+			break;
+		p += n + 1;
+	}
+	munmap(res, span);
+	if (r < 0)
+		return r == -ENOMEM ? bw_error_set(err, r, "out of memory") : r;
+	(void)lseek(fd, st.st_size, SEEK_SET);
+	return 0;
 }
 
 int bw_replay_read_fd(struct bw_replay_decoder *d, int fd, bw_replay_event_fn fn,
@@ -1345,9 +1823,12 @@ int bw_replay_read_fd(struct bw_replay_decoder *d, int fd, bw_replay_event_fn fn
 	char toolong[96];
 	int r;
 
-	snprintf(toolong, sizeof(toolong), "event larger than %u bytes", BW_MAX_REPLAY_LINE);
 	if (!d->stream_evt && !(d->stream_evt = event_new(d)))
 		return bw_error_set(err, -ENOMEM, "out of memory");
+	if ((r = read_mapped(d, fd, fn, bad, userdata, err)) <= 0)
+		return r;
+	/* A pipe, or a file that cannot be mapped: blocks of a megabyte. */
+	snprintf(toolong, sizeof(toolong), "event larger than %u bytes", BW_MAX_REPLAY_LINE);
 	if (!(buf = calloc(1, size)))
 		return bw_error_set(err, -ENOMEM, "out of memory");
 	for (;;) {
@@ -1361,7 +1842,8 @@ int bw_replay_read_fd(struct bw_replay_decoder *d, int fd, bw_replay_event_fn fn
 				r = bad ? bad(lineno, toolong, userdata) : 0;
 				if (r < 0)
 					return r;
-			} else if ((r = stream_line(d, buf + start, n, lineno, fn, bad, userdata)) < 0) {
+			} else if ((r = stream_line(d, buf + start, n, lineno, true, fn, bad, userdata)) <
+				   0) {
 				return r == -ENOMEM ? bw_error_set(err, r, "out of memory") : r;
 			}
 			start += n + 1;
@@ -1369,11 +1851,12 @@ int bw_replay_read_fd(struct bw_replay_decoder *d, int fd, bw_replay_event_fn fn
 		if (eof) {
 			if (have > start && !skipping) {
 				lineno++;
+				buf[have] = 0;
 				if (have - start > cap)
 					r = bad ? bad(lineno, toolong, userdata) : 0;
 				else
-					r = stream_line(d, buf + start, have - start, lineno, fn, bad,
-							userdata);
+					r = stream_line(d, buf + start, have - start, lineno, true, fn,
+							bad, userdata);
 				if (r < 0)
 					return r == -ENOMEM ? bw_error_set(err, r, "out of memory") : r;
 			}

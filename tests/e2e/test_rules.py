@@ -114,3 +114,47 @@ def test_replay_counts_upstream_rules(bulwark, shared, tmp_path):
     assert skipped == sum(r["state"] == "skipped" for r in listed) and skipped > 0
     named = re.findall(r"warning: rule `([^`]+)`: field `[^`]+` is not provided", p.stderr)
     assert sorted(named) == sorted(r["rule"] for r in listed if r["state"] == "skipped")
+
+
+def _alerts(bulwark, path=None, data=None):
+    args = [bulwark, "replay", "--json", "--all-matches", "-r", str(DATA / "ops.yaml"),
+            str(path) if path else "-"]
+    p = subprocess.run(args, input=data, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    return ([(a["rule"], a["output"], a["time"]) for a in map(json.loads, p.stdout.splitlines())],
+            re.findall(r":(\d+): (invalid JSON[^\n]*)", p.stderr))
+
+
+def test_replay_compact_lines_same_as_spaced(bulwark, tmp_path):
+    """Compact lines (the fast path, as `bulwark watch --events` writes them)
+    give the same alerts and errors as the spaced ones (the careful walk),
+    from a mapped file, a pipe, with CRLF ends, and at the very end of a file
+    whose size is a whole number of pages with no final newline."""
+    lines = (DATA / "events.jsonl").read_text().splitlines()
+    compact = []
+    for line in lines:
+        try:
+            compact.append(json.dumps(json.loads(line), separators=(",", ":")))
+        except ValueError:
+            compact.append(line)  # comments and the bad lines stay as they are
+    want = _alerts(bulwark, DATA / "events.jsonl")
+    assert len(want[0]) == 5 and want[1]
+    text = "\n".join(compact) + "\n"
+    f = tmp_path / "compact.jsonl"
+    f.write_text(text)
+    assert _alerts(bulwark, f) == want
+    assert _alerts(bulwark, data=text) == want
+    crlf = tmp_path / "crlf.jsonl"
+    crlf.write_bytes(text.replace("\n", "\r\n").encode())
+    assert _alerts(bulwark, crlf) == want
+    # a comment pads the file so that an event without a newline ends its
+    # last page: the decoder's vector loads past it must stay in bounds
+    last = next(c for c in compact if c.startswith('{"ts"'))
+    body = text + last
+    k = (-len(body) - 2) % 4096
+    edge = tmp_path / "edge.jsonl"
+    edge.write_text("#" + "x" * k + "\n" + body)
+    assert edge.stat().st_size % 4096 == 0
+    got = _alerts(bulwark, edge)
+    assert got[0] == want[0] + want[0][:1]
+    assert [m for _, m in got[1]] == [m for _, m in want[1]]

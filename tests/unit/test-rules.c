@@ -309,8 +309,22 @@ static void test_evtype_index(void **state)
 	assert_true(bw_matcher_evtype(m, "open") >= 0);
 	assert_int_equal(bw_matcher_evtype(m, "nosuch"), -1);
 	assert_int_equal(bw_matcher_run(m, &e, bw_matcher_evtype(m, "open"), NULL, NULL), 2);
-	assert_int_equal(bw_matcher_run(m, &e, bw_matcher_evtype(m, "execve"), NULL, NULL), 1);
+	/* checks on evt.type are decided by the type the event is run as */
+	struct tevt x = ev();
+	x.n[F_TYPE] = 0;
+	set(&x, F_TYPE, "execve");
+	assert_int_equal(bw_matcher_run(m, &x, bw_matcher_evtype(m, "execve"), NULL, NULL), 2);
+	x.n[F_NAME] = 0;
+	set(&x, F_NAME, "zsh");
+	assert_int_equal(bw_matcher_run(m, &x, bw_matcher_evtype(m, "execve"), NULL, NULL), 1);
+	assert_int_equal(bw_matcher_run(m, &x, bw_matcher_evtype(m, "open"), NULL, NULL), 0);
 	assert_int_equal(bw_matcher_run(m, &e, -1, NULL, NULL), 1);
+	/* an unknown type: only untyped rules, evt.type checked on the event */
+	x.n[F_TYPE] = 0;
+	set(&x, F_TYPE, "nosuch");
+	x.n[F_NAME] = 0;
+	set(&x, F_NAME, "bash");
+	assert_int_equal(bw_matcher_run(m, &x, -1, NULL, NULL), 1);
 	bw_matcher_free(m);
 	/* first match only, by default, in definition order */
 	assert_int_equal(bw_matcher_new(rs, &tsrc, NULL, &m, NULL), 0);

@@ -12,9 +12,12 @@ static const char help[] =
 	"Usage: bulwark watch -r RULES [-r ...] [OPTIONS]\n"
 	"\n"
 	"Watch this machine and its containers with an eBPF sensor and raise an\n"
-	"alert whenever a Falco rule matches: process execution, file opens,\n"
-	"connects and ptrace are traced in the kernel, attributed to their container\n"
-	"(podman, docker, containerd, CRI-O) and evaluated as Falco evaluates them.\n"
+	"alert whenever a Falco rule matches: process execution, fork and exit, file\n"
+	"opens, unlink/rename/mkdir/chmod/chown/link, sockets (connect, accept, bind,\n"
+	"listen), setuid family, ptrace, mount, modules, memfd_create, bpf,\n"
+	"unshare/setns and capset are traced in the kernel (only the syscalls the\n"
+	"rules can match), attributed to their container (podman, docker,\n"
+	"containerd, CRI-O) and evaluated as Falco evaluates them.\n"
 	"Stops on SIGINT or SIGTERM.\n"
 	"\n"
 	"Options:\n"
@@ -46,6 +49,15 @@ struct watch {
 	FILE *events;
 	uint64_t bad;
 };
+
+/* Only what some loaded rule can match is traced in the kernel; recording
+ * (--events) takes everything. */
+static bool rules_want(const char *evtype, void *ud)
+{
+	struct watch *w = ud;
+
+	return w->events || bw_matcher_wants_evtype(bw_alerter_matcher(w->a), evtype);
+}
 
 static int write_alert(const char *line, size_t len, void *ud)
 {
@@ -164,6 +176,8 @@ int cmd_watch(int argc, char **argv)
 		r = cli_fail(err);
 		goto done;
 	}
+	so.wants = rules_want;
+	so.wants_userdata = &w;
 	if (bw_sensor_open(&so, &s, &err) < 0) {
 		bw_error_wrap(&err, "cannot start the sensor");
 		r = cli_fail(err);
@@ -174,9 +188,14 @@ int cmd_watch(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	if (!cli.quiet)
-		fprintf(stderr, "Watching: %zu syscall rules loaded (%zu rules in total, %zu skipped)\n",
+	{
+		struct bw_sensor_stats st;
+		bw_sensor_get_stats(s, &st);
+		fprintf(stderr,
+			"Watching: %zu syscall rules loaded (%zu rules in total, %zu skipped), %zu syscalls traced\n",
 			bw_matcher_rule_count(bw_alerter_matcher(w.a)), bw_ruleset_rule_count(rs),
-			bw_ruleset_count(rs, NULL, BW_RULE_SKIPPED));
+			bw_ruleset_count(rs, NULL, BW_RULE_SKIPPED), st.syscalls);
+	}
 	time_t end = duration ? time(NULL) + duration : 0;
 	while (!stop && (!end || time(NULL) < end)) {
 		int p = bw_sensor_poll(s, 200, on_event, &w, &err);
@@ -191,9 +210,11 @@ int cmd_watch(int argc, char **argv)
 	if (stats || !cli.quiet) {
 		struct bw_sensor_stats st;
 		bw_sensor_get_stats(s, &st);
-		fprintf(stderr, "Sensor: %llu events, %llu dropped in the kernel, %llu invalid, %llu not decoded\n",
+		fprintf(stderr,
+			"Sensor: %llu events, %llu dropped in the kernel, %llu invalid, %llu not decoded, "
+			"%llu 32-bit syscalls skipped\n",
 			(unsigned long long)st.events, (unsigned long long)st.drops, (unsigned long long)st.invalid,
-			(unsigned long long)w.bad);
+			(unsigned long long)w.bad, (unsigned long long)st.compat);
 		cli_alert_summary(w.a, 0);
 	}
 done:

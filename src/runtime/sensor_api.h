@@ -14,16 +14,33 @@
 
 struct bw_sensor;
 
+/*
+ * wants() is asked once per syscall the sensor can trace, with Falco's
+ * event type name ("openat", "setuid", ...): only those it accepts are
+ * handled in the kernel, the others cost one array lookup. NULL: all.
+ * Process execution, fork and exit are always traced (they keep the
+ * process table that gives proc.* fields their values).
+ */
 struct bw_sensor_opts {
 	size_t sz;
 	bool include_self; /* also report the sensor's own process */
+	bool (*wants)(const char *evtype, void *userdata);
+	void *wants_userdata;
+	/* Wake the reader only once this many bytes wait in the ring buffer
+	 * (bw_sensor_poll() also drains it when its timeout ends). 0: 256 KiB;
+	 * 1: on every event. */
+	uint32_t wakeup_bytes;
 };
 
 struct bw_sensor_stats {
 	uint64_t events;   /* decoded and delivered */
 	uint64_t drops;    /* lost in the kernel: the ring buffer was full */
 	uint64_t invalid;  /* malformed records from the kernel, skipped */
+	uint64_t compat;   /* 32-bit syscalls, not decoded */
+	size_t syscalls;   /* syscalls traced (those wants() accepted) */
 };
+
+#define BW_SENSOR_WAKEUP_DEFAULT (256u << 10)
 
 /* Checks privileges and kernel support (saying clearly what is missing),
  * mounts tracefs if needed, loads and attaches the program. */

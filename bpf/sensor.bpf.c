@@ -42,6 +42,28 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
+/* Events no loaded rule can match, whatever process causes them: user
+ * space adds the key of a file event when the rules, evaluating it, read
+ * only fields the key determines and matched nothing. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, BW_QUIET_MAX);
+	__type(key, struct bw_quiet_key);
+	__type(value, __u8);
+} quiet SEC(".maps");
+
+struct keybuf {
+	struct bw_quiet_key k;
+	char full[BW_EV_FPATH];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct keybuf);
+} keybuf_map SEC(".maps");
+
 /* Per-CPU room to assemble a path: the directory part is written
  * backwards so that it ends at SCR_BASE_END, the raw argument follows. */
 #define SCR_SIZE 2048
@@ -86,12 +108,17 @@ static __always_inline void count(__u32 which)
 		__sync_fetch_and_add(v, 1);
 }
 
-static __always_inline __u64 rb_flags(void)
+/* Wake the reader once, when the waiting data crosses wakeup_bytes; a
+ * wakeup per event would cost more than the event (the reader also drains
+ * on a timer, so a missed crossing only delays). */
+static __always_inline __u64 rb_flags(__u64 size)
 {
+	__u64 avail;
+
 	if (!wakeup_bytes)
 		return 0;
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
-									      : BPF_RB_NO_WAKEUP;
+	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	return avail >= wakeup_bytes && avail < wakeup_bytes + size + 64 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
 static __always_inline void *reserve(__u64 size)
@@ -221,7 +248,7 @@ static __always_inline int walk_path(struct dentry *d, struct vfsmount *vmnt)
  * directory) into dst (BW_EV_FPATH bytes): absolute paths are taken as
  * they are. Sets *raw_off to where the argument starts in dst.
  */
-static __noinline void resolve_into(char *dst, __u16 *raw_off, int dirfd, const char *up)
+static __noinline int resolve_into(char *dst, __u16 *raw_off, int dirfd, const char *up)
 {
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	__u32 k = 0;
@@ -235,11 +262,11 @@ static __noinline void resolve_into(char *dst, __u16 *raw_off, int dirfd, const 
 	*raw_off = 0;
 	dst[0] = 0;
 	if (!up)
-		return;
+		return 0;
 	bpf_probe_read_user(&first, 1, up);
 	if (first == '/' || !s) {
-		bpf_probe_read_user_str(dst, BW_EV_FPATH, up);
-		return;
+		n = bpf_probe_read_user_str(dst, BW_EV_FPATH, up);
+		return n > 0 ? n : 0;
 	}
 	if (dirfd == AT_FDCWD) {
 		d = BPF_CORE_READ(t, fs, pwd.dentry);
@@ -247,8 +274,8 @@ static __noinline void resolve_into(char *dst, __u16 *raw_off, int dirfd, const 
 	} else {
 		struct file *f = fd_file(t, dirfd);
 		if (!f) {
-			bpf_probe_read_user_str(dst, BW_EV_FPATH, up);
-			return;
+			n = bpf_probe_read_user_str(dst, BW_EV_FPATH, up);
+			return n > 0 ? n : 0;
 		}
 		d = BPF_CORE_READ(f, f_path.dentry);
 		mnt = BPF_CORE_READ(f, f_path.mnt);
@@ -266,10 +293,11 @@ static __noinline void resolve_into(char *dst, __u16 *raw_off, int dirfd, const 
 	bpf_probe_read_kernel(dst, n & (BW_EV_FPATH - 1), &s->b[pos & SCR_MASK]);
 	dst[BW_EV_FPATH - 1] = 0;
 	*raw_off = SCR_BASE_END + 1 - pos;
+	return n;
 }
 
 /* The path an fd refers to, from the root (fchmod, fchown, finit_module). */
-static __noinline void fd_path_into(char *dst, int fd)
+static __noinline int fd_path_into(char *dst, int fd)
 {
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	struct file *f = fd_file(t, fd);
@@ -279,13 +307,13 @@ static __noinline void fd_path_into(char *dst, int fd)
 
 	dst[0] = 0;
 	if (!f || !s)
-		return;
+		return 0;
 	pos = walk_path(BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt));
 	n = SCR_BASE_END - pos;
 	if (n <= 0) {
 		dst[0] = '/';
 		dst[1] = 0;
-		return;
+		return 2;
 	}
 	if (n > BW_EV_FPATH - 1)
 		n = BW_EV_FPATH - 1;
@@ -293,6 +321,7 @@ static __noinline void fd_path_into(char *dst, int fd)
 		pos = 0;
 	bpf_probe_read_kernel(dst, n & (BW_EV_FPATH - 1), &s->b[pos & SCR_MASK]);
 	dst[n & (BW_EV_FPATH - 1)] = 0;
+	return n + 1;
 }
 
 /* ---------------------------------------------------------------- processes */
@@ -356,7 +385,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 			e->cwd[1] = 0;
 		}
 	}
-	bpf_ringbuf_submit(e, rb_flags());
+	bpf_ringbuf_submit(e, rb_flags(sizeof(*e)));
 	return 0;
 }
 
@@ -375,7 +404,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	e->child_pid = child->tgid;
 	e->pad = 0;
 	cgroup_name(e->cgroup, child);
-	bpf_ringbuf_submit(e, rb_flags());
+	bpf_ringbuf_submit(e, rb_flags(sizeof(*e)));
 	return 0;
 }
 
@@ -390,7 +419,7 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 	if (!e)
 		return 0;
 	fill_hdr(e, BW_EV_PROCEXIT, 0, p->exit_code);
-	bpf_ringbuf_submit(e, rb_flags());
+	bpf_ringbuf_submit(e, rb_flags(sizeof(*e)));
 	return 0;
 }
 
@@ -411,8 +440,35 @@ struct file_req {
 
 static __noinline int emit_file(__u32 nr, long ret, struct file_req *r)
 {
-	struct bw_ev_file *e = reserve(sizeof(*e));
+	__u32 zero = 0;
+	struct keybuf *kb = bpf_map_lookup_elem(&keybuf_map, &zero);
+	struct bw_ev_file *e;
+	__u16 raw_off = 0;
+	int len;
 
+	if (!kb)
+		return 0;
+	if (r->p1)
+		len = resolve_into(kb->full, &raw_off, r->dfd1, r->p1);
+	else
+		len = fd_path_into(kb->full, r->fd);
+	/* Known to be of no interest: stop here, before the ring buffer. */
+	if (len > 0 && len <= BW_QUIET_PATH) {
+		__builtin_memset(&kb->k, 0, sizeof(kb->k));
+		kb->k.sc = nr;
+		kb->k.flags = r->flags;
+		kb->k.mode = r->mode;
+		kb->k.res = ret;
+		kb->k.uid = r->uid;
+		kb->k.gid = r->gid;
+		kb->k.raw_off = raw_off;
+		bpf_probe_read_kernel(kb->k.path, len & (BW_QUIET_PATH * 2 - 1), kb->full);
+		if (bpf_map_lookup_elem(&quiet, &kb->k)) {
+			count(BW_CNT_QUIET);
+			return 0;
+		}
+	}
+	e = reserve(sizeof(*e));
 	if (!e)
 		return 0;
 	fill_hdr(&e->h, BW_EV_FILE, nr, ret);
@@ -421,16 +477,12 @@ static __noinline int emit_file(__u32 nr, long ret, struct file_req *r)
 	e->mode = r->mode;
 	e->uid = r->uid;
 	e->gid = r->gid;
+	e->raw_off = raw_off;
 	e->raw_off2 = 0;
 	e->pad0 = 0;
 	e->pad = 0;
-	if (r->p1) {
-		resolve_into(e->path, &e->raw_off, r->dfd1, r->p1);
-	} else {
-		e->raw_off = 0;
-		fd_path_into(e->path, r->fd);
-	}
-	bpf_ringbuf_submit(e, rb_flags());
+	bpf_probe_read_kernel(e->path, sizeof(e->path), kb->full);
+	bpf_ringbuf_submit(e, rb_flags(sizeof(*e)));
 	return 0;
 }
 
@@ -459,7 +511,7 @@ static __noinline int emit_file2(__u32 nr, long ret, struct file_req *r)
 	} else {
 		resolve_into(e->path2, &e->f.raw_off2, r->dfd2, r->p2);
 	}
-	bpf_ringbuf_submit(e, rb_flags());
+	bpf_ringbuf_submit(e, rb_flags(sizeof(*e)));
 	return 0;
 }
 
@@ -562,7 +614,7 @@ static __noinline int emit_net(__u32 nr, long ret, struct net_req *r)
 	}
 	if (r->ua)
 		user_addr(e, r->ua, r->remote);
-	bpf_ringbuf_submit(e, rb_flags());
+	bpf_ringbuf_submit(e, rb_flags(sizeof(*e)));
 	return 0;
 }
 
@@ -582,7 +634,7 @@ static __noinline int emit_sys(__u32 nr, long ret, struct sc_args *a, const char
 	e->str[0] = 0;
 	if (str && user_str)
 		bpf_probe_read_user_str(e->str, sizeof(e->str), str);
-	bpf_ringbuf_submit(e, rb_flags());
+	bpf_ringbuf_submit(e, rb_flags(sizeof(*e)));
 	return 0;
 }
 

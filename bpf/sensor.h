@@ -131,7 +131,31 @@ struct bw_ev_sys {
 enum {
 	BW_CNT_DROPS = 0,  /* the ring buffer was full */
 	BW_CNT_COMPAT = 1, /* 32-bit syscalls, not decoded */
-	BW_CNT_N = 2,
+	BW_CNT_QUIET = 2,  /* file events no rule can match, stopped in the kernel */
+	BW_CNT_N = 3,
+};
+
+/*
+ * Key of the "quiet" map: a file event (struct bw_ev_file) with everything
+ * the rules may read of it but the process, its path zero-padded. User
+ * space adds a key once the rules, evaluating such an event, read only
+ * fields it determines and matched nothing; the kernel then drops equal
+ * events. Paths longer than BW_QUIET_PATH - 1 are never keyed.
+ */
+#define BW_QUIET_PATH 128
+#define BW_QUIET_MAX 16384
+
+struct bw_quiet_key {
+	__u32 sc;
+	__u32 flags;
+	__u32 mode;
+	__s32 res;
+	__u32 uid;
+	__u32 gid;
+	__u16 raw_off;
+	__u16 pad;
+	__u32 pad2;
+	char path[BW_QUIET_PATH];
 };
 
 #if !defined(__bpf__) && !defined(__BPF__)
@@ -142,6 +166,7 @@ _Static_assert(sizeof(struct bw_ev_file) == 72 + 32 + 512, "bw_ev_file layout");
 _Static_assert(sizeof(struct bw_ev_file2) == 72 + 32 + 1024, "bw_ev_file2 layout");
 _Static_assert(sizeof(struct bw_ev_net) == 72 + 24 + 32 + 108 + 4, "bw_ev_net layout");
 _Static_assert(sizeof(struct bw_ev_sys) == 72 + 48 + 24 + 64, "bw_ev_sys layout");
+_Static_assert(sizeof(struct bw_quiet_key) == 32 + BW_QUIET_PATH, "bw_quiet_key layout");
 #endif
 
 #endif

@@ -82,9 +82,10 @@ static int on_event(const char *line, size_t len, void *ud)
 		bw_log(BW_LOG_DEBUG, "sensor event not decoded: %s", err && err->msg ? err->msg : "?");
 		bw_error_free(err);
 		w->bad++;
-		return 0;
+		return 1; /* not evaluated */
 	}
-	return bw_alerter_run(w->a, w->e, bw_replay_event_type(w->e)) < 0 ? -EIO : 0;
+	int r = bw_alerter_run(w->a, w->e, bw_replay_event_type(w->e));
+	return r < 0 ? -EIO : r;
 }
 
 int cmd_watch(int argc, char **argv)
@@ -159,7 +160,7 @@ int cmd_watch(int argc, char **argv)
 		return cli_usage_error("watch", "no rules: give -r FILE|DIR");
 	if (optind != argc)
 		return cli_usage_error("watch", "unexpected argument `%s`", argv[optind]);
-	if ((r = cli_rules_load((const char *const *)paths, n, &rs)))
+	if ((r = cli_rules_load_src((const char *const *)paths, n, bw_sensor_source(), &rs)))
 		return r;
 	if (output && strcmp(output, "-") && !(out = fopen(output, "we"))) {
 		fprintf(stderr, "error: cannot open `%s` for writing: %s\n", output, strerror(errno));
@@ -171,12 +172,13 @@ int cmd_watch(int argc, char **argv)
 		r = EXIT_ERROR;
 		goto done;
 	}
-	if (bw_alerter_new(rs, bw_replay_source(), &ao, write_alert, out, &w.a, &err) < 0 ||
+	if (bw_alerter_new(rs, bw_sensor_source(), &ao, write_alert, out, &w.a, &err) < 0 ||
 	    bw_replay_decoder_new(bw_alerter_matcher(w.a), &w.d, &err) < 0) {
 		r = cli_fail(err);
 		goto done;
 	}
 	so.wants = rules_want;
+	so.no_quiet = events != NULL; /* a recording keeps every event */
 	so.wants_userdata = &w;
 	if (bw_sensor_open(&so, &s, &err) < 0) {
 		bw_error_wrap(&err, "cannot start the sensor");
@@ -212,9 +214,10 @@ int cmd_watch(int argc, char **argv)
 		bw_sensor_get_stats(s, &st);
 		fprintf(stderr,
 			"Sensor: %llu events, %llu dropped in the kernel, %llu invalid, %llu not decoded, "
-			"%llu 32-bit syscalls skipped\n",
+			"%llu 32-bit syscalls skipped, %llu stopped in the kernel as of no interest (%llu keys)\n",
 			(unsigned long long)st.events, (unsigned long long)st.drops, (unsigned long long)st.invalid,
-			(unsigned long long)w.bad, (unsigned long long)st.compat);
+			(unsigned long long)w.bad, (unsigned long long)st.compat, (unsigned long long)st.quiet,
+			(unsigned long long)st.quiet_keys);
 		cli_alert_summary(w.a, 0);
 	}
 done:

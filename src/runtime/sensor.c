@@ -13,6 +13,7 @@
 
 #include <linux/types.h>
 
+#include "bulwark/runtime.h"
 #include "runtime/sensor_api.h"
 #include "sensor.h"
 #include "sensor.skel.h"
@@ -61,7 +62,48 @@ struct bw_sensor {
 	size_t n_procs, n_containers;
 	size_t n_wanted;
 	bool want_clone, want_procexit; /* deliver them (they are always traced) */
+	bool quiet;			/* add keys to the kernel's quiet map */
 };
+
+/* ---------------------------------------------------------------- tracking source */
+
+/* Fields a file event's quiet key determines (struct bw_quiet_key). */
+static const char *const key_fields[] = {
+	"evt.type", "evt.dir",	"evt.rawres", "evt.res",     "evt.arg",	    "evt.is_open_read", "evt.is_open_write",
+	"evt.is_open_exec", "fd.name", "fd.nameraw", "fd.directory", "fd.filename", "fd.typechar", "fd.type",
+	"fd.num",
+};
+
+static struct {
+	struct bw_source src;
+	const struct bw_source *inner;
+	bool *keyed; /* by field index */
+	bool tainted; /* a field outside the key was read */
+} track;
+
+static size_t track_extract(void *evt, const struct bw_field_ref *ref, const struct bw_value **ret)
+{
+	if (ref->field >= track.src.nfields || !track.keyed[ref->field])
+		track.tainted = true;
+	return track.inner->extract(evt, ref, ret);
+}
+
+const struct bw_source *bw_sensor_source(void)
+{
+	if (track.keyed)
+		return &track.src;
+	track.inner = bw_replay_source();
+	track.src = *track.inner;
+	track.keyed = calloc(track.src.nfields + 1, sizeof(*track.keyed));
+	if (!track.keyed)
+		return track.inner;
+	for (size_t i = 0; i < track.src.nfields; i++)
+		for (size_t j = 0; j < BW_ARRAY_SIZE(key_fields); j++)
+			if (!strcmp(track.src.fields[i].name, key_fields[j]))
+				track.keyed[i] = true;
+	track.src.extract = track_extract;
+	return &track.src;
+}
 
 /* ---------------------------------------------------------------- setup */
 
@@ -172,6 +214,7 @@ int bw_sensor_open(const struct bw_sensor_opts *opts, struct bw_sensor **ret, st
 			s->n_wanted++;
 		s->skel->rodata->sc_wanted[syscalls[i].nr] |= want;
 	}
+	s->quiet = !(opts && opts->no_quiet);
 	s->want_clone = !(opts && opts->wants) || opts->wants("clone", opts->wants_userdata);
 	s->want_procexit = !(opts && opts->wants) || opts->wants("procexit", opts->wants_userdata);
 	s->skel->rodata->wakeup_bytes = opts && opts->wakeup_bytes ? opts->wakeup_bytes : BW_SENSOR_WAKEUP_DEFAULT;
@@ -258,6 +301,7 @@ void bw_sensor_get_stats(struct bw_sensor *s, struct bw_sensor_stats *ret)
 {
 	s->st.drops = counter(s, BW_CNT_DROPS);
 	s->st.compat = counter(s, BW_CNT_COMPAT);
+	s->st.quiet = counter(s, BW_CNT_QUIET);
 	s->st.syscalls = s->n_wanted;
 	*ret = s->st;
 }
@@ -438,18 +482,24 @@ static struct proc *proc_from_procfs(uint32_t pid)
 	return p;
 }
 
-/* Stores p as pid's entry (freeing the one it replaces); the table is
- * bounded: past MAX_PROCS it starts over rather than grow without end. */
+/* The process table is bounded: past MAX_PROCS it starts over rather than
+ * grow without end. Called between events only, so that no event holds a
+ * pointer into it. */
+static void procs_trim(struct bw_sensor *s)
+{
+	if (s->n_procs < MAX_PROCS && s->procs)
+		return;
+	bw_map_free_with(s->procs, free_proc);
+	s->procs = bw_map_new();
+	s->n_procs = 0;
+}
+
+/* Stores p as pid's entry, freeing the one it replaces. */
 static struct proc *proc_put(struct bw_sensor *s, uint32_t pid, struct proc *p)
 {
 	char kb[12], *key = u32_str(pid, kb);
 	struct proc *old;
 
-	if (s->n_procs >= MAX_PROCS) {
-		bw_map_free_with(s->procs, free_proc);
-		s->procs = bw_map_new();
-		s->n_procs = 0;
-	}
 	if (!s->procs) {
 		free_proc(p);
 		return NULL;
@@ -1047,8 +1097,9 @@ static int decode_procexit(struct bw_sensor *s, const struct bw_ev_hdr *h)
 		r = 0;
 	}
 	/* Forget it once described: the pid may come back as another process. */
-	p = s->procs ? bw_map_get(s->procs, u32_str(h->pid, key)) : NULL;
-	if (p && bw_map_put(s->procs, key, NULL) == 0)
+	const char *k = u32_str(h->pid, key);
+	p = s->procs ? bw_map_get(s->procs, k) : NULL;
+	if (p && bw_map_put(s->procs, k, NULL) == 0)
 		free_proc(p);
 	return r;
 }
@@ -1377,6 +1428,28 @@ static int decode_sys(struct bw_sensor *s, const struct bw_ev_sys *e)
 	return 0;
 }
 
+/* No rule can match an event equal to e: tell the kernel to stop them. */
+static void quiet_add(struct bw_sensor *s, const struct bw_ev_file *e)
+{
+	struct bw_quiet_key k;
+	size_t n = strnlen(e->path, sizeof(e->path));
+	uint8_t one = 1;
+
+	if (n >= BW_QUIET_PATH)
+		return;
+	memset(&k, 0, sizeof(k));
+	k.sc = e->h.sc;
+	k.flags = e->flags;
+	k.mode = e->mode;
+	k.res = (int32_t)e->h.res;
+	k.uid = e->uid;
+	k.gid = e->gid;
+	k.raw_off = e->raw_off;
+	memcpy(k.path, e->path, n);
+	if (bpf_map__update_elem(s->skel->maps.quiet, &k, sizeof(k), &one, sizeof(one), BPF_ANY) == 0)
+		s->st.quiet_keys++;
+}
+
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct bw_sensor *s = ctx;
@@ -1389,6 +1462,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	bw_buf_reset(&s->line);
+	procs_trim(s);
 	switch (h->type) {
 	case BW_EV_EXEC:
 		r = size == sizeof(struct bw_ev_exec) ? decode_exec(s, data) : -EINVAL;
@@ -1423,11 +1497,15 @@ static int handle_event(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	s->st.events++;
+	track.tainted = false;
 	r = s->fn(s->line.data, s->line.len, s->ud);
 	if (r < 0) {
 		s->cb_err = r;
 		return r; /* stops ring_buffer__poll */
 	}
+	if (r == 0 && !track.tainted && s->quiet && track.keyed && h->type == BW_EV_FILE &&
+	    size == sizeof(struct bw_ev_file))
+		quiet_add(s, data);
 	return 0;
 }
 

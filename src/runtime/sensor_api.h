@@ -11,6 +11,7 @@
  */
 
 #include "bulwark/core.h"
+#include "bulwark/rules.h"
 
 struct bw_sensor;
 
@@ -30,6 +31,9 @@ struct bw_sensor_opts {
 	 * (bw_sensor_poll() also drains it when its timeout ends). 0: 256 KiB;
 	 * 1: on every event. */
 	uint32_t wakeup_bytes;
+	/* Do not stop in the kernel the file events the rules showed to be of
+	 * no interest (see bw_sensor_source()); for recording every event. */
+	bool no_quiet;
 };
 
 struct bw_sensor_stats {
@@ -37,6 +41,8 @@ struct bw_sensor_stats {
 	uint64_t drops;    /* lost in the kernel: the ring buffer was full */
 	uint64_t invalid;  /* malformed records from the kernel, skipped */
 	uint64_t compat;   /* 32-bit syscalls, not decoded */
+	uint64_t quiet;	   /* file events no rule can match, stopped in the kernel */
+	uint64_t quiet_keys; /* keys of such events handed to the kernel */
 	size_t syscalls;   /* syscalls traced (those wants() accepted) */
 };
 
@@ -47,7 +53,22 @@ struct bw_sensor_stats {
 BW_API int bw_sensor_open(const struct bw_sensor_opts *opts, struct bw_sensor **ret, struct bw_error **err);
 BW_API struct bw_sensor *bw_sensor_free(struct bw_sensor *s);
 
-/* Called with each event as a replay-format JSON line (no newline). */
+/*
+ * The replay source (bw_replay_source()) that also notes which fields the
+ * rules read. Compile the syscall rules against it and the sensor learns,
+ * from each file event the rules evaluated without a match, whether the
+ * verdict depended on anything but the event's kernel key (syscall, path,
+ * flags, mode, result, owner): when not, no process can make an equal
+ * event match, and the kernel stops equal events before the ring buffer.
+ * One evaluation at a time (not thread-safe).
+ */
+BW_API const struct bw_source *bw_sensor_source(void);
+
+/*
+ * Called with each event as a replay-format JSON line (no newline). Returns
+ * the number of alerts the rules raised (0: evaluated, no rule matched), 1
+ * when the event was not evaluated, or a negative errno to stop.
+ */
 typedef int (*bw_sensor_event_fn)(const char *line, size_t len, void *userdata);
 
 /* Waits up to timeout_ms for events and delivers what arrived. Returns the

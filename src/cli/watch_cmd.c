@@ -29,6 +29,9 @@ static const char help[] =
 	"                         (docs/replay-format.md), for `bulwark replay`\n"
 	"      --duration SECS    stop after SECS seconds\n"
 	"      --stats            print events, alerts and drops when stopping\n"
+	"      --buffer-size N    ring buffer size (power of two; K and M suffixes;\n"
+	"                         default 16M); when it fills, events are dropped\n"
+	"                         and counted\n"
 	"  -q, --quiet            print only errors\n"
 	"  -d, --debug            print debug messages\n"
 	"  -h, --help             show this help\n"
@@ -96,6 +99,7 @@ int cmd_watch(int argc, char **argv)
 		{ "events", required_argument, NULL, 'E' },	{ "duration", required_argument, NULL, 'D' },
 		{ "stats", no_argument, NULL, 'S' },		{ "quiet", no_argument, NULL, 'q' },
 		{ "debug", no_argument, NULL, 'd' },		{ "help", no_argument, NULL, 'h' },
+		{ "buffer-size", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_free_ char **paths = calloc((size_t)argc + 1, sizeof(char *));
@@ -142,6 +146,18 @@ int cmd_watch(int argc, char **argv)
 		case 'S':
 			stats = true;
 			break;
+		case 'B': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end == 'K' || *end == 'k')
+				v <<= 10, end++;
+			else if (*end == 'M' || *end == 'm')
+				v <<= 20, end++;
+			if (*end || v == 0 || v > (1ul << 30))
+				return cli_usage_error("watch", "bad --buffer-size `%s`", optarg);
+			so.ring_bytes = (uint32_t)v;
+			break;
+		}
 		case 'q':
 			cli.quiet = true;
 			break;

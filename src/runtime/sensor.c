@@ -214,10 +214,28 @@ int bw_sensor_open(const struct bw_sensor_opts *opts, struct bw_sensor **ret, st
 			s->n_wanted++;
 		s->skel->rodata->sc_wanted[syscalls[i].nr] |= want;
 	}
+	if (opts && opts->ring_bytes) {
+		long page = sysconf(_SC_PAGESIZE);
+		uint32_t n = opts->ring_bytes;
+		if ((page > 0 && n < (uint32_t)page) || (n & (n - 1))) {
+			bw_sensor_free(s);
+			return bw_error_set(err, -EINVAL,
+					    "ring buffer size %u is not a power of two of at least the page size (%ld)",
+					    n, page);
+		}
+		r = bpf_map__set_max_entries(s->skel->maps.events, n);
+		if (r < 0) {
+			bw_sensor_free(s);
+			return bw_error_set(err, r, "cannot size the ring buffer: %s", strerror(-r));
+		}
+	}
 	s->quiet = !(opts && opts->no_quiet);
 	s->want_clone = !(opts && opts->wants) || opts->wants("clone", opts->wants_userdata);
 	s->want_procexit = !(opts && opts->wants) || opts->wants("procexit", opts->wants_userdata);
 	s->skel->rodata->wakeup_bytes = opts && opts->wakeup_bytes ? opts->wakeup_bytes : BW_SENSOR_WAKEUP_DEFAULT;
+	/* at most a quarter of the ring, so the reader is woken long before it fills */
+	if (s->skel->rodata->wakeup_bytes > bpf_map__max_entries(s->skel->maps.events) / 4)
+		s->skel->rodata->wakeup_bytes = bpf_map__max_entries(s->skel->maps.events) / 4;
 	if (s->skel->rodata->wakeup_bytes == 1)
 		s->skel->rodata->wakeup_bytes = 0;
 	r = sensor_bpf__load(s->skel);

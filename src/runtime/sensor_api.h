@@ -34,6 +34,9 @@ struct bw_sensor_opts {
 	/* Do not stop in the kernel the file events the rules showed to be of
 	 * no interest (see bw_sensor_source()); for recording every event. */
 	bool no_quiet;
+	/* Ring buffer size in bytes: a power of two, at least the page size.
+	 * 0: 16 MiB. When full, events are dropped and counted. */
+	uint32_t ring_bytes;
 };
 
 struct bw_sensor_stats {

@@ -105,7 +105,7 @@ static __always_inline void count(__u32 which)
 	__u64 *v = bpf_map_lookup_elem(&counters, &which);
 
 	if (v)
-		__sync_fetch_and_add(v, 1);
+		*v += 1; /* per CPU, and a program does not migrate */
 }
 
 /* Wake the reader once, when the waiting data crosses wakeup_bytes; a
@@ -255,7 +255,6 @@ static __noinline int resolve_into(char *dst, __u16 *raw_off, int dirfd, const c
 	struct scratch *s = bpf_map_lookup_elem(&scratch_map, &k);
 	struct dentry *d;
 	struct vfsmount *mnt;
-	char first = 0;
 	long n;
 	int pos;
 
@@ -263,28 +262,26 @@ static __noinline int resolve_into(char *dst, __u16 *raw_off, int dirfd, const c
 	dst[0] = 0;
 	if (!up)
 		return 0;
-	bpf_probe_read_user(&first, 1, up);
-	if (first == '/' || !s) {
-		n = bpf_probe_read_user_str(dst, BW_EV_FPATH, up);
-		return n > 0 ? n : 0;
-	}
+	/* Most paths are absolute: one read and done. */
+	n = bpf_probe_read_user_str(dst, BW_EV_FPATH, up);
+	if (n <= 0)
+		return 0;
+	if (dst[0] == '/' || !s)
+		return n;
 	if (dirfd == AT_FDCWD) {
 		d = BPF_CORE_READ(t, fs, pwd.dentry);
 		mnt = BPF_CORE_READ(t, fs, pwd.mnt);
 	} else {
 		struct file *f = fd_file(t, dirfd);
-		if (!f) {
-			n = bpf_probe_read_user_str(dst, BW_EV_FPATH, up);
-			return n > 0 ? n : 0;
-		}
+		if (!f)
+			return n;
 		d = BPF_CORE_READ(f, f_path.dentry);
 		mnt = BPF_CORE_READ(f, f_path.mnt);
 	}
 	pos = walk_path(d, mnt);
 	s->b[SCR_BASE_END] = '/';
-	n = bpf_probe_read_user_str(&s->b[SCR_BASE_END + 1], BW_EV_FPATH, up);
-	if (n < 0)
-		n = 1;
+	bpf_probe_read_kernel(&s->b[SCR_BASE_END + 1], n & (BW_EV_FPATH - 1), dst);
+	s->b[(SCR_BASE_END + n) & (SCR_SIZE - 1)] = 0;
 	n = SCR_BASE_END + n - pos + 1; /* bytes from pos, with the NUL */
 	if (n > BW_EV_FPATH - 1)
 		n = BW_EV_FPATH - 1;
@@ -448,19 +445,30 @@ static __noinline int emit_file(__u32 nr, long ret, struct file_req *r)
 
 	if (!kb)
 		return 0;
-	if (r->p1)
+	__builtin_memset(&kb->k, 0, sizeof(kb->k));
+	kb->k.sc = nr;
+	kb->k.flags = r->flags;
+	kb->k.mode = r->mode;
+	kb->k.res = ret;
+	kb->k.uid = r->uid;
+	kb->k.gid = r->gid;
+	/* Fast path, for a short absolute path: read it straight into the key
+	 * and stop here if no rule can match such an event. */
+	if (r->p1) {
+		len = bpf_probe_read_user_str(kb->k.path, BW_QUIET_PATH, r->p1);
+		if (len > 0 && len < BW_QUIET_PATH && kb->k.path[0] == '/') {
+			if (bpf_map_lookup_elem(&quiet, &kb->k)) {
+				count(BW_CNT_QUIET);
+				return 0;
+			}
+		}
 		len = resolve_into(kb->full, &raw_off, r->dfd1, r->p1);
-	else
+	} else {
 		len = fd_path_into(kb->full, r->fd);
+	}
 	/* Known to be of no interest: stop here, before the ring buffer. */
-	if (len > 0 && len <= BW_QUIET_PATH) {
-		__builtin_memset(&kb->k, 0, sizeof(kb->k));
-		kb->k.sc = nr;
-		kb->k.flags = r->flags;
-		kb->k.mode = r->mode;
-		kb->k.res = ret;
-		kb->k.uid = r->uid;
-		kb->k.gid = r->gid;
+	if (len > 0 && len <= BW_QUIET_PATH && raw_off) {
+		__builtin_memset(kb->k.path, 0, sizeof(kb->k.path));
 		kb->k.raw_off = raw_off;
 		bpf_probe_read_kernel(kb->k.path, len & (BW_QUIET_PATH * 2 - 1), kb->full);
 		if (bpf_map_lookup_elem(&quiet, &kb->k)) {

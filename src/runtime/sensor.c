@@ -168,22 +168,11 @@ static const char *syscall_name(uint32_t nr)
 	return NULL;
 }
 
-int bw_sensor_open(const struct bw_sensor_opts *opts, struct bw_sensor **ret, struct bw_error **err)
+int bw_sensor_new_detached(struct bw_sensor **ret, struct bw_error **err)
 {
-	struct bw_sensor *s;
-	struct stat st;
+	struct bw_sensor *s = calloc(1, sizeof(*s));
 	struct timespec mono, real;
-	int r;
 
-	if (geteuid() != 0)
-		return bw_error_set(err, -EPERM, "the sensor needs root (CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)");
-	if (stat("/sys/kernel/btf/vmlinux", &st) < 0)
-		return bw_error_set(err, -ENOTSUP,
-				    "this kernel has no BTF (/sys/kernel/btf/vmlinux): it needs CONFIG_DEBUG_INFO_BTF=y");
-	r = ensure_tracefs(err);
-	if (r < 0)
-		return r;
-	s = calloc(1, sizeof(*s));
 	if (!s)
 		return bw_error_set(err, -ENOMEM, "out of memory");
 	s->line = BW_BUF_INIT(1u << 16);
@@ -195,10 +184,31 @@ int bw_sensor_open(const struct bw_sensor_opts *opts, struct bw_sensor **ret, st
 		bw_sensor_free(s);
 		return bw_error_set(err, -ENOMEM, "out of memory");
 	}
+	s->want_clone = s->want_procexit = true;
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &real);
 	s->mono_to_real = ((int64_t)real.tv_sec - mono.tv_sec) * 1000000000LL + (real.tv_nsec - mono.tv_nsec);
+	*ret = s;
+	return 0;
+}
 
+int bw_sensor_open(const struct bw_sensor_opts *opts, struct bw_sensor **ret, struct bw_error **err)
+{
+	struct bw_sensor *s;
+	struct stat st;
+	int r;
+
+	if (geteuid() != 0)
+		return bw_error_set(err, -EPERM, "the sensor needs root (CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)");
+	if (stat("/sys/kernel/btf/vmlinux", &st) < 0)
+		return bw_error_set(err, -ENOTSUP,
+				    "this kernel has no BTF (/sys/kernel/btf/vmlinux): it needs CONFIG_DEBUG_INFO_BTF=y");
+	r = ensure_tracefs(err);
+	if (r < 0)
+		return r;
+	r = bw_sensor_new_detached(&s, err);
+	if (r < 0)
+		return r;
 	libbpf_set_print(libbpf_print);
 	s->skel = sensor_bpf__open();
 	if (!s->skel) {
@@ -304,7 +314,7 @@ static uint64_t counter(struct bw_sensor *s, uint32_t k)
 	uint64_t total = 0;
 	int ncpu = libbpf_num_possible_cpus();
 
-	if (ncpu > 0) {
+	if (ncpu > 0 && s->skel) {
 		uint64_t *v = calloc((size_t)ncpu, sizeof(*v));
 		if (v && bpf_map__lookup_elem(s->skel->maps.counters, &k, sizeof(k), v, sizeof(*v) * (size_t)ncpu,
 					      0) == 0)
@@ -1453,7 +1463,7 @@ static void quiet_add(struct bw_sensor *s, const struct bw_ev_file *e)
 	size_t n = strnlen(e->path, sizeof(e->path));
 	uint8_t one = 1;
 
-	if (n >= BW_QUIET_PATH)
+	if (n >= BW_QUIET_PATH || !s->skel)
 		return;
 	memset(&k, 0, sizeof(k));
 	k.sc = e->h.sc;
@@ -1547,4 +1557,13 @@ int bw_sensor_poll(struct bw_sensor *s, int timeout_ms, bw_sensor_event_fn fn, v
 		return bw_error_set(err, r, "cannot read the ring buffer: %s", strerror(-r));
 	}
 	return (int)(s->st.events - before);
+}
+
+int bw_sensor_feed(struct bw_sensor *s, const void *data, size_t size, bw_sensor_event_fn fn, void *ud)
+{
+	s->fn = fn;
+	s->ud = ud;
+	s->cb_err = 0;
+	handle_event(s, (void *)data, size);
+	return s->cb_err;
 }

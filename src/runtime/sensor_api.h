@@ -81,4 +81,12 @@ BW_API int bw_sensor_poll(struct bw_sensor *s, int timeout_ms, bw_sensor_event_f
 			  struct bw_error **err);
 BW_API void bw_sensor_get_stats(struct bw_sensor *s, struct bw_sensor_stats *ret);
 
+/* For tests and fuzzing: a sensor that loads nothing into the kernel, and
+ * bw_sensor_feed(), which decodes one ring-buffer record (struct bw_ev_*
+ * of bpf/sensor.h, checked like any input) as the poll loop does. Returns
+ * fn's error, else 0. */
+BW_API int bw_sensor_new_detached(struct bw_sensor **ret, struct bw_error **err);
+BW_API int bw_sensor_feed(struct bw_sensor *s, const void *data, size_t size, bw_sensor_event_fn fn,
+			  void *userdata);
+
 #endif

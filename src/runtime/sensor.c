@@ -834,6 +834,8 @@ static void cgroup_learn(struct bw_sensor *s, uint64_t cgid, const char *name, s
 	const char *old;
 
 	kstr(leaf, sizeof(leaf), name, cap);
+	if (!leaf[0])
+		return; /* the kernel could not read it */
 	snprintf(key, sizeof(key), "%llu", (unsigned long long)cgid);
 	old = bw_map_get(s->cgroups, key);
 	if ((old && !strcmp(old, leaf)) || bw_map_size(s->cgroups) >= MAX_CONTAINERS * 4)
@@ -987,12 +989,13 @@ static void common_fields(struct bw_sensor *s, const struct bw_ev_hdr *h, const 
 	kstr(comm, sizeof(comm), h->comm, sizeof(h->comm));
 	c = container_get(s, cgroup_leaf(s, h->cgroup_id, h->pid));
 	bw_buf_puts(b, "{\"ts\":");
-	put_num(b, (long long)((int64_t)h->ts + s->mono_to_real));
+	put_num(b, (long long)(uint64_t)(h->ts + (uint64_t)s->mono_to_real)); /* wraps, never overflows */
 	kv_num(b, "evt.num", (long long)++s->evnum);
 	kv_str(b, "evt.type", type);
 	kv_str(b, "evt.dir", "<");
 	kv_num(b, "evt.rawres", (long long)h->res);
-	kv_str(b, "evt.res", h->res >= 0 ? "SUCCESS" : (strerrorname_np((int)-h->res) ?: "EUNKNOWN"));
+	kv_str(b, "evt.res", h->res >= 0 ? "SUCCESS"
+			     : h->res > -4096 ? (strerrorname_np((int)-h->res) ?: "EUNKNOWN") : "EUNKNOWN");
 	kv_num(b, "proc.pid", h->pid);
 	kv_num(b, "thread.tid", h->tid);
 	kv_num(b, "proc.ppid", h->ppid);
@@ -1169,7 +1172,7 @@ static int decode_file(struct bw_sensor *s, const struct bw_ev_file *e, const ch
 	case 2: case 85: case 257: case 437: /* open, creat, openat, openat2 */
 		open_flags(e->flags, flags);
 		fd_path_fields(b, path);
-		kv_str(b, "fd.nameraw", e->raw_off < sizeof(e->path) ? raw + e->raw_off : raw);
+		kv_str(b, "fd.nameraw", e->raw_off <= strlen(raw) ? raw + e->raw_off : raw);
 		kv_str(b, "fd.typechar", (e->flags & O_DIRECTORY) ? "d" : "f");
 		kv_str(b, "fd.type", (e->flags & O_DIRECTORY) ? "directory" : "file");
 		kv_num(b, "fd.num", e->h.res >= 0 ? e->h.res : -1);

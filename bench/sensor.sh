@@ -8,7 +8,9 @@
 # machine) and its wall time (also counts the sensor's own CPU when cores
 # are short), the ratio to the floor (without the sensor), the events the
 # sensor delivered, dropped and stopped in the kernel, and its own CPU time
-# and peak memory. Needs root.
+# and peak memory. For reference it also runs the sensor with a single exec
+# rule: no syscall handled, only the kernel's syscall tracepoint path, which
+# any syscall sensor pays on every syscall. Needs root.
 # Usage: bench/sensor.sh [RULES...]   (default: upstream stable rules,
 #        ../shared/corpus/falco/rules/rules/falco_rules.yaml)
 set -euo pipefail
@@ -54,31 +56,40 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 for _ in $(seq "$RUNS"); do run base_open "$TMP/openloop"; run base_build "$TMP/build.sh"; done
 
-args=()
-for r in "${RULES[@]}"; do args+=(-r "$r"); done
-"$BIN" watch "${args[@]}" -o /dev/null --stats -q 2> "$TMP/sensor.err" &
-SENSOR=$!
-for _ in $(seq 100); do ls -l /proc/$SENSOR/fd 2>/dev/null | grep -q anon_inode:bpf-ringbuf && break; sleep 0.1; done
-sleep 2
-t0=$(cpu_ticks $SENSOR)
-for _ in $(seq "$RUNS"); do run with_open "$TMP/openloop"; run with_build "$TMP/build.sh"; done
-t1=$(cpu_ticks $SENSOR)
-hwm=$(awk '/VmHWM/ {print $2}' /proc/$SENSOR/status)
-kill -INT $SENSOR; wait $SENSOR || true; SENSOR=
+# with_sensor TAG RULES...: runs both workloads $RUNS times under the sensor
+with_sensor() {
+  local tag=$1 args=() t0 t1; shift
+  for r in "$@"; do args+=(-r "$r"); done
+  "$BIN" watch "${args[@]}" -o /dev/null --stats -q 2> "$TMP/$tag.err" &
+  SENSOR=$!
+  for _ in $(seq 100); do ls -l /proc/$SENSOR/fd 2>/dev/null | grep -q anon_inode:bpf-ringbuf && break; sleep 0.1; done
+  sleep 2
+  t0=$(cpu_ticks $SENSOR)
+  for _ in $(seq "$RUNS"); do run ${tag}_open "$TMP/openloop"; run ${tag}_build "$TMP/build.sh"; done
+  t1=$(cpu_ticks $SENSOR)
+  echo "$(( t1 - t0 )) $(awk '/VmHWM/ {print $2}' /proc/$SENSOR/status)" > "$TMP/$tag.self"
+  kill -INT $SENSOR; wait $SENSOR || true; SENSOR=
+}
+# Reference: the sensor with one exec rule, so no syscall is handled: what
+# the kernel's syscall tracepoint path alone costs every syscall.
+printf -- '- rule: exec\n  desc: d\n  condition: evt.type = execve and proc.name = nosuchprogram\n  output: o\n  priority: INFO\n' > "$TMP/exec.yaml"
+with_sensor with "${RULES[@]}"
+with_sensor tp "$TMP/exec.yaml"
+read ticks hwm < "$TMP/with.self"
 hz=$(getconf CLK_TCK)
 for _ in $(seq "$RUNS"); do run base_open "$TMP/openloop"; run base_build "$TMP/build.sh"; done
 
 printf '# sensor overhead, %d cores, medians of %d runs (floor: %d runs without the sensor, before and after)\n' \
   "$(nproc)" "$RUNS" $((2 * RUNS))
 printf '# rules: %s\n' "${RULES[*]}"
-printf '%-30s %-5s %9s %9s %8s\n' workload time floor sensor ratio
+printf '%-30s %-5s %9s %9s %8s   %s\n' workload time floor sensor ratio "(syscall tracepoint alone)"
 for w in open build; do
   name=$([ $w = open ] && echo "open/read/close x200k" || echo "compile 16 C files (gcc -O2)")
   for c in 2 1; do
-    b=$(col base_$w $c); s=$(col with_$w $c)
-    printf '%-30s %-5s %8.3fs %8.3fs %7.3fx\n' "$name" "$([ $c = 2 ] && echo cpu || echo wall)" "$b" "$s" \
-      "$(awk "BEGIN{print $s / $b}")"
+    b=$(col base_$w $c); s=$(col with_$w $c); t=$(col tp_$w $c)
+    printf '%-30s %-5s %8.3fs %8.3fs %7.3fx   %.3fx\n' "$name" "$([ $c = 2 ] && echo cpu || echo wall)" "$b" "$s" \
+      "$(awk "BEGIN{print $s / $b}")" "$(awk "BEGIN{print $t / $b}")"
   done
 done
-printf '%-30s %.2f s CPU over all runs with it, peak %d MiB\n' "sensor itself" "$(awk "BEGIN{print ($t1-$t0)/$hz}")" $((hwm / 1024))
-grep -E '^Sensor:' "$TMP/sensor.err" || true
+printf '%-30s %.2f s CPU over all runs with it, peak %d MiB\n' "sensor itself" "$(awk "BEGIN{print $ticks/$hz}")" $((hwm / 1024))
+grep -E '^Sensor:' "$TMP/with.err" || true

@@ -452,6 +452,15 @@ static __noinline int emit_file(__u32 nr, long ret, struct file_req *r)
 	kb->k.res = ret;
 	kb->k.uid = r->uid;
 	kb->k.gid = r->gid;
+	{
+		struct task_struct *t = bpf_get_current_task_btf();
+		__u64 uid_gid = bpf_get_current_uid_gid();
+		kb->k.task_uid = (__u32)uid_gid;
+		kb->k.task_gid = uid_gid >> 32;
+		kb->k.loginuid = t->loginuid.val;
+		kb->k.cgroup_id = t->cgroups->dfl_cgrp->kn->id;
+		bpf_get_current_comm(kb->k.comm, sizeof(kb->k.comm));
+	}
 	/* Fast path, for a short absolute path: read it straight into the key
 	 * and stop here if no rule can match such an event. */
 	if (r->p1) {

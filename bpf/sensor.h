@@ -137,7 +137,8 @@ enum {
 
 /*
  * Key of the "quiet" map: a file event (struct bw_ev_file) with everything
- * the rules may read of it but the process, its path zero-padded. User
+ * the rules may read of it but the process (its cgroup, credentials and
+ * name included), its path zero-padded. User
  * space adds a key once the rules, evaluating such an event, read only
  * fields it determines and matched nothing; the kernel then drops equal
  * events. Paths longer than BW_QUIET_PATH - 1 are never keyed.
@@ -154,7 +155,11 @@ struct bw_quiet_key {
 	__u32 gid;
 	__u16 raw_off;
 	__u16 pad;
-	__u32 pad2;
+	__u32 task_uid;
+	__u64 cgroup_id;
+	__u32 task_gid;
+	__u32 loginuid;
+	char comm[BW_EV_COMM];
 	char path[BW_QUIET_PATH];
 };
 
@@ -166,7 +171,7 @@ _Static_assert(sizeof(struct bw_ev_file) == 72 + 32 + 512, "bw_ev_file layout");
 _Static_assert(sizeof(struct bw_ev_file2) == 72 + 32 + 1024, "bw_ev_file2 layout");
 _Static_assert(sizeof(struct bw_ev_net) == 72 + 24 + 32 + 108 + 4, "bw_ev_net layout");
 _Static_assert(sizeof(struct bw_ev_sys) == 72 + 48 + 24 + 64, "bw_ev_sys layout");
-_Static_assert(sizeof(struct bw_quiet_key) == 32 + BW_QUIET_PATH, "bw_quiet_key layout");
+_Static_assert(sizeof(struct bw_quiet_key) == 64 + BW_QUIET_PATH, "bw_quiet_key layout");
 #endif
 
 #endif

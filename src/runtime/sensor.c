@@ -67,11 +67,14 @@ struct bw_sensor {
 
 /* ---------------------------------------------------------------- tracking source */
 
-/* Fields a file event's quiet key determines (struct bw_quiet_key). */
+/* Fields a file event's quiet key determines (struct bw_quiet_key): the
+ * event's own, and those of its cgroup, credentials and process name. Not the container's
+ * name and image, which may become known only later. */
 static const char *const key_fields[] = {
-	"evt.type", "evt.dir",	"evt.rawres", "evt.res",     "evt.arg",	    "evt.is_open_read", "evt.is_open_write",
-	"evt.is_open_exec", "fd.name", "fd.nameraw", "fd.directory", "fd.filename", "fd.typechar", "fd.type",
-	"fd.num",
+	"evt.type",	"evt.dir",	"evt.rawres",	  "evt.res",	  "evt.arg",	 "evt.is_open_read",
+	"evt.is_open_write", "evt.is_open_exec", "fd.name", "fd.nameraw", "fd.directory", "fd.filename",
+	"fd.typechar",	"fd.type",	"fd.num",	  "container.id", "user.uid",	 "user.name",
+	"user.loginuid", "group.gid",	"proc.name",
 };
 
 static struct {
@@ -1476,6 +1479,11 @@ static void quiet_add(struct bw_sensor *s, const struct bw_ev_file *e)
 	k.uid = e->uid;
 	k.gid = e->gid;
 	k.raw_off = e->raw_off;
+	k.cgroup_id = e->h.cgroup_id;
+	k.task_uid = e->h.uid;
+	k.task_gid = e->h.gid;
+	k.loginuid = e->h.loginuid;
+	memcpy(k.comm, e->h.comm, sizeof(k.comm));
 	memcpy(k.path, e->path, n);
 	if (bpf_map__update_elem(s->skel->maps.quiet, &k, sizeof(k), &one, sizeof(one), BPF_ANY) == 0)
 		s->st.quiet_keys++;

@@ -54,8 +54,27 @@ struct {
 
 struct keybuf {
 	struct bw_quiet_key k;
+	struct bw_quiet_key last; /* the last key found quiet on this CPU */
 	char full[BW_EV_FPATH];
 };
+
+/* Whether k is in the quiet map; a loop repeating one event is answered
+ * from the CPU's last hit without hashing the key again. */
+static __always_inline bool is_quiet(struct keybuf *kb)
+{
+	const __u64 *a = (const __u64 *)&kb->k, *b = (const __u64 *)&kb->last;
+	__u64 diff = 0;
+
+#pragma unroll
+	for (int i = 0; i < (int)(sizeof(kb->k) / 8); i++)
+		diff |= a[i] ^ b[i];
+	if (!diff)
+		return true;
+	if (!bpf_map_lookup_elem(&quiet, &kb->k))
+		return false;
+	__builtin_memcpy(&kb->last, &kb->k, sizeof(kb->k));
+	return true;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -465,11 +484,9 @@ static __noinline int emit_file(__u32 nr, long ret, struct file_req *r)
 	 * and stop here if no rule can match such an event. */
 	if (r->p1) {
 		len = bpf_probe_read_user_str(kb->k.path, BW_QUIET_PATH, r->p1);
-		if (len > 0 && len < BW_QUIET_PATH && kb->k.path[0] == '/') {
-			if (bpf_map_lookup_elem(&quiet, &kb->k)) {
-				count(BW_CNT_QUIET);
-				return 0;
-			}
+		if (len > 0 && len < BW_QUIET_PATH && kb->k.path[0] == '/' && is_quiet(kb)) {
+			count(BW_CNT_QUIET);
+			return 0;
 		}
 		len = resolve_into(kb->full, &raw_off, r->dfd1, r->p1);
 	} else {
@@ -480,7 +497,7 @@ static __noinline int emit_file(__u32 nr, long ret, struct file_req *r)
 		__builtin_memset(kb->k.path, 0, sizeof(kb->k.path));
 		kb->k.raw_off = raw_off;
 		bpf_probe_read_kernel(kb->k.path, len & (BW_QUIET_PATH * 2 - 1), kb->full);
-		if (bpf_map_lookup_elem(&quiet, &kb->k)) {
+		if (is_quiet(kb)) {
 			count(BW_CNT_QUIET);
 			return 0;
 		}

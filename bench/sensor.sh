@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
 # sensor.sh - the slowdown `bulwark watch` causes on syscall-heavy workloads.
 #
-# Runs each workload without and with the sensor running (all upstream
-# stable Falco rules loaded, alerts discarded) in the same run, best of
-# $RUNS, and prints the ratio, the events the sensor handled and dropped,
-# and the sensor's own CPU time and peak memory. Needs root.
-# Usage: bench/sensor.sh [RULES]   (default ../shared/corpus/falco/rules/rules/falco_rules.yaml)
+# Runs each workload without the sensor, then with it (the given Falco
+# rules loaded, alerts discarded), then without again, in the same run, and
+# prints medians of $RUNS runs of each: the workload's CPU time (user + sys,
+# what the sensor's kernel side adds to every syscall; steady on a busy
+# machine) and its wall time (also counts the sensor's own CPU when cores
+# are short), the ratio to the floor (without the sensor), the events the
+# sensor delivered, dropped and stopped in the kernel, and its own CPU time
+# and peak memory. For reference it also runs the sensor with a single exec
+# rule: no syscall handled, only the kernel's syscall tracepoint path, which
+# any syscall sensor pays on every syscall. Needs root.
+# Usage: bench/sensor.sh [RULES...]   (default: upstream stable rules,
+#        ../shared/corpus/falco/rules/rules/falco_rules.yaml)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RULES=${1:-../shared/corpus/falco/rules/rules/falco_rules.yaml}
-RUNS=${RUNS:-3}
+RULES=("$@")
+[ ${#RULES[@]} -gt 0 ] || RULES=(../shared/corpus/falco/rules/rules/falco_rules.yaml)
+RUNS=${RUNS:-5}
 BIN=${BULWARK_BIN:-build/bulwark}
 TMP=$(mktemp -d); trap 'kill "${SENSOR:-}" 2>/dev/null || true; rm -rf "$TMP"' EXIT
 
@@ -30,38 +38,58 @@ int main(void)
 }
 C
 gcc -O2 -o "$TMP/openloop" "$TMP/openloop.c"
-# Workload 2: compiling a C project (bulwark's own image reader, -O2).
-build_c() { for f in src/image/*.c src/core/*.c; do gcc -O2 -D_GNU_SOURCE -Iinclude -Isrc $(pkg-config --cflags jansson) -c "$f" -o "$TMP/o.o"; done; }
+# Workload 2: compiling a C project (bulwark's core and image reader, -O2),
+# one gcc per file as make does.
+cat > "$TMP/build.sh" <<SH
+#!/bin/sh
+for f in src/image/*.c src/core/*.c; do
+  gcc -O2 -D_GNU_SOURCE -Iinclude -Isrc $(pkg-config --cflags jansson) -c "\$f" -o "$TMP/o.o" || exit 1
+done
+SH
+chmod +x "$TMP/build.sh"
 
-best() {
-  local best="" t
-  for _ in $(seq "$RUNS"); do
-    t=$( { TIMEFORMAT=%R; time "$@" >/dev/null 2>&1; } 2>&1 )
-    if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
-  done
-  echo "$best"
-}
+# run NAME CMD: appends "wall cpu" of one run to $TMP/NAME
+run() { /usr/bin/time -f "%e %U %S" -o "$TMP/t" "$2" >/dev/null 2>&1; awk '{print $1, $2 + $3}' "$TMP/t" >> "$TMP/$1"; }
+median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+col() { awk -v c="$2" '{print $c}' "$TMP/$1" | median; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-base_open=$(best "$TMP/openloop")
-base_build=$(best build_c)
+for _ in $(seq "$RUNS"); do run base_open "$TMP/openloop"; run base_build "$TMP/build.sh"; done
 
-"$BIN" watch -r "$RULES" -o /dev/null --stats -q 2> "$TMP/sensor.err" &
-SENSOR=$!
-for _ in $(seq 100); do grep -q . /proc/$SENSOR/status 2>/dev/null && [ -n "$(ls -l /proc/$SENSOR/fd 2>/dev/null | grep -c anon_inode)" ] && break; sleep 0.1; done
-sleep 2
-t0=$(cpu_ticks $SENSOR)
-with_open=$(best "$TMP/openloop")
-with_build=$(best build_c)
-t1=$(cpu_ticks $SENSOR)
-hwm=$(awk '/VmHWM/ {print $2}' /proc/$SENSOR/status)
-kill -INT $SENSOR; wait $SENSOR || true; SENSOR=
+# with_sensor TAG RULES...: runs both workloads $RUNS times under the sensor
+with_sensor() {
+  local tag=$1 args=() t0 t1; shift
+  for r in "$@"; do args+=(-r "$r"); done
+  "$BIN" watch "${args[@]}" -o /dev/null --stats -q 2> "$TMP/$tag.err" &
+  SENSOR=$!
+  for _ in $(seq 100); do ls -l /proc/$SENSOR/fd 2>/dev/null | grep -q anon_inode:bpf-ringbuf && break; sleep 0.1; done
+  sleep 2
+  t0=$(cpu_ticks $SENSOR)
+  for _ in $(seq "$RUNS"); do run ${tag}_open "$TMP/openloop"; run ${tag}_build "$TMP/build.sh"; done
+  t1=$(cpu_ticks $SENSOR)
+  echo "$(( t1 - t0 )) $(awk '/VmHWM/ {print $2}' /proc/$SENSOR/status)" > "$TMP/$tag.self"
+  kill -INT $SENSOR; wait $SENSOR || true; SENSOR=
+}
+# Reference: the sensor with one exec rule, so no syscall is handled: what
+# the kernel's syscall tracepoint path alone costs every syscall.
+printf -- '- rule: exec\n  desc: d\n  condition: evt.type = execve and proc.name = nosuchprogram\n  output: o\n  priority: INFO\n' > "$TMP/exec.yaml"
+with_sensor with "${RULES[@]}"
+with_sensor tp "$TMP/exec.yaml"
+read ticks hwm < "$TMP/with.self"
 hz=$(getconf CLK_TCK)
+for _ in $(seq "$RUNS"); do run base_open "$TMP/openloop"; run base_build "$TMP/build.sh"; done
 
-printf '# sensor overhead, %d cores, best of %d, rules: %s\n' "$(nproc)" "$RUNS" "$RULES"
-printf '%-34s %8s s  ->  %8s s   %+.1f%%\n' "open/read/close x200k" "$base_open" "$with_open" \
-  "$(awk "BEGIN{print ($with_open/$base_open - 1) * 100}")"
-printf '%-34s %8s s  ->  %8s s   %+.1f%%\n' "compile 16 C files (gcc -O2)" "$base_build" "$with_build" \
-  "$(awk "BEGIN{print ($with_build/$base_build - 1) * 100}")"
-printf '%-34s %.2f s CPU, peak %d MiB\n' "sensor itself during the runs" "$(awk "BEGIN{print ($t1-$t0)/$hz}")" $((hwm / 1024))
-grep -E '^Sensor:' "$TMP/sensor.err" || true
+printf '# sensor overhead, %d cores, medians of %d runs (floor: %d runs without the sensor, before and after)\n' \
+  "$(nproc)" "$RUNS" $((2 * RUNS))
+printf '# rules: %s\n' "${RULES[*]}"
+printf '%-30s %-5s %9s %9s %8s   %s\n' workload time floor sensor ratio "(syscall tracepoint alone)"
+for w in open build; do
+  name=$([ $w = open ] && echo "open/read/close x200k" || echo "compile 16 C files (gcc -O2)")
+  for c in 2 1; do
+    b=$(col base_$w $c); s=$(col with_$w $c); t=$(col tp_$w $c)
+    printf '%-30s %-5s %8.3fs %8.3fs %7.3fx   %.3fx\n' "$name" "$([ $c = 2 ] && echo cpu || echo wall)" "$b" "$s" \
+      "$(awk "BEGIN{print $s / $b}")" "$(awk "BEGIN{print $t / $b}")"
+  done
+done
+printf '%-30s %.2f s CPU over all runs with it, peak %d MiB\n' "sensor itself" "$(awk "BEGIN{print $ticks/$hz}")" $((hwm / 1024))
+grep -E '^Sensor:' "$TMP/with.err" || true

@@ -213,6 +213,10 @@ BW_API const struct bw_field_ref *bw_matcher_slot(const struct bw_matcher *m, si
 /* Id of an event type name for bw_matcher_run() (-1: no rule names it). */
 BW_API int bw_matcher_evtype(const struct bw_matcher *m, const char *name);
 BW_API size_t bw_matcher_rule_count(const struct bw_matcher *m);
+/* Whether some rule of the matcher can match events of this type (a rule
+ * not restricted to types matches every type). Event sources use it to
+ * skip, at the source, what no rule can match. */
+BW_API bool bw_matcher_wants_evtype(const struct bw_matcher *m, const char *name);
 
 typedef int (*bw_match_fn)(const struct bw_rule_info *rule, void *evt, void *userdata);
 

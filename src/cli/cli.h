@@ -109,6 +109,11 @@ int cmd_watch(int argc, char **argv);
 /* rules_cmd.c: loads and compiles -r paths, printing diagnostics (exit code or 0). */
 struct bw_ruleset;
 int cli_rules_load(const char *const *paths, size_t n, struct bw_ruleset **ret);
+/* The same, with the syscall rules compiled against syscall_src (a source
+ * with the syscall fields, e.g. the sensor's). */
+struct bw_source;
+int cli_rules_load_src(const char *const *paths, size_t n, const struct bw_source *syscall_src,
+		       struct bw_ruleset **ret);
 /* rules_cmd.c: reads one line of at most cap bytes (0 at EOF, -E2BIG when longer). */
 int cli_read_line(FILE *f, size_t cap, char **buf, size_t *alloc, size_t *ret_len);
 /* audit_cmd.c: Falco's closing summary (events, alerts per rule) on stderr. */

@@ -75,10 +75,11 @@ static void print_diags(const struct bw_ruleset *rs)
 		print_diag(bw_ruleset_diag(rs, i));
 }
 
-static int load_and_compile(const char *const *paths, size_t n, struct bw_ruleset **ret)
+static int load_and_compile(const char *const *paths, size_t n, const struct bw_source *syscall_src,
+			    struct bw_ruleset **ret)
 {
 	struct bw_ruleset *rs = bw_ruleset_new();
-	const struct bw_source *srcs[] = { bw_replay_source(), bw_audit_source() };
+	const struct bw_source *srcs[] = { syscall_src, bw_audit_source() };
 	int r = 0;
 
 	if (!rs) {
@@ -109,8 +110,14 @@ static int load_and_compile(const char *const *paths, size_t n, struct bw_rulese
 
 int cli_rules_load(const char *const *paths, size_t n, struct bw_ruleset **ret)
 {
+	return cli_rules_load_src(paths, n, bw_replay_source(), ret);
+}
+
+int cli_rules_load_src(const char *const *paths, size_t n, const struct bw_source *syscall_src,
+		       struct bw_ruleset **ret)
+{
 	struct bw_ruleset *rs = NULL;
-	int r = load_and_compile(paths, n, &rs);
+	int r = load_and_compile(paths, n, syscall_src, &rs);
 
 	print_diags(rs);
 	if (r) {
@@ -146,7 +153,7 @@ static int do_validate(char **paths, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		struct bw_ruleset *rs = NULL;
 		const char *p = paths[i];
-		int r = load_and_compile((const char *const *)&p, 1, &rs);
+		int r = load_and_compile((const char *const *)&p, 1, bw_replay_source(), &rs);
 		print_diags(rs);
 		printf("%s: %s\n", p, r ? "Invalid" : "Ok");
 		if (!r && !cli.quiet) {

@@ -12,9 +12,12 @@ static const char help[] =
 	"Usage: bulwark watch -r RULES [-r ...] [OPTIONS]\n"
 	"\n"
 	"Watch this machine and its containers with an eBPF sensor and raise an\n"
-	"alert whenever a Falco rule matches: process execution, file opens,\n"
-	"connects and ptrace are traced in the kernel, attributed to their container\n"
-	"(podman, docker, containerd, CRI-O) and evaluated as Falco evaluates them.\n"
+	"alert whenever a Falco rule matches: process execution, fork and exit, file\n"
+	"opens, unlink/rename/mkdir/chmod/chown/link, sockets (connect, accept, bind,\n"
+	"listen), setuid family, ptrace, mount, modules, memfd_create, bpf,\n"
+	"unshare/setns and capset are traced in the kernel (only the syscalls the\n"
+	"rules can match), attributed to their container (podman, docker,\n"
+	"containerd, CRI-O) and evaluated as Falco evaluates them.\n"
 	"Stops on SIGINT or SIGTERM.\n"
 	"\n"
 	"Options:\n"
@@ -26,6 +29,9 @@ static const char help[] =
 	"                         (docs/replay-format.md), for `bulwark replay`\n"
 	"      --duration SECS    stop after SECS seconds\n"
 	"      --stats            print events, alerts and drops when stopping\n"
+	"      --buffer-size N    ring buffer size (power of two; K and M suffixes;\n"
+	"                         default 16M); when it fills, events are dropped\n"
+	"                         and counted\n"
 	"  -q, --quiet            print only errors\n"
 	"  -d, --debug            print debug messages\n"
 	"  -h, --help             show this help\n"
@@ -46,6 +52,15 @@ struct watch {
 	FILE *events;
 	uint64_t bad;
 };
+
+/* Only what some loaded rule can match is traced in the kernel; recording
+ * (--events) takes everything. */
+static bool rules_want(const char *evtype, void *ud)
+{
+	struct watch *w = ud;
+
+	return w->events || bw_matcher_wants_evtype(bw_alerter_matcher(w->a), evtype);
+}
 
 static int write_alert(const char *line, size_t len, void *ud)
 {
@@ -70,9 +85,10 @@ static int on_event(const char *line, size_t len, void *ud)
 		bw_log(BW_LOG_DEBUG, "sensor event not decoded: %s", err && err->msg ? err->msg : "?");
 		bw_error_free(err);
 		w->bad++;
-		return 0;
+		return 1; /* not evaluated */
 	}
-	return bw_alerter_run(w->a, w->e, bw_replay_event_type(w->e)) < 0 ? -EIO : 0;
+	int r = bw_alerter_run(w->a, w->e, bw_replay_event_type(w->e));
+	return r < 0 ? -EIO : r;
 }
 
 int cmd_watch(int argc, char **argv)
@@ -83,6 +99,7 @@ int cmd_watch(int argc, char **argv)
 		{ "events", required_argument, NULL, 'E' },	{ "duration", required_argument, NULL, 'D' },
 		{ "stats", no_argument, NULL, 'S' },		{ "quiet", no_argument, NULL, 'q' },
 		{ "debug", no_argument, NULL, 'd' },		{ "help", no_argument, NULL, 'h' },
+		{ "buffer-size", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_free_ char **paths = calloc((size_t)argc + 1, sizeof(char *));
@@ -129,6 +146,18 @@ int cmd_watch(int argc, char **argv)
 		case 'S':
 			stats = true;
 			break;
+		case 'B': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end == 'K' || *end == 'k')
+				v <<= 10, end++;
+			else if (*end == 'M' || *end == 'm')
+				v <<= 20, end++;
+			if (*end || v == 0 || v > (1ul << 30))
+				return cli_usage_error("watch", "bad --buffer-size `%s`", optarg);
+			so.ring_bytes = (uint32_t)v;
+			break;
+		}
 		case 'q':
 			cli.quiet = true;
 			break;
@@ -147,7 +176,7 @@ int cmd_watch(int argc, char **argv)
 		return cli_usage_error("watch", "no rules: give -r FILE|DIR");
 	if (optind != argc)
 		return cli_usage_error("watch", "unexpected argument `%s`", argv[optind]);
-	if ((r = cli_rules_load((const char *const *)paths, n, &rs)))
+	if ((r = cli_rules_load_src((const char *const *)paths, n, bw_sensor_source(), &rs)))
 		return r;
 	if (output && strcmp(output, "-") && !(out = fopen(output, "we"))) {
 		fprintf(stderr, "error: cannot open `%s` for writing: %s\n", output, strerror(errno));
@@ -159,11 +188,14 @@ int cmd_watch(int argc, char **argv)
 		r = EXIT_ERROR;
 		goto done;
 	}
-	if (bw_alerter_new(rs, bw_replay_source(), &ao, write_alert, out, &w.a, &err) < 0 ||
+	if (bw_alerter_new(rs, bw_sensor_source(), &ao, write_alert, out, &w.a, &err) < 0 ||
 	    bw_replay_decoder_new(bw_alerter_matcher(w.a), &w.d, &err) < 0) {
 		r = cli_fail(err);
 		goto done;
 	}
+	so.wants = rules_want;
+	so.no_quiet = events != NULL; /* a recording keeps every event */
+	so.wants_userdata = &w;
 	if (bw_sensor_open(&so, &s, &err) < 0) {
 		bw_error_wrap(&err, "cannot start the sensor");
 		r = cli_fail(err);
@@ -174,9 +206,14 @@ int cmd_watch(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	if (!cli.quiet)
-		fprintf(stderr, "Watching: %zu syscall rules loaded (%zu rules in total, %zu skipped)\n",
+	{
+		struct bw_sensor_stats st;
+		bw_sensor_get_stats(s, &st);
+		fprintf(stderr,
+			"Watching: %zu syscall rules loaded (%zu rules in total, %zu skipped), %zu syscalls traced\n",
 			bw_matcher_rule_count(bw_alerter_matcher(w.a)), bw_ruleset_rule_count(rs),
-			bw_ruleset_count(rs, NULL, BW_RULE_SKIPPED));
+			bw_ruleset_count(rs, NULL, BW_RULE_SKIPPED), st.syscalls);
+	}
 	time_t end = duration ? time(NULL) + duration : 0;
 	while (!stop && (!end || time(NULL) < end)) {
 		int p = bw_sensor_poll(s, 200, on_event, &w, &err);
@@ -191,9 +228,12 @@ int cmd_watch(int argc, char **argv)
 	if (stats || !cli.quiet) {
 		struct bw_sensor_stats st;
 		bw_sensor_get_stats(s, &st);
-		fprintf(stderr, "Sensor: %llu events, %llu dropped in the kernel, %llu invalid, %llu not decoded\n",
+		fprintf(stderr,
+			"Sensor: %llu events, %llu dropped in the kernel, %llu invalid, %llu not decoded, "
+			"%llu 32-bit syscalls skipped, %llu stopped in the kernel as of no interest (%llu keys)\n",
 			(unsigned long long)st.events, (unsigned long long)st.drops, (unsigned long long)st.invalid,
-			(unsigned long long)w.bad);
+			(unsigned long long)w.bad, (unsigned long long)st.compat, (unsigned long long)st.quiet,
+			(unsigned long long)st.quiet_keys);
 		cli_alert_summary(w.a, 0);
 	}
 done:

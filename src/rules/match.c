@@ -810,6 +810,13 @@ int bw_matcher_evtype(const struct bw_matcher *m, const char *name)
 	return v ? (int)((uintptr_t)v - 1) : -1;
 }
 
+bool bw_matcher_wants_evtype(const struct bw_matcher *m, const char *name)
+{
+	int t = bw_matcher_evtype(m, name);
+
+	return m->nuntyped > 0 || (t >= 0 && (size_t)t < m->ntypes && m->nbytype[t] > 0);
+}
+
 size_t bw_matcher_rule_count(const struct bw_matcher *m)
 {
 	return m->nrules;

@@ -13,6 +13,7 @@
 
 #include <linux/types.h>
 
+#include "bulwark/runtime.h"
 #include "runtime/sensor_api.h"
 #include "sensor.h"
 #include "sensor.skel.h"
@@ -23,11 +24,14 @@
 
 struct proc {
 	uint32_t ppid;
+	uint32_t tty;
+	uint64_t start;	/* bpf_ktime_get_ns() of its fork, 0 when unknown */
 	char comm[BW_EV_COMM];
 	char exepath[BW_EV_PATH];
 	char *args;	/* argv[1..] joined by spaces */
 	char *exe;	/* argv[0] */
-	char cwd[BW_EV_PATH];
+	char cwd[BW_EV_PATH + 1]; /* with a trailing slash, as Falco's proc.cwd */
+	bool memfd;	/* its executable lives only in memory */
 };
 
 struct container {
@@ -44,8 +48,10 @@ struct container {
 struct bw_sensor {
 	struct sensor_bpf *skel;
 	struct ring_buffer *rb;
-	struct bw_map *procs;	   /* "pid" -> struct proc */
+	struct bw_map *procs;	   /* "pid" -> struct proc (NULL: exited) */
 	struct bw_map *containers; /* cgroup leaf -> struct container (NULL: host) */
+	struct bw_map *cgroups;	   /* "cgroup id" -> its leaf name */
+	uint64_t evnum;
 	struct bw_map *host_users;
 	int64_t mono_to_real;	   /* add to a bpf_ktime_get_ns() stamp */
 	struct bw_buf line;
@@ -54,22 +60,68 @@ struct bw_sensor {
 	int cb_err;
 	struct bw_sensor_stats st;
 	size_t n_procs, n_containers;
+	size_t n_wanted;
+	bool want_clone, want_procexit; /* deliver them (they are always traced) */
+	bool quiet;			/* add keys to the kernel's quiet map */
 };
+
+/* ---------------------------------------------------------------- tracking source */
+
+/* Fields a file event's quiet key determines (struct bw_quiet_key): the
+ * event's own, and those of its cgroup, credentials and process name. Not the container's
+ * name and image, which may become known only later. */
+static const char *const key_fields[] = {
+	"evt.type",	"evt.dir",	"evt.rawres",	  "evt.res",	  "evt.arg",	 "evt.is_open_read",
+	"evt.is_open_write", "evt.is_open_exec", "fd.name", "fd.nameraw", "fd.directory", "fd.filename",
+	"fd.typechar",	"fd.type",	"fd.num",	  "container.id", "user.uid",	 "user.name",
+	"user.loginuid", "group.gid",	"proc.name",
+};
+
+static struct {
+	struct bw_source src;
+	const struct bw_source *inner;
+	bool *keyed; /* by field index */
+	bool tainted; /* a field outside the key was read */
+} track;
+
+static size_t track_extract(void *evt, const struct bw_field_ref *ref, const struct bw_value **ret)
+{
+	if (ref->field >= track.src.nfields || !track.keyed[ref->field])
+		track.tainted = true;
+	return track.inner->extract(evt, ref, ret);
+}
+
+const struct bw_source *bw_sensor_source(void)
+{
+	if (track.keyed)
+		return &track.src;
+	track.inner = bw_replay_source();
+	track.src = *track.inner;
+	track.keyed = calloc(track.src.nfields + 1, sizeof(*track.keyed));
+	if (!track.keyed)
+		return track.inner;
+	for (size_t i = 0; i < track.src.nfields; i++)
+		for (size_t j = 0; j < BW_ARRAY_SIZE(key_fields); j++)
+			if (!strcmp(track.src.fields[i].name, key_fields[j]))
+				track.keyed[i] = true;
+	track.src.extract = track_extract;
+	return &track.src;
+}
 
 /* ---------------------------------------------------------------- setup */
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char buf[1024];
-	size_t n;
+	char *buf = NULL, *line, *save = NULL;
 
 	if (level == LIBBPF_DEBUG && !bw_log_enabled(BW_LOG_DEBUG))
 		return 0;
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	n = strlen(buf);
-	if (n && buf[n - 1] == '\n')
-		buf[n - 1] = 0;
-	bw_log(level == LIBBPF_WARN ? BW_LOG_WARN : BW_LOG_DEBUG, "libbpf: %s", buf);
+	if (vasprintf(&buf, fmt, ap) < 0)
+		return 0;
+	/* The verifier's log comes as one message: one log line per line. */
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		bw_log(level == LIBBPF_WARN ? BW_LOG_WARN : BW_LOG_DEBUG, "libbpf: %s", line);
+	free(buf);
 	return 0;
 }
 
@@ -90,11 +142,63 @@ static int ensure_tracefs(struct bw_error **err)
 
 static int handle_event(void *ctx, void *data, size_t size);
 
+/* The syscalls the kernel side decodes (x86_64 numbers), by Falco's
+ * event type names. */
+static const struct {
+	uint16_t nr;
+	const char *name;
+} syscalls[] = {
+	{ 2, "open" },		{ 32, "dup" },		   { 33, "dup2" },	     { 41, "socket" },
+	{ 42, "connect" },	{ 43, "accept" },	   { 49, "bind" },	     { 50, "listen" },
+	{ 82, "rename" },	{ 83, "mkdir" },	   { 84, "rmdir" },	     { 85, "creat" },
+	{ 86, "link" },		{ 87, "unlink" },	   { 88, "symlink" },	     { 90, "chmod" },
+	{ 91, "fchmod" },	{ 92, "chown" },	   { 93, "fchown" },	     { 94, "lchown" },
+	{ 101, "ptrace" },	{ 105, "setuid" },	   { 106, "setgid" },	     { 113, "setreuid" },
+	{ 114, "setregid" },	{ 117, "setresuid" },	   { 119, "setresgid" },     { 126, "capset" },
+	{ 165, "mount" },	{ 166, "umount2" },	   { 175, "init_module" },   { 257, "openat" },
+	{ 258, "mkdirat" },	{ 260, "fchownat" },	   { 263, "unlinkat" },	     { 264, "renameat" },
+	{ 265, "linkat" },	{ 266, "symlinkat" },	   { 268, "fchmodat" },	     { 272, "unshare" },
+	{ 288, "accept4" },	{ 292, "dup3" },	   { 308, "setns" },	     { 313, "finit_module" },
+	{ 316, "renameat2" },	{ 319, "memfd_create" },   { 321, "bpf" },	     { 323, "userfaultfd" },
+	{ 437, "openat2" },	{ 452, "fchmodat2" },
+};
+
+static const char *syscall_name(uint32_t nr)
+{
+	for (size_t i = 0; i < BW_ARRAY_SIZE(syscalls); i++)
+		if (syscalls[i].nr == nr)
+			return syscalls[i].name;
+	return NULL;
+}
+
+int bw_sensor_new_detached(struct bw_sensor **ret, struct bw_error **err)
+{
+	struct bw_sensor *s = calloc(1, sizeof(*s));
+	struct timespec mono, real;
+
+	if (!s)
+		return bw_error_set(err, -ENOMEM, "out of memory");
+	s->line = BW_BUF_INIT(1u << 16);
+	s->procs = bw_map_new();
+	s->containers = bw_map_new();
+	s->host_users = bw_map_new();
+	s->cgroups = bw_map_new();
+	if (!s->procs || !s->containers || !s->host_users || !s->cgroups) {
+		bw_sensor_free(s);
+		return bw_error_set(err, -ENOMEM, "out of memory");
+	}
+	s->want_clone = s->want_procexit = true;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	s->mono_to_real = ((int64_t)real.tv_sec - mono.tv_sec) * 1000000000LL + (real.tv_nsec - mono.tv_nsec);
+	*ret = s;
+	return 0;
+}
+
 int bw_sensor_open(const struct bw_sensor_opts *opts, struct bw_sensor **ret, struct bw_error **err)
 {
 	struct bw_sensor *s;
 	struct stat st;
-	struct timespec mono, real;
 	int r;
 
 	if (geteuid() != 0)
@@ -105,21 +209,9 @@ int bw_sensor_open(const struct bw_sensor_opts *opts, struct bw_sensor **ret, st
 	r = ensure_tracefs(err);
 	if (r < 0)
 		return r;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return bw_error_set(err, -ENOMEM, "out of memory");
-	s->line = BW_BUF_INIT(1u << 16);
-	s->procs = bw_map_new();
-	s->containers = bw_map_new();
-	s->host_users = bw_map_new();
-	if (!s->procs || !s->containers || !s->host_users) {
-		bw_sensor_free(s);
-		return bw_error_set(err, -ENOMEM, "out of memory");
-	}
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &real);
-	s->mono_to_real = ((int64_t)real.tv_sec - mono.tv_sec) * 1000000000LL + (real.tv_nsec - mono.tv_nsec);
-
+	r = bw_sensor_new_detached(&s, err);
+	if (r < 0)
+		return r;
 	libbpf_set_print(libbpf_print);
 	s->skel = sensor_bpf__open();
 	if (!s->skel) {
@@ -129,6 +221,36 @@ int bw_sensor_open(const struct bw_sensor_opts *opts, struct bw_sensor **ret, st
 	}
 	if (!(opts && opts->include_self))
 		s->skel->rodata->self_pid = (uint32_t)getpid();
+	for (size_t i = 0; i < BW_ARRAY_SIZE(syscalls); i++) {
+		bool want = !(opts && opts->wants) || opts->wants(syscalls[i].name, opts->wants_userdata);
+		if (want && !s->skel->rodata->sc_wanted[syscalls[i].nr])
+			s->n_wanted++;
+		s->skel->rodata->sc_wanted[syscalls[i].nr] |= want;
+	}
+	if (opts && opts->ring_bytes) {
+		long page = sysconf(_SC_PAGESIZE);
+		uint32_t n = opts->ring_bytes;
+		if ((page > 0 && n < (uint32_t)page) || (n & (n - 1))) {
+			bw_sensor_free(s);
+			return bw_error_set(err, -EINVAL,
+					    "ring buffer size %u is not a power of two of at least the page size (%ld)",
+					    n, page);
+		}
+		r = bpf_map__set_max_entries(s->skel->maps.events, n);
+		if (r < 0) {
+			bw_sensor_free(s);
+			return bw_error_set(err, r, "cannot size the ring buffer: %s", strerror(-r));
+		}
+	}
+	s->quiet = !(opts && opts->no_quiet);
+	s->want_clone = !(opts && opts->wants) || opts->wants("clone", opts->wants_userdata);
+	s->want_procexit = !(opts && opts->wants) || opts->wants("procexit", opts->wants_userdata);
+	s->skel->rodata->wakeup_bytes = opts && opts->wakeup_bytes ? opts->wakeup_bytes : BW_SENSOR_WAKEUP_DEFAULT;
+	/* at most a quarter of the ring, so the reader is woken long before it fills */
+	if (s->skel->rodata->wakeup_bytes > bpf_map__max_entries(s->skel->maps.events) / 4)
+		s->skel->rodata->wakeup_bytes = bpf_map__max_entries(s->skel->maps.events) / 4;
+	if (s->skel->rodata->wakeup_bytes == 1)
+		s->skel->rodata->wakeup_bytes = 0;
 	r = sensor_bpf__load(s->skel);
 	if (r < 0) {
 		bw_sensor_free(s);
@@ -184,25 +306,34 @@ struct bw_sensor *bw_sensor_free(struct bw_sensor *s)
 	bw_map_free_with(s->procs, free_proc);
 	bw_map_free_with(s->containers, free_container);
 	bw_map_free_with(s->host_users, free);
+	bw_map_free_with(s->cgroups, free);
 	bw_buf_done(&s->line);
 	free(s);
 	return NULL;
 }
 
-void bw_sensor_get_stats(struct bw_sensor *s, struct bw_sensor_stats *ret)
+static uint64_t counter(struct bw_sensor *s, uint32_t k)
 {
 	uint64_t total = 0;
 	int ncpu = libbpf_num_possible_cpus();
-	uint32_t k = 0;
 
-	if (ncpu > 0) {
+	if (ncpu > 0 && s->skel) {
 		uint64_t *v = calloc((size_t)ncpu, sizeof(*v));
-		if (v && bpf_map__lookup_elem(s->skel->maps.drops, &k, sizeof(k), v, sizeof(*v) * (size_t)ncpu, 0) == 0)
+		if (v && bpf_map__lookup_elem(s->skel->maps.counters, &k, sizeof(k), v, sizeof(*v) * (size_t)ncpu,
+					      0) == 0)
 			for (int i = 0; i < ncpu; i++)
 				total += v[i];
 		free(v);
 	}
-	s->st.drops = total;
+	return total;
+}
+
+void bw_sensor_get_stats(struct bw_sensor *s, struct bw_sensor_stats *ret)
+{
+	s->st.drops = counter(s, BW_CNT_DROPS);
+	s->st.compat = counter(s, BW_CNT_COMPAT);
+	s->st.quiet = counter(s, BW_CNT_QUIET);
+	s->st.syscalls = s->n_wanted;
 	*ret = s->st;
 }
 
@@ -349,9 +480,18 @@ static struct proc *proc_from_procfs(uint32_t pid)
 	if (read_small(path, buf, sizeof(buf))) {
 		const char *rp = strrchr(buf, ')');
 		unsigned ppid = 0;
-		if (rp && sscanf(rp + 1, " %*c %u", &ppid) == 1)
+		int tty = 0;
+		if (rp && sscanf(rp + 1, " %*c %u %*d %*d %d", &ppid, &tty) >= 1)
 			p->ppid = ppid;
+		/* tty_nr: minor in bits 0-7 and 20-31, major in 8-19 */
+		p->tty = ((((unsigned)tty >> 8) & 0xfff) << 20) | ((unsigned)tty & 0xff) |
+			 ((((unsigned)tty >> 20) & 0xfff) << 8);
 	}
+	snprintf(path, sizeof(path), "/proc/%u/cwd", pid);
+	n = readlink(path, p->cwd, sizeof(p->cwd) - 2);
+	p->cwd[n > 0 ? n : 0] = 0;
+	if (n > 0 && p->cwd[n - 1] != '/')
+		strcat(p->cwd, "/");
 	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
 	n = readlink(path, p->exepath, sizeof(p->exepath) - 1);
 	p->exepath[n > 0 ? n : 0] = 0;
@@ -373,36 +513,51 @@ static struct proc *proc_from_procfs(uint32_t pid)
 	return p;
 }
 
-static struct proc *proc_get(struct bw_sensor *s, uint32_t pid)
+/* The process table is bounded: past MAX_PROCS it starts over rather than
+ * grow without end. Called between events only, so that no event holds a
+ * pointer into it. */
+static void procs_trim(struct bw_sensor *s)
 {
-	char kb[12], *key;
-	struct proc *p;
+	if (s->n_procs < MAX_PROCS && s->procs)
+		return;
+	bw_map_free_with(s->procs, free_proc);
+	s->procs = bw_map_new();
+	s->n_procs = 0;
+}
 
-	if (pid == 0)
+/* Stores p as pid's entry, freeing the one it replaces. */
+static struct proc *proc_put(struct bw_sensor *s, uint32_t pid, struct proc *p)
+{
+	char kb[12], *key = u32_str(pid, kb);
+	struct proc *old;
+
+	if (!s->procs) {
+		free_proc(p);
 		return NULL;
-	key = u32_str(pid, kb);
-	p = bw_map_get(s->procs, key);
-	if (p)
-		return p;
-	p = proc_from_procfs(pid);
-	if (!p)
-		return NULL;
-	if (s->n_procs >= MAX_PROCS) {
-		/* A bounded cache: start over rather than grow without end. */
-		bw_map_free_with(s->procs, free_proc);
-		s->procs = bw_map_new();
-		s->n_procs = 0;
-		if (!s->procs) {
-			free_proc(p);
-			return NULL;
-		}
 	}
+	old = bw_map_get(s->procs, key);
+	if (!bw_map_has(s->procs, key))
+		s->n_procs++;
 	if (bw_map_put(s->procs, key, p) < 0) {
 		free_proc(p);
 		return NULL;
 	}
-	s->n_procs++;
+	free_proc(old);
 	return p;
+}
+
+static struct proc *proc_get(struct bw_sensor *s, uint32_t pid)
+{
+	char kb[12];
+	struct proc *p;
+
+	if (pid == 0 || !s->procs)
+		return NULL;
+	p = bw_map_get(s->procs, u32_str(pid, kb));
+	if (p)
+		return p;
+	p = proc_from_procfs(pid);
+	return p ? proc_put(s, pid, p) : NULL;
 }
 
 /* ---------------------------------------------------------------- containers */
@@ -642,6 +797,60 @@ static const char *user_name(struct bw_sensor *s, struct container *c, uint32_t 
 	return NULL;
 }
 
+/* ---------------------------------------------------------------- cgroups */
+
+/* The leaf name of a cgroup, by id: learnt from exec and fork events, else
+ * from /proc/PID/cgroup of the process that did it. */
+static const char *cgroup_leaf(struct bw_sensor *s, uint64_t cgid, uint32_t pid)
+{
+	char key[24], path[64], buf[1024];
+	const char *leaf;
+	char *v;
+
+	snprintf(key, sizeof(key), "%llu", (unsigned long long)cgid);
+	leaf = bw_map_get(s->cgroups, key);
+	if (leaf)
+		return leaf;
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
+	if (!read_small(path, buf, sizeof(buf)))
+		return "";
+	/* cgroup v2: "0::/machine.slice/libpod-<id>.scope" */
+	char *line = strstr(buf, "0::");
+	if (!line)
+		return "";
+	line[strcspn(line, "\n")] = 0;
+	leaf = strrchr(line, '/');
+	leaf = leaf ? leaf + 1 : line + 3;
+	if (bw_map_size(s->cgroups) >= MAX_CONTAINERS * 4)
+		return leaf[0] ? "" : "";
+	v = strdup(leaf);
+	if (!v || bw_map_put(s->cgroups, key, v) < 0) {
+		free(v);
+		return "";
+	}
+	return v;
+}
+
+static void cgroup_learn(struct bw_sensor *s, uint64_t cgid, const char *name, size_t cap)
+{
+	char key[24], leaf[BW_EV_CGROUP + 1], *v;
+	const char *old;
+
+	kstr(leaf, sizeof(leaf), name, cap);
+	if (!leaf[0])
+		return; /* the kernel could not read it */
+	snprintf(key, sizeof(key), "%llu", (unsigned long long)cgid);
+	old = bw_map_get(s->cgroups, key);
+	if ((old && !strcmp(old, leaf)) || bw_map_size(s->cgroups) >= MAX_CONTAINERS * 4)
+		return;
+	v = strdup(leaf);
+	if (!v || bw_map_put(s->cgroups, key, v) < 0) {
+		free(v);
+		return;
+	}
+	free((char *)old);
+}
+
 /* ---------------------------------------------------------------- events */
 
 static void open_flags(uint32_t f, char out[256])
@@ -654,7 +863,7 @@ static void open_flags(uint32_t f, char out[256])
 		{ O_TRUNC, "O_TRUNC" },	      { O_APPEND, "O_APPEND" },	    { O_NONBLOCK, "O_NONBLOCK" },
 		{ O_DSYNC, "O_DSYNC" },	      { O_DIRECT, "O_DIRECT" },	    { O_LARGEFILE, "O_LARGEFILE" },
 		{ O_DIRECTORY, "O_DIRECTORY" }, { O_NOFOLLOW, "O_NOFOLLOW" }, { O_NOATIME, "O_NOATIME" },
-		{ O_CLOEXEC, "O_CLOEXEC" },
+		{ O_CLOEXEC, "O_CLOEXEC" },   { O_TMPFILE & ~O_DIRECTORY, "O_TMPFILE" },
 	};
 	uint32_t acc = f & O_ACCMODE;
 
@@ -662,6 +871,53 @@ static void open_flags(uint32_t f, char out[256])
 	for (size_t i = 0; i < BW_ARRAY_SIZE(names); i++)
 		if ((f & names[i].bit) == names[i].bit && names[i].bit)
 			strncat(out, "|", 255 - strlen(out)), strncat(out, names[i].name, 255 - strlen(out));
+}
+
+/* A file mode as Falco prints it: the permission bits by name. */
+static void mode_flags(uint32_t m, char out[256])
+{
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} names[] = {
+		{ 01, "S_IXOTH" },  { 02, "S_IWOTH" },	{ 04, "S_IROTH" },  { 010, "S_IXGRP" },
+		{ 020, "S_IWGRP" }, { 040, "S_IRGRP" }, { 0100, "S_IXUSR" }, { 0200, "S_IWUSR" },
+		{ 0400, "S_IRUSR" }, { 01000, "S_ISVTX" }, { 02000, "S_ISGID" }, { 04000, "S_ISUID" },
+	};
+
+	out[0] = 0;
+	for (size_t i = 0; i < BW_ARRAY_SIZE(names); i++)
+		if (m & names[i].bit) {
+			if (out[0])
+				strncat(out, "|", 255 - strlen(out));
+			strncat(out, names[i].name, 255 - strlen(out));
+		}
+}
+
+/* Capabilities as Falco prints them: names separated by spaces. */
+static void cap_names(uint64_t caps, struct bw_buf *b)
+{
+	static const char *const names[] = {
+		"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
+		"CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
+		"CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER",
+		"CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT",
+		"CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME",
+		"CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL",
+		"CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM",
+		"CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
+	};
+	bool first = true;
+
+	bw_buf_append(b, "\"", 1);
+	for (size_t i = 0; i < BW_ARRAY_SIZE(names); i++)
+		if (caps & (1ull << i)) {
+			if (!first)
+				bw_buf_append(b, " ", 1);
+			bw_buf_puts(b, names[i]);
+			first = false;
+		}
+	bw_buf_append(b, "\"", 1);
 }
 
 static const char *ptrace_request(int64_t r)
@@ -682,25 +938,67 @@ static const char *ptrace_request(int64_t r)
 	}
 }
 
+/*
+ * Normalises an absolute path as Falco's fd.name: no empty or "."
+ * components, ".." removes the one before (never above the root), no
+ * trailing slash.
+ */
+static void normalize(char *out, size_t cap, const char *in)
+{
+	size_t n = 0;
+
+	if (in[0] != '/') {
+		snprintf(out, cap, "%s", in);
+		return;
+	}
+	while (*in) {
+		const char *c;
+		size_t len;
+		while (*in == '/')
+			in++;
+		c = in;
+		len = strcspn(c, "/");
+		in += len;
+		if (len == 0 || (len == 1 && c[0] == '.'))
+			continue;
+		if (len == 2 && c[0] == '.' && c[1] == '.') {
+			while (n > 0 && out[n - 1] != '/')
+				n--;
+			if (n > 0)
+				n--;
+			continue;
+		}
+		if (n + 1 + len + 1 > cap)
+			break;
+		out[n++] = '/';
+		memcpy(out + n, c, len);
+		n += len;
+	}
+	if (n == 0)
+		out[n++] = '/';
+	out[n] = 0;
+}
+
 /* The fields of the process (and its ancestry, container and user) that
  * every event carries. */
-static void common_fields(struct bw_sensor *s, const struct bw_ev_hdr *h, const char *type, const char *dir)
+static void common_fields(struct bw_sensor *s, const struct bw_ev_hdr *h, const char *type)
 {
 	struct bw_buf *b = &s->line;
-	char cg[BW_EV_CGROUP + 1], comm[BW_EV_COMM + 1];
+	char comm[BW_EV_COMM + 1];
 	struct proc *p = proc_get(s, h->pid), *pp;
 	struct container *c;
 	const char *uname;
 
-	kstr(cg, sizeof(cg), h->cgroup, sizeof(h->cgroup));
 	kstr(comm, sizeof(comm), h->comm, sizeof(h->comm));
-	c = container_get(s, cg);
+	c = container_get(s, cgroup_leaf(s, h->cgroup_id, h->pid));
 	bw_buf_puts(b, "{\"ts\":");
-	put_num(b, (long long)((int64_t)h->ts + s->mono_to_real));
+	put_num(b, (long long)(uint64_t)(h->ts + (uint64_t)s->mono_to_real)); /* wraps, never overflows */
+	kv_num(b, "evt.num", (long long)++s->evnum);
 	kv_str(b, "evt.type", type);
-	kv_str(b, "evt.dir", dir);
+	kv_str(b, "evt.dir", "<");
 	kv_num(b, "evt.rawres", (long long)h->res);
-	kv_str(b, "evt.res", h->res >= 0 ? "SUCCESS" : (strerrorname_np((int)-h->res) ?: "EUNKNOWN"));
+	kv_str(b, "evt.res", h->res >= 0 ? "SUCCESS"
+			     : h->res > -4096 ? (strerrorname_np((int)-h->res) ?: "EUNKNOWN") : "EUNKNOWN");
 	kv_num(b, "proc.pid", h->pid);
 	kv_num(b, "thread.tid", h->tid);
 	kv_num(b, "proc.ppid", h->ppid);
@@ -712,6 +1010,10 @@ static void common_fields(struct bw_sensor *s, const struct bw_ev_hdr *h, const 
 		put_key(b, "proc.cmdline");
 		put_cmdline(b, comm, p->args);
 		kv_str(b, "proc.cwd", p->cwd[0] ? p->cwd : NULL);
+		kv_num(b, "proc.tty", p->tty);
+		kv_bool(b, "proc.is_exe_from_memfd", p->memfd);
+		if (p->start && h->ts >= p->start)
+			kv_num(b, "proc.duration", (long long)(h->ts - p->start));
 	}
 	pp = proc_get(s, h->ppid);
 	if (pp) {
@@ -719,6 +1021,7 @@ static void common_fields(struct bw_sensor *s, const struct bw_ev_hdr *h, const 
 		put_key(b, "proc.pcmdline");
 		put_cmdline(b, pp->comm, pp->args);
 		kv_str(b, "proc.pexepath", pp->exepath[0] ? pp->exepath : NULL);
+		kv_str(b, "proc.pexe", pp->exe);
 	}
 	/* Ancestry: element 0 is the process itself, as Falco indexes it. */
 	bw_buf_puts(b, ",\"proc.aname\":[");
@@ -733,7 +1036,6 @@ static void common_fields(struct bw_sensor *s, const struct bw_ev_hdr *h, const 
 		anc = a->ppid;
 	}
 	bw_buf_puts(b, "]");
-	kv_num(b, "proc.tty", h->tty);
 	kv_num(b, "user.uid", h->uid);
 	uname = user_name(s, c, h->pid, h->uid);
 	kv_str(b, "user.name", uname ? uname : (h->uid == 0 ? "root" : NULL));
@@ -752,118 +1054,439 @@ static void common_fields(struct bw_sensor *s, const struct bw_ev_hdr *h, const 
 
 static int decode_exec(struct bw_sensor *s, const struct bw_ev_exec *e)
 {
-	char key[16], path[64];
-	struct proc *p;
-	ssize_t n;
+	char key[12];
+	struct proc *p, *old;
 	size_t len = e->args_len < BW_EV_ARGS ? e->args_len : BW_EV_ARGS;
+	char argv[BW_EV_ARGS + 1];
 
-	/* Record the new program before describing it. */
-	snprintf(key, sizeof(key), "%u", e->h.pid);
-	p = bw_map_get(s->procs, key);
-	if (!p) {
-		p = calloc(1, sizeof(*p));
-		if (!p || bw_map_put(s->procs, key, p) < 0) {
-			free(p);
-			return -ENOMEM;
-		}
-		s->n_procs++;
-	}
+	cgroup_learn(s, e->h.cgroup_id, e->cgroup, sizeof(e->cgroup));
+	/* Record the new program before describing it; it keeps its fork time. */
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	old = s->procs ? bw_map_get(s->procs, u32_str(e->h.pid, key)) : NULL;
+	p->start = old ? old->start : 0;
 	p->ppid = e->h.ppid;
+	p->tty = e->tty;
+	p->memfd = e->flags & BW_EXEC_MEMFD;
 	kstr(p->comm, sizeof(p->comm), e->h.comm, sizeof(e->h.comm));
 	kstr(p->exepath, sizeof(p->exepath), e->filename, sizeof(e->filename));
-	free(p->exe);
-	free(p->args);
-	{
-		char argv[BW_EV_ARGS + 1];
-		memcpy(argv, e->args, len);
-		argv[len] = 0;
-		size_t first = strnlen(argv, len);
-		p->exe = strndup(argv, first);
-		for (size_t i = first + 1; i < len; i++)
-			if (argv[i] == 0 && i + 1 < len)
-				argv[i] = ' ';
-		p->args = strdup(first + 1 < len ? argv + first + 1 : "");
-	}
-	snprintf(path, sizeof(path), "/proc/%u/cwd", e->h.pid);
-	n = readlink(path, p->cwd, sizeof(p->cwd) - 1);
-	p->cwd[n > 0 ? n : 0] = 0;
-	if (n > 0 && (size_t)n < sizeof(p->cwd) - 1 && p->cwd[n - 1] != '/')
+	kstr(p->cwd, sizeof(p->cwd) - 1, e->cwd, sizeof(e->cwd));
+	if (p->cwd[0] && p->cwd[strlen(p->cwd) - 1] != '/')
 		strcat(p->cwd, "/"); /* Falco's proc.cwd ends with a slash */
+	memcpy(argv, e->args, len);
+	argv[len] = 0;
+	size_t first = strnlen(argv, len);
+	p->exe = strndup(argv, first);
+	for (size_t i = first + 1; i < len; i++)
+		if (argv[i] == 0 && i + 1 < len)
+			argv[i] = ' ';
+	p->args = strdup(first + 1 < len ? argv + first + 1 : "");
+	if (!p->exe || !p->args) {
+		free_proc(p);
+		return -ENOMEM;
+	}
+	if (!proc_put(s, e->h.pid, p))
+		return -ENOMEM;
 
-	common_fields(s, &e->h, "execve", "<");
-	kv_str(&s->line, "evt.arg.flags", (e->flags & 1) ? "EXE_FROM_MEMFD" : "");
-	kv_bool(&s->line, "proc.is_exe_from_memfd", e->flags & 1);
+	common_fields(s, &e->h, "execve");
+	kv_str(&s->line, "evt.arg.flags", (e->flags & BW_EXEC_MEMFD) ? "EXE_FROM_MEMFD" : "");
+	kv_str(&s->line, "evt.arg.filename", p->exepath);
 	return 0;
 }
 
-static int decode_open(struct bw_sensor *s, const struct bw_ev_open *e)
+/* A new process starts as a copy of its parent. */
+static int decode_clone(struct bw_sensor *s, const struct bw_ev_clone *e)
 {
-	char path[BW_EV_PATH + 1], full[2 * BW_EV_PATH + 2], flags[256];
-	struct bw_buf *b = &s->line;
-	uint32_t acc = e->flags & O_ACCMODE;
+	struct proc *parent = proc_get(s, e->h.pid), *p = calloc(1, sizeof(*p));
 
-	kstr(path, sizeof(path), e->path, sizeof(e->path));
-	if (path[0] == '/' || e->dirfd != AT_FDCWD) {
-		snprintf(full, sizeof(full), "%s", path);
+	if (!p)
+		return -ENOMEM;
+	cgroup_learn(s, e->h.cgroup_id, e->cgroup, sizeof(e->cgroup));
+	if (parent) {
+		*p = *parent;
+		p->exe = parent->exe ? strdup(parent->exe) : NULL;
+		p->args = parent->args ? strdup(parent->args) : NULL;
 	} else {
-		struct proc *p = proc_get(s, e->h.pid);
-		snprintf(full, sizeof(full), "%s%s", p && p->cwd[0] ? p->cwd : "", path);
+		kstr(p->comm, sizeof(p->comm), e->h.comm, sizeof(e->h.comm));
 	}
-	open_flags(e->flags, flags);
-	common_fields(s, &e->h, "openat", "<");
+	p->ppid = e->h.pid;
+	p->start = e->h.ts;
+	if (!proc_put(s, e->child_pid, p))
+		return -ENOMEM;
+	if (!s->want_clone)
+		return 1;
+	common_fields(s, &e->h, "clone");
+	return 0;
+}
+
+static int decode_procexit(struct bw_sensor *s, const struct bw_ev_hdr *h)
+{
+	char key[12];
+	struct proc *p;
+	int r = 1;
+
+	if (s->want_procexit) {
+		common_fields(s, h, "procexit");
+		r = 0;
+	}
+	/* Forget it once described: the pid may come back as another process. */
+	const char *k = u32_str(h->pid, key);
+	p = s->procs ? bw_map_get(s->procs, k) : NULL;
+	if (p && bw_map_put(s->procs, k, NULL) == 0)
+		free_proc(p);
+	return r;
+}
+
+/* fd.name and its parts, from a resolved path. */
+static void fd_path_fields(struct bw_buf *b, const char *full)
+{
+	char dir[BW_EV_FPATH * 2 + 2];
+	const char *slash = strrchr(full, '/');
+
 	kv_str(b, "fd.name", full);
-	{
-		char dir[sizeof(full)];
-		const char *slash = strrchr(full, '/');
-		snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash == full ? 1 : slash - full) : 0, full);
-		kv_str(b, "fd.directory", dir);
-		kv_str(b, "fd.filename", slash ? slash + 1 : full);
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash == full ? 1 : slash - full) : 0, full);
+	kv_str(b, "fd.directory", dir);
+	kv_str(b, "fd.filename", slash ? slash + 1 : full);
+}
+
+static int decode_file(struct bw_sensor *s, const struct bw_ev_file *e, const char *path2_raw)
+{
+	struct bw_buf *b = &s->line;
+	const char *type = syscall_name(e->h.sc);
+	char raw[BW_EV_FPATH + 1], path[BW_EV_FPATH * 2 + 2], path2[BW_EV_FPATH * 2 + 2] = "", flags[256];
+	uint32_t sc = e->h.sc, acc = e->flags & O_ACCMODE;
+
+	if (!type)
+		return -EINVAL;
+	kstr(raw, sizeof(raw), e->path, sizeof(e->path));
+	normalize(path, sizeof(path), raw);
+	if (path2_raw) {
+		char r2[BW_EV_FPATH + 1];
+		kstr(r2, sizeof(r2), path2_raw, BW_EV_FPATH);
+		/* symlink targets and mount devices are kept as written */
+		if (sc == 88 || sc == 266 || sc == 165)
+			snprintf(path2, sizeof(path2), "%s", r2);
+		else
+			normalize(path2, sizeof(path2), r2);
 	}
-	kv_str(b, "fd.typechar", (e->flags & O_DIRECTORY) ? "d" : "f");
-	kv_num(b, "fd.num", (long long)e->h.res);
-	kv_bool(b, "evt.is_open_read", acc == O_RDONLY || acc == O_RDWR);
-	kv_bool(b, "evt.is_open_write", acc == O_WRONLY || acc == O_RDWR);
-	bw_buf_puts(b, ",\"evt.arg\":{\"flags\":");
-	put_str(b, flags);
-	kv_str(b, "name", path);
-	kv_num(b, "mode", e->mode);
+	common_fields(s, &e->h, type);
+	switch (sc) {
+	case 2: case 85: case 257: case 437: /* open, creat, openat, openat2 */
+		open_flags(e->flags, flags);
+		fd_path_fields(b, path);
+		kv_str(b, "fd.nameraw", e->raw_off <= strlen(raw) ? raw + e->raw_off : raw);
+		kv_str(b, "fd.typechar", (e->flags & O_DIRECTORY) ? "d" : "f");
+		kv_str(b, "fd.type", (e->flags & O_DIRECTORY) ? "directory" : "file");
+		kv_num(b, "fd.num", e->h.res >= 0 ? e->h.res : -1);
+		kv_bool(b, "evt.is_open_read", acc == O_RDONLY || acc == O_RDWR);
+		kv_bool(b, "evt.is_open_write", acc == O_WRONLY || acc == O_RDWR);
+		kv_bool(b, "evt.is_open_exec", false);
+		bw_buf_puts(b, ",\"evt.arg\":{\"flags\":");
+		put_str(b, flags);
+		kv_str(b, "name", path);
+		kv_num(b, "mode", e->mode);
+		kv_num(b, "fd", e->h.res);
+		bw_buf_puts(b, "}");
+		return 0;
+	case 87: case 84: /* unlink, rmdir */
+		kv_str(b, "evt.arg.path", path);
+		return 0;
+	case 263: /* unlinkat */
+		bw_buf_puts(b, ",\"evt.arg\":{\"name\":");
+		put_str(b, path);
+		kv_num(b, "flags", e->flags);
+		bw_buf_puts(b, "}");
+		return 0;
+	case 83: case 258: /* mkdir, mkdirat */
+		mode_flags(e->mode, flags);
+		bw_buf_puts(b, ",\"evt.arg\":{\"path\":");
+		put_str(b, path);
+		kv_str(b, "mode", flags);
+		bw_buf_puts(b, "}");
+		return 0;
+	case 90: case 268: case 452: case 91: /* chmod, fchmodat, fchmodat2, fchmod */
+		mode_flags(e->mode, flags);
+		if (sc == 91)
+			fd_path_fields(b, path);
+		bw_buf_puts(b, ",\"evt.arg\":{\"mode\":");
+		put_str(b, flags);
+		kv_str(b, "filename", path);
+		if (sc == 91)
+			kv_num(b, "fd", e->fd);
+		bw_buf_puts(b, "}");
+		return 0;
+	case 92: case 94: case 260: case 93: /* chown, lchown, fchownat, fchown */
+		if (sc == 93)
+			fd_path_fields(b, path);
+		bw_buf_puts(b, ",\"evt.arg\":{\"path\":");
+		put_str(b, path);
+		kv_str(b, sc == 260 ? "pathname" : "filename", path);
+		kv_num(b, "uid", e->uid);
+		kv_num(b, "gid", e->gid);
+		if (sc == 93)
+			kv_num(b, "fd", e->fd);
+		bw_buf_puts(b, "}");
+		return 0;
+	case 82: case 264: case 316: case 86: case 265: /* rename*, link* */
+		bw_buf_puts(b, ",\"evt.arg\":{\"oldpath\":");
+		put_str(b, path);
+		kv_str(b, "newpath", path2);
+		kv_num(b, "flags", e->flags);
+		bw_buf_puts(b, "}");
+		return 0;
+	case 88: case 266: /* symlink, symlinkat: path is the link */
+		bw_buf_puts(b, ",\"evt.arg\":{\"target\":");
+		put_str(b, path2);
+		kv_str(b, "linkpath", path);
+		bw_buf_puts(b, "}");
+		return 0;
+	case 165: /* mount */
+		bw_buf_puts(b, ",\"evt.arg\":{\"dev\":");
+		put_str(b, path2);
+		kv_str(b, "dir", path);
+		kv_num(b, "flags", e->flags);
+		bw_buf_puts(b, "}");
+		return 0;
+	case 166: /* umount2 */
+		bw_buf_puts(b, ",\"evt.arg\":{\"name\":");
+		put_str(b, path);
+		kv_num(b, "flags", e->flags);
+		bw_buf_puts(b, "}");
+		return 0;
+	case 313: /* finit_module */
+		fd_path_fields(b, path);
+		bw_buf_puts(b, ",\"evt.arg\":{\"fd\":");
+		put_num(b, e->fd);
+		kv_num(b, "flags", e->flags);
+		bw_buf_puts(b, "}");
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static const char *l4proto(const struct bw_ev_net *e)
+{
+	if (e->family == AF_UNIX)
+		return NULL;
+	switch (e->proto) {
+	case IPPROTO_TCP: return "tcp";
+	case IPPROTO_UDP: return "udp";
+	case IPPROTO_ICMP: case IPPROTO_ICMPV6: return "icmp";
+	case IPPROTO_RAW: return "raw";
+	}
+	/* the socket had no protocol yet: guess from its type */
+	return e->sotype == SOCK_STREAM ? "tcp" : e->sotype == SOCK_DGRAM ? "udp" : NULL;
+}
+
+static int decode_net(struct bw_sensor *s, const struct bw_ev_net *e)
+{
+	struct bw_buf *b = &s->line;
+	const char *type = syscall_name(e->h.sc), *proto = l4proto(e);
+	char lip[64] = "", rip[64] = "", name[300];
+	uint32_t sc = e->h.sc;
+	/* client and server ends: accept and listen/bind sockets serve */
+	bool serving = sc == 43 || sc == 288 || sc == 50 || sc == 49;
+
+	if (!type)
+		return -EINVAL;
+	common_fields(s, &e->h, type);
+	if (e->family == AF_INET || e->family == AF_INET6) {
+		const char *cip, *sip;
+		unsigned cport, sport;
+		inet_ntop(e->family, e->laddr, lip, sizeof(lip));
+		inet_ntop(e->family, e->raddr, rip, sizeof(rip));
+		cip = serving ? rip : lip;
+		sip = serving ? lip : rip;
+		cport = serving ? e->rport : e->lport;
+		sport = serving ? e->lport : e->rport;
+		kv_str(b, "fd.typechar", e->family == AF_INET ? "4" : "6");
+		kv_str(b, "fd.type", e->family == AF_INET ? "ipv4" : "ipv6");
+		kv_str(b, "fd.sockfamily", "ip");
+		kv_str(b, "fd.l4proto", proto);
+		kv_str(b, "fd.cip", cip);
+		kv_num(b, "fd.cport", cport);
+		kv_str(b, "fd.sip", sip);
+		kv_num(b, "fd.sport", sport);
+		kv_str(b, "fd.lip", lip);
+		kv_num(b, "fd.lport", e->lport);
+		kv_str(b, "fd.rip", rip);
+		kv_num(b, "fd.rport", e->rport);
+		/* "either end" fields: the peer, which is what rules ask about */
+		kv_str(b, "fd.ip", serving && sc != 43 && sc != 288 ? lip : rip);
+		kv_num(b, "fd.port", serving && sc != 43 && sc != 288 ? e->lport : e->rport);
+		kv_str(b, "fd.net", serving && sc != 43 && sc != 288 ? lip : rip);
+		kv_str(b, "fd.cnet", cip);
+		kv_str(b, "fd.snet", sip);
+		kv_str(b, "fd.lnet", lip);
+		kv_str(b, "fd.rnet", rip);
+		if (sc == 50 || sc == 49)
+			snprintf(name, sizeof(name), "%s:%u", lip, e->lport);
+		else
+			snprintf(name, sizeof(name), "%s:%u->%s:%u", cip, cport, sip, sport);
+		kv_str(b, "fd.name", name);
+		kv_bool(b, "fd.connected", sc != 50 && sc != 49 && e->h.res >= 0);
+	} else if (e->family == AF_UNIX) {
+		char path[BW_EV_UNIX + 1];
+		kstr(path, sizeof(path), e->path, sizeof(e->path));
+		/* an abstract address starts with NUL; Falco prints it with '@' */
+		kv_str(b, "fd.typechar", "u");
+		kv_str(b, "fd.type", "unix");
+		kv_str(b, "fd.sockfamily", "unix");
+		kv_str(b, "fd.name", path);
+	} else if (sc == 32 || sc == 33 || sc == 292) {
+		kv_str(b, "fd.type", "file");
+	}
+	kv_num(b, "fd.num", sc == 43 || sc == 288 || sc == 32 || sc == 33 || sc == 292 ? e->h.res : e->fd);
+	bw_buf_puts(b, ",\"evt.arg\":{\"fd\":");
+	put_num(b, e->fd);
+	if (sc == 50)
+		kv_num(b, "backlog", e->arg);
+	if (sc == 288)
+		kv_num(b, "flags", e->arg);
+	if (sc == 42 || sc == 49)
+		kv_str(b, "addr", e->family == AF_UNIX ? name : rip[0] || lip[0] ? name : "");
 	bw_buf_puts(b, "}");
 	return 0;
 }
 
-static int decode_connect(struct bw_sensor *s, const struct bw_ev_connect *e)
+static const char *socket_domain(int64_t d)
+{
+	switch (d) {
+	case AF_UNIX: return "AF_UNIX";
+	case AF_INET: return "AF_INET";
+	case AF_INET6: return "AF_INET6";
+	case AF_NETLINK: return "AF_NETLINK";
+	case AF_PACKET: return "AF_PACKET";
+	default: return "AF_UNKNOWN";
+	}
+}
+
+static void unshare_flags(int64_t f, char out[256])
+{
+	static const struct {
+		int64_t bit;
+		const char *name;
+	} names[] = {
+		{ 0x00000100, "CLONE_VM" },	   { 0x00000200, "CLONE_FS" },	      { 0x00000400, "CLONE_FILES" },
+		{ 0x00020000, "CLONE_NEWNS" },	   { 0x02000000, "CLONE_NEWCGROUP" }, { 0x04000000, "CLONE_NEWUTS" },
+		{ 0x08000000, "CLONE_NEWIPC" },	   { 0x10000000, "CLONE_NEWUSER" },   { 0x20000000, "CLONE_NEWPID" },
+		{ 0x40000000, "CLONE_NEWNET" },	   { 0x00000080, "CLONE_NEWTIME" },   { 0x00040000, "CLONE_SYSVSEM" },
+	};
+
+	out[0] = 0;
+	for (size_t i = 0; i < BW_ARRAY_SIZE(names); i++)
+		if (f & names[i].bit) {
+			if (out[0])
+				strncat(out, "|", 255 - strlen(out));
+			strncat(out, names[i].name, 255 - strlen(out));
+		}
+}
+
+static int decode_sys(struct bw_sensor *s, const struct bw_ev_sys *e)
 {
 	struct bw_buf *b = &s->line;
-	char ip[64] = "", name[200];
+	const char *type = syscall_name(e->h.sc);
+	char str[BW_EV_STR + 1], flags[256];
+	const __s64 *a = e->args;
 
-	common_fields(s, &e->h, "connect", "<");
-	if (e->family == AF_INET || e->family == AF_INET6) {
-		inet_ntop(e->family, e->addr, ip, sizeof(ip));
-		kv_str(b, "fd.typechar", e->family == AF_INET ? "4" : "6");
-		kv_str(b, "fd.sip", ip);
-		kv_num(b, "fd.sport", e->port);
-		kv_str(b, "fd.rip", ip);
-		kv_num(b, "fd.rport", e->port);
-		snprintf(name, sizeof(name), "%s:%u", ip, e->port);
-		kv_str(b, "fd.name", name);
-		kv_str(b, "fd.sockfamily", "ip");
-	} else if (e->family == AF_UNIX) {
-		char path[sizeof(e->path) + 1];
-		kstr(path, sizeof(path), e->path, sizeof(e->path));
-		kv_str(b, "fd.typechar", "u");
-		kv_str(b, "fd.name", path);
-		kv_str(b, "fd.sockfamily", "unix");
+	if (!type)
+		return -EINVAL;
+	kstr(str, sizeof(str), e->str, sizeof(e->str));
+	common_fields(s, &e->h, type);
+	put_key(b, "thread.cap_effective");
+	cap_names(e->cap_effective, b);
+	put_key(b, "thread.cap_permitted");
+	cap_names(e->cap_permitted, b);
+	put_key(b, "thread.cap_inheritable");
+	cap_names(e->cap_inheritable, b);
+	bw_buf_puts(b, ",\"evt.arg\":{\"res\":");
+	put_num(b, (long long)e->h.res);
+	switch (e->h.sc) {
+	case 101: /* ptrace */
+		kv_str(b, "request", ptrace_request(a[0]));
+		kv_num(b, "pid", a[1]);
+		break;
+	case 105: case 106: /* setuid, setgid */
+		kv_num(b, e->h.sc == 105 ? "uid" : "gid", (uint32_t)a[0]);
+		break;
+	case 113: case 114: /* setreuid, setregid */
+		kv_num(b, e->h.sc == 113 ? "ruid" : "rgid", (int32_t)a[0]);
+		kv_num(b, e->h.sc == 113 ? "euid" : "egid", (int32_t)a[1]);
+		break;
+	case 117: case 119: /* setresuid, setresgid */
+		kv_num(b, e->h.sc == 117 ? "ruid" : "rgid", (int32_t)a[0]);
+		kv_num(b, e->h.sc == 117 ? "euid" : "egid", (int32_t)a[1]);
+		kv_num(b, e->h.sc == 117 ? "suid" : "sgid", (int32_t)a[2]);
+		break;
+	case 126: /* capset: the capabilities it left */
+		put_key(b, "cap_effective");
+		cap_names(e->cap_effective, b);
+		put_key(b, "cap_permitted");
+		cap_names(e->cap_permitted, b);
+		put_key(b, "cap_inheritable");
+		cap_names(e->cap_inheritable, b);
+		break;
+	case 175: /* init_module */
+		kv_num(b, "length", a[1]);
+		kv_str(b, "uargs", str);
+		break;
+	case 319: /* memfd_create */
+		kv_str(b, "name", str);
+		kv_num(b, "flags", a[1]);
+		break;
+	case 321: /* bpf */
+		kv_num(b, "cmd", a[0]);
+		break;
+	case 272: /* unshare */
+		unshare_flags(a[0], flags);
+		kv_str(b, "flags", flags);
+		break;
+	case 308: /* setns */
+		unshare_flags(a[1], flags);
+		kv_num(b, "fd", a[0]);
+		kv_str(b, "nstype", flags);
+		break;
+	case 41: /* socket */
+		kv_str(b, "domain", socket_domain(a[0]));
+		kv_num(b, "type", a[1] & 0xf);
+		kv_num(b, "proto", a[2]);
+		break;
+	case 323: /* userfaultfd */
+		kv_num(b, "flags", a[0]);
+		break;
 	}
+	bw_buf_puts(b, "}");
+	if (e->h.sc == 41 && e->h.res >= 0)
+		kv_num(b, "fd.num", e->h.res);
 	return 0;
 }
 
-static int decode_ptrace(struct bw_sensor *s, const struct bw_ev_ptrace *e)
+/* No rule can match an event equal to e: tell the kernel to stop them. */
+static void quiet_add(struct bw_sensor *s, const struct bw_ev_file *e)
 {
-	common_fields(s, &e->h, "ptrace", ">");
-	bw_buf_puts(&s->line, ",\"evt.arg\":{\"request\":");
-	put_str(&s->line, ptrace_request(e->request));
-	bw_buf_printf(&s->line, ",\"pid\":%lld}", (long long)e->target);
-	return 0;
+	struct bw_quiet_key k;
+	size_t n = strnlen(e->path, sizeof(e->path));
+	uint8_t one = 1;
+
+	if (n >= BW_QUIET_PATH || !s->skel)
+		return;
+	memset(&k, 0, sizeof(k));
+	k.sc = e->h.sc;
+	k.flags = e->flags;
+	k.mode = e->mode;
+	k.res = (int32_t)e->h.res;
+	k.uid = e->uid;
+	k.gid = e->gid;
+	k.raw_off = e->raw_off;
+	k.cgroup_id = e->h.cgroup_id;
+	k.task_uid = e->h.uid;
+	k.task_gid = e->h.gid;
+	k.loginuid = e->h.loginuid;
+	memcpy(k.comm, e->h.comm, sizeof(k.comm));
+	memcpy(k.path, e->path, n);
+	if (bpf_map__update_elem(s->skel->maps.quiet, &k, sizeof(k), &one, sizeof(one), BPF_ANY) == 0)
+		s->st.quiet_keys++;
 }
 
 static int handle_event(void *ctx, void *data, size_t size)
@@ -878,36 +1501,50 @@ static int handle_event(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	bw_buf_reset(&s->line);
+	procs_trim(s);
 	switch (h->type) {
 	case BW_EV_EXEC:
 		r = size == sizeof(struct bw_ev_exec) ? decode_exec(s, data) : -EINVAL;
 		break;
-	case BW_EV_OPEN:
-		r = size == sizeof(struct bw_ev_open) ? decode_open(s, data) : -EINVAL;
+	case BW_EV_CLONE:
+		r = size == sizeof(struct bw_ev_clone) ? decode_clone(s, data) : -EINVAL;
 		break;
-	case BW_EV_CONNECT:
-		r = size == sizeof(struct bw_ev_connect) ? decode_connect(s, data) : -EINVAL;
+	case BW_EV_PROCEXIT:
+		r = size == sizeof(struct bw_ev_hdr) ? decode_procexit(s, data) : -EINVAL;
 		break;
-	case BW_EV_PTRACE:
-		r = size == sizeof(struct bw_ev_ptrace) ? decode_ptrace(s, data) : -EINVAL;
+	case BW_EV_FILE:
+		if (size == sizeof(struct bw_ev_file))
+			r = decode_file(s, data, NULL);
+		else if (size == sizeof(struct bw_ev_file2))
+			r = decode_file(s, data, ((const struct bw_ev_file2 *)data)->path2);
+		else
+			r = -EINVAL;
+		break;
+	case BW_EV_NET:
+		r = size == sizeof(struct bw_ev_net) ? decode_net(s, data) : -EINVAL;
+		break;
+	case BW_EV_SYS:
+		r = size == sizeof(struct bw_ev_sys) ? decode_sys(s, data) : -EINVAL;
 		break;
 	default:
 		r = -EINVAL;
 	}
-	if (r == -EINVAL) {
-		s->st.invalid++;
-		return 0;
-	}
+	if (r > 0)
+		return 0; /* kept for the process table only */
 	if (r < 0 || bw_buf_puts(&s->line, "}") < 0) {
 		s->st.invalid++;
 		return 0;
 	}
 	s->st.events++;
+	track.tainted = false;
 	r = s->fn(s->line.data, s->line.len, s->ud);
 	if (r < 0) {
 		s->cb_err = r;
 		return r; /* stops ring_buffer__poll */
 	}
+	if (r == 0 && !track.tainted && s->quiet && track.keyed && h->type == BW_EV_FILE &&
+	    size == sizeof(struct bw_ev_file))
+		quiet_add(s, data);
 	return 0;
 }
 
@@ -920,6 +1557,9 @@ int bw_sensor_poll(struct bw_sensor *s, int timeout_ms, bw_sensor_event_fn fn, v
 	s->ud = ud;
 	s->cb_err = 0;
 	r = ring_buffer__poll(s->rb, timeout_ms);
+	/* Wakeups are batched: drain what waits below the threshold too. */
+	if (r >= 0 && s->cb_err == 0)
+		r = ring_buffer__consume(s->rb);
 	if (s->cb_err < 0)
 		return bw_error_set(err, s->cb_err, "event consumer failed: %s", strerror(-s->cb_err));
 	if (r < 0) {
@@ -928,4 +1568,13 @@ int bw_sensor_poll(struct bw_sensor *s, int timeout_ms, bw_sensor_event_fn fn, v
 		return bw_error_set(err, r, "cannot read the ring buffer: %s", strerror(-r));
 	}
 	return (int)(s->st.events - before);
+}
+
+int bw_sensor_feed(struct bw_sensor *s, const void *data, size_t size, bw_sensor_event_fn fn, void *ud)
+{
+	s->fn = fn;
+	s->ud = ud;
+	s->cb_err = 0;
+	handle_event(s, (void *)data, size);
+	return s->cb_err;
 }

@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The sensor's decoding of ring-buffer records (no kernel needed): path
+ * normalisation and resolution, open flags and modes, socket ends, the
+ * process table kept by exec and fork, and records of a bad size. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+#include <jansson.h>
+
+#include <linux/types.h>
+
+#include "runtime/sensor_api.h"
+#include "../../bpf/sensor.h"
+
+static json_t *last;
+static int calls;
+
+static int keep(const char *line, size_t len, void *ud)
+{
+	(void)ud;
+	json_decref(last);
+	last = json_loadb(line, len, 0, NULL);
+	assert_non_null(last);
+	calls++;
+	return 0;
+}
+
+static const char *str(const char *key)
+{
+	const char *v = json_string_value(json_object_get(last, key));
+	assert_non_null(v);
+	return v;
+}
+
+static const char *arg(const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(last, "evt.arg"), key));
+}
+
+static json_int_t num(const char *key)
+{
+	json_t *v = json_object_get(last, key);
+	assert_true(json_is_integer(v));
+	return json_integer_value(v);
+}
+
+static void hdr(struct bw_ev_hdr *h, uint32_t type, uint32_t pid, uint32_t ppid, uint32_t sc, int64_t res,
+		const char *comm)
+{
+	h->type = type;
+	h->pid = h->tid = pid;
+	h->ppid = ppid;
+	h->loginuid = UINT32_MAX;
+	h->sc = sc;
+	h->ts = 1000;
+	h->res = res;
+	h->cgroup_id = 424242;
+	snprintf(h->comm, sizeof(h->comm), "%s", comm);
+}
+
+static struct bw_sensor *sensor(void)
+{
+	struct bw_sensor *s = NULL;
+
+	assert_int_equal(bw_sensor_new_detached(&s, NULL), 0);
+	return s;
+}
+
+static void test_open_paths(void **state)
+{
+	struct bw_sensor *s = sensor();
+	struct bw_ev_file f = { 0 };
+
+	(void)state;
+	hdr(&f.h, BW_EV_FILE, 999901, 1, 257, 3, "cat");
+	f.flags = 0;
+	snprintf(f.path, sizeof(f.path), "/etc/../etc/./shadow");
+	assert_int_equal(bw_sensor_feed(s, &f, sizeof(f), keep, NULL), 0);
+	assert_string_equal(str("evt.type"), "openat");
+	assert_string_equal(str("fd.name"), "/etc/shadow");
+	assert_string_equal(str("fd.nameraw"), "/etc/../etc/./shadow");
+	assert_string_equal(str("fd.directory"), "/etc");
+	assert_string_equal(str("fd.filename"), "shadow");
+	assert_string_equal(str("fd.typechar"), "f");
+	assert_int_equal(num("fd.num"), 3);
+	assert_true(json_is_true(json_object_get(last, "evt.is_open_read")));
+	assert_true(json_is_false(json_object_get(last, "evt.is_open_write")));
+	assert_string_equal(arg("flags"), "O_RDONLY");
+
+	/* resolved in the kernel: "/tmp/wx/sub" + "/" + "../f1", raw part at 12 */
+	hdr(&f.h, BW_EV_FILE, 999901, 1, 257, -2, "sh");
+	f.flags = 01101; /* O_WRONLY|O_CREAT|O_TRUNC */
+	snprintf(f.path, sizeof(f.path), "/tmp/wx/sub/../f1");
+	f.raw_off = 12;
+	assert_int_equal(bw_sensor_feed(s, &f, sizeof(f), keep, NULL), 0);
+	assert_string_equal(str("fd.name"), "/tmp/wx/f1");
+	assert_string_equal(str("fd.nameraw"), "../f1");
+	assert_string_equal(str("evt.res"), "ENOENT");
+	assert_int_equal(num("fd.num"), -1);
+	assert_string_equal(arg("flags"), "O_WRONLY|O_CREAT|O_TRUNC");
+	assert_true(json_is_true(json_object_get(last, "evt.is_open_write")));
+
+	/* ".." never climbs above the root; an unterminated path is cut */
+	f.raw_off = 0;
+	memset(f.path, 'a', sizeof(f.path));
+	memcpy(f.path, "/../..//x/", 10);
+	assert_int_equal(bw_sensor_feed(s, &f, sizeof(f), keep, NULL), 0);
+	assert_true(strncmp(str("fd.name"), "/x/aaaa", 7) == 0);
+	bw_sensor_free(s);
+}
+
+static void test_chmod_and_rename(void **state)
+{
+	struct bw_sensor *s = sensor();
+	struct bw_ev_file f = { 0 };
+	struct bw_ev_file2 r = { 0 };
+
+	(void)state;
+	hdr(&f.h, BW_EV_FILE, 999902, 1, 268, 0, "chmod");
+	f.mode = 04755;
+	snprintf(f.path, sizeof(f.path), "/tmp/x");
+	assert_int_equal(bw_sensor_feed(s, &f, sizeof(f), keep, NULL), 0);
+	assert_string_equal(str("evt.type"), "fchmodat");
+	assert_string_equal(arg("filename"), "/tmp/x");
+	assert_non_null(strstr(arg("mode"), "S_ISUID"));
+	assert_non_null(strstr(arg("mode"), "S_IXOTH"));
+	assert_null(strstr(arg("mode"), "S_ISGID"));
+
+	hdr(&r.f.h, BW_EV_FILE, 999902, 1, 266, 0, "ln");
+	snprintf(r.f.path, sizeof(r.f.path), "/tmp/l");
+	snprintf(r.path2, sizeof(r.path2), "../etc/shadow");
+	assert_int_equal(bw_sensor_feed(s, &r, sizeof(r), keep, NULL), 0);
+	assert_string_equal(str("evt.type"), "symlinkat");
+	assert_string_equal(arg("target"), "../etc/shadow"); /* kept as written */
+	assert_string_equal(arg("linkpath"), "/tmp/l");
+
+	hdr(&r.f.h, BW_EV_FILE, 999902, 1, 316, 0, "mv");
+	snprintf(r.f.path, sizeof(r.f.path), "/usr/bin/a");
+	snprintf(r.path2, sizeof(r.path2), "/usr/bin/../b");
+	assert_int_equal(bw_sensor_feed(s, &r, sizeof(r), keep, NULL), 0);
+	assert_string_equal(arg("oldpath"), "/usr/bin/a");
+	assert_string_equal(arg("newpath"), "/usr/b");
+	bw_sensor_free(s);
+}
+
+static void test_sockets(void **state)
+{
+	struct bw_sensor *s = sensor();
+	struct bw_ev_net n = { 0 };
+	const unsigned char lo[4] = { 127, 0, 0, 1 }, ten[4] = { 10, 0, 0, 1 };
+
+	(void)state;
+	hdr(&n.h, BW_EV_NET, 999903, 1, 42, -115, "nc");
+	n.family = 2;
+	n.sotype = 1;
+	n.proto = 6;
+	n.lport = 40000;
+	n.rport = 4444;
+	memcpy(n.laddr, lo, 4);
+	memcpy(n.raddr, ten, 4);
+	assert_int_equal(bw_sensor_feed(s, &n, sizeof(n), keep, NULL), 0);
+	assert_string_equal(str("evt.res"), "EINPROGRESS");
+	assert_string_equal(str("fd.l4proto"), "tcp");
+	assert_string_equal(str("fd.sip"), "10.0.0.1");
+	assert_int_equal(num("fd.sport"), 4444);
+	assert_string_equal(str("fd.cip"), "127.0.0.1");
+	assert_string_equal(str("fd.name"), "127.0.0.1:40000->10.0.0.1:4444");
+	assert_string_equal(str("fd.typechar"), "4");
+
+	/* accept: this end serves */
+	hdr(&n.h, BW_EV_NET, 999903, 1, 288, 7, "srv");
+	n.lport = 80;
+	n.rport = 5555;
+	memcpy(n.laddr, ten, 4);
+	memcpy(n.raddr, lo, 4);
+	assert_int_equal(bw_sensor_feed(s, &n, sizeof(n), keep, NULL), 0);
+	assert_string_equal(str("fd.sip"), "10.0.0.1");
+	assert_int_equal(num("fd.sport"), 80);
+	assert_string_equal(str("fd.cip"), "127.0.0.1");
+	assert_int_equal(num("fd.num"), 7);
+	bw_sensor_free(s);
+}
+
+static void test_process_table(void **state)
+{
+	struct bw_sensor *s = sensor();
+	struct bw_ev_exec e = { 0 };
+	struct bw_ev_clone c = { 0 };
+	struct bw_ev_sys y = { 0 };
+	static const char argv[] = "sh\0-c\0echo \"hi\"";
+
+	(void)state;
+	hdr(&e.h, BW_EV_EXEC, 999904, 1, 0, 0, "sh");
+	snprintf(e.filename, sizeof(e.filename), "/bin/sh");
+	snprintf(e.cwd, sizeof(e.cwd), "/srv");
+	snprintf(e.cgroup, sizeof(e.cgroup), "libpod-%s.scope",
+		 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	memcpy(e.args, argv, sizeof(argv));
+	e.args_len = sizeof(argv);
+	e.tty = (136u << 20) | 3;
+	assert_int_equal(bw_sensor_feed(s, &e, sizeof(e), keep, NULL), 0);
+	assert_string_equal(str("evt.type"), "execve");
+	assert_string_equal(str("proc.cmdline"), "sh -c echo \"hi\"");
+	assert_string_equal(str("proc.cwd"), "/srv/");
+	assert_string_equal(str("container.id"), "0123456789ab");
+	assert_int_equal(num("proc.tty"), (136 << 20) | 3);
+
+	/* a fork: the child starts as a copy, its parent is the shell */
+	hdr(&c.h, BW_EV_CLONE, 999904, 1, 0, 999905, "sh");
+	c.child_pid = 999905;
+	assert_int_equal(bw_sensor_feed(s, &c, sizeof(c), keep, NULL), 0);
+	assert_string_equal(str("evt.type"), "clone");
+	hdr(&y.h, BW_EV_SYS, 999905, 999904, 319, 3, "sh");
+	snprintf(y.str, sizeof(y.str), "x\"\xff");
+	assert_int_equal(bw_sensor_feed(s, &y, sizeof(y), keep, NULL), 0);
+	assert_string_equal(str("evt.type"), "memfd_create");
+	assert_string_equal(str("proc.exepath"), "/bin/sh");
+	assert_string_equal(str("proc.pname"), "sh");
+	assert_string_equal(str("container.id"), "0123456789ab");
+	assert_string_equal(arg("name"), "x\"\xc3\xbf"); /* escaped as \u00ff */
+
+	/* exit forgets it */
+	hdr(&y.h, BW_EV_PROCEXIT, 999905, 999904, 0, 0, "sh");
+	assert_int_equal(bw_sensor_feed(s, &y.h, sizeof(y.h), keep, NULL), 0);
+	assert_string_equal(str("evt.type"), "procexit");
+	bw_sensor_free(s);
+}
+
+static void test_bad_records(void **state)
+{
+	struct bw_sensor *s = sensor();
+	struct bw_ev_file f = { 0 };
+	struct bw_sensor_stats st;
+	int before = calls;
+
+	(void)state;
+	hdr(&f.h, BW_EV_FILE, 999906, 1, 257, 3, "cat");
+	assert_int_equal(bw_sensor_feed(s, &f, sizeof(f) - 1, keep, NULL), 0); /* short */
+	assert_int_equal(bw_sensor_feed(s, &f, 10, keep, NULL), 0);		/* shorter than a header */
+	f.h.type = 99;
+	assert_int_equal(bw_sensor_feed(s, &f, sizeof(f), keep, NULL), 0);	/* unknown type */
+	f.h.type = BW_EV_FILE;
+	f.h.sc = 9999;
+	assert_int_equal(bw_sensor_feed(s, &f, sizeof(f), keep, NULL), 0);	/* unknown syscall */
+	assert_int_equal(calls, before);
+	bw_sensor_get_stats(s, &st);
+	assert_int_equal(st.invalid, 4);
+	assert_int_equal(st.events, 0);
+	bw_sensor_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_open_paths),   cmocka_unit_test(test_chmod_and_rename),
+		cmocka_unit_test(test_sockets),	     cmocka_unit_test(test_process_table),
+		cmocka_unit_test(test_bad_records),
+	};
+	int r = cmocka_run_group_tests(tests, NULL, NULL);
+
+	json_decref(last);
+	return r;
+}

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -42,6 +43,7 @@ struct container {
 	char *name;
 	char *image;	  /* repository */
 	char *image_tag;
+	int privileged;	      /* 1, 0, or -1 when no one said */
 	struct bw_map *users; /* uid -> name, from the container's /etc/passwd */
 };
 
@@ -676,6 +678,26 @@ static bool storage_lookup(struct container *c, const char *path, const char *fu
 	return found;
 }
 
+/* Whether podman ran the container privileged: the annotation it writes
+ * into the runtime config beside the storage's list. */
+static void storage_privileged(struct container *c, const char *store, const char *full_id)
+{
+	char path[512], *data = NULL;
+	const char *slash = strrchr(store, '/'), *v;
+	size_t len = 0;
+	json_t *j;
+
+	snprintf(path, sizeof(path), "%.*s/%s/userdata/config.json", (int)(slash - store), store, full_id);
+	if (bw_read_file(path, ENGINE_REPLY_MAX, &data, &len, NULL) < 0)
+		return;
+	j = json_loadb(data, len, 0, NULL);
+	free(data);
+	v = json_string_value(json_object_get(json_object_get(j, "annotations"), "io.podman.annotations.privileged"));
+	if (v)
+		c->privileged = !strcasecmp(v, "true");
+	json_decref(j);
+}
+
 static void container_lookup(struct container *c, const char *full_id)
 {
 	static const char *stores[] = {
@@ -688,8 +710,10 @@ static void container_lookup(struct container *c, const char *full_id)
 	const char *name = NULL, *image = NULL;
 
 	for (size_t i = 0; i < BW_ARRAY_SIZE(stores); i++)
-		if (storage_lookup(c, stores[i], full_id))
+		if (storage_lookup(c, stores[i], full_id)) {
+			storage_privileged(c, stores[i], full_id);
 			return;
+		}
 	snprintf(url, sizeof(url), "http://d/v4.0.0/libpod/containers/%s/json", full_id);
 	j = engine_inspect("/run/podman/podman.sock", url);
 	if (!j) {
@@ -705,6 +729,9 @@ static void container_lookup(struct container *c, const char *full_id)
 			c->name = strdup(name[0] == '/' ? name + 1 : name);
 		if (image && !c->image)
 			split_image(c, image);
+		json_t *pv = json_object_get(json_object_get(j, "HostConfig"), "Privileged");
+		if (json_is_boolean(pv))
+			c->privileged = json_is_true(pv);
 		json_decref(j);
 	}
 }
@@ -742,6 +769,7 @@ static struct container *container_get(struct bw_sensor *s, const char *leaf)
 			const char *h = strrchr(leaf, '-');
 			memcpy(c->id, id, sizeof(id));
 			snprintf(c->full_id, sizeof(c->full_id), "%.64s", h ? h + 1 : leaf);
+			c->privileged = -1;
 			c->users = bw_map_new();
 			container_refresh(c);
 		}
@@ -1046,6 +1074,8 @@ static void common_fields(struct bw_sensor *s, const struct bw_ev_hdr *h, const 
 		kv_str(b, "container.name", c->name);
 		kv_str(b, "container.image.repository", c->image);
 		kv_str(b, "container.image.tag", c->image_tag);
+		if (c->privileged >= 0)
+			kv_bool(b, "container.privileged", c->privileged);
 	} else {
 		kv_str(b, "container.id", "host");
 		kv_str(b, "container.name", "host");

@@ -141,10 +141,10 @@ class Watch:
         return int(m.group(1))
 
 
-def run_container(images, tmp, name, script, tty=False, check=True):
+def run_container(images, tmp, name, script, tty=False, check=True, extra=()):
     """Runs script in a container; returns the container's short id."""
     cidfile = tmp / ("%s.cid" % name)
-    cmd = PODMAN + (["-t"] if tty else []) + ["--name", name, "--cidfile", str(cidfile),
+    cmd = PODMAN + (["-t"] if tty else []) + list(extra) + ["--name", name, "--cidfile", str(cidfile),
                                               "oci:%s/debian-multi.oci:v1" % images, "sh", "-c", script]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     if check:
@@ -164,6 +164,8 @@ def test_attacks_raise_their_rules(bulwark, images, shared, tmp_path, podman_ser
     # A container that lives a while, so the engine can be asked its name.
     named = "bw-named-%s" % uuid.uuid4().hex[:6]
     named_cid = run_container(images, tmp_path, named, "sleep 3; cat /etc/hostname > /dev/null")
+    priv_cid = run_container(images, tmp_path, "bw-priv-%s" % uuid.uuid4().hex[:6], "sleep 1; cat /etc/hostname",
+                             extra=["--privileged"])
     alerts, events = w.stop()
     assert w.stat("dropped in the kernel") == 0, w.stats
     fired = {}
@@ -198,6 +200,10 @@ def test_attacks_raise_their_rules(bulwark, images, shared, tmp_path, podman_ser
     mine = [e for e in events if e.get("container.id") == named_cid and e.get("proc.name") == "cat"]
     assert mine and mine[0].get("container.name") == named, mine[:1]
     assert "debian-multi" in (mine[0].get("container.image.repository") or "")
+    # The privileged flag, as podman recorded it for each container.
+    assert mine[0].get("container.privileged") is False, mine[:1]
+    priv = [e for e in events if e.get("container.id") == priv_cid and e.get("proc.name") == "cat"]
+    assert priv and priv[0].get("container.privileged") is True, priv[:1]
     # fork and exit keep the process table: the container's processes have
     # their parents' names, and their exits are seen.
     assert any(e.get("container.id") == named_cid and e.get("evt.type") == "procexit" for e in events)

@@ -32,9 +32,9 @@ enum bw_vuln_severity {
 BW_API const char *bw_vuln_severity_name(enum bw_vuln_severity s);
 /* Case-insensitive; -EINVAL when unknown. */
 BW_API int bw_vuln_severity_parse(const char *s, enum bw_vuln_severity *ret);
-/* The CVSS v3.x base score of a vector ("CVSS:3.1/AV:N/..."), times ten
- * (98 for 9.8). -EINVAL when the vector is not a complete v3 base vector. */
-BW_API int bw_cvss3_score(const char *vector, int *ret_score10);
+/* The qualitative rating of a CVSS v3 or v4 score in tenths: 0.1-3.9 LOW,
+ * 4.0-6.9 MEDIUM, 7.0-8.9 HIGH, 9.0-10.0 CRITICAL; 0.0 (None) NEGLIGIBLE. */
+BW_API enum bw_vuln_severity bw_cvss_severity(int score10);
 
 enum bw_match_status {
 	BW_STATUS_FIXED,       /* a fixed version exists */
@@ -61,9 +61,12 @@ struct bw_finding {
 				     * record: always CRITICAL), "debian", "ubuntu",
 				     * "alpine" (the distro's rating), "advisory"
 				     * (another rating in the record, such as GHSA's),
-				     * "cvss" (the CVSS v3 base score), or NULL when
-				     * unrated */
-	char *cvss;	      /* the CVSS vector, or NULL */
+				     * "cvss" (the CVSS v3 base score), "cvss4" (the
+				     * CVSS v4.0 score), or NULL when unrated */
+	char *cvss;	      /* the CVSS v3.x vector, or NULL */
+	char *cvss4;	      /* the CVSS v4.0 vector, or NULL */
+	int cvss_score10;     /* the v3 score times ten, -1 when none */
+	int cvss4_score10;    /* the v4.0 score times ten, -1 when none */
 	char *purl;
 	char *type;	      /* PURL type of the package */
 	char *location;

@@ -53,102 +53,17 @@ const char *bw_match_status_name(enum bw_match_status s)
 	return "affected";
 }
 
-/* ---------------------------------------------------------------- CVSS v3 */
+/* ---------------------------------------------------------------- CVSS */
 
-/* CVSS v3.1 Roundup(): the smallest one-decimal number >= x, computed on
- * integers so that 4.000000001 does not become 4.1. Returns tenths. */
-static int roundup10(double x)
+enum bw_vuln_severity bw_cvss_severity(int score10)
 {
-	long i = lround(x * 100000.0);
-
-	if (i % 10000 == 0)
-		return (int)(i / 10000);
-	return (int)(i / 10000 + 1);
-}
-
-int bw_cvss3_score(const char *vector, int *ret_score10)
-{
-	/* AV AC PR UI S C I A, each -1 until seen. */
-	double av = -1, ac = -1, pr = -1, ui = -1, c = -1, in = -1, a = -1;
-	int scope = -1;
-	char pr_letter = 0;
-	const char *p, *end;
-	double iss, impact, expl;
-
-	if (!vector || strlen(vector) > BW_MAX_CVSS_VECTOR_LEN)
-		return -EINVAL;
-	if (!bw_startswith(vector, "CVSS:3.0/") && !bw_startswith(vector, "CVSS:3.1/"))
-		return -EINVAL;
-	p = vector + 9;
-	end = p + strlen(p);
-	while (p < end) {
-		const char *slash = memchr(p, '/', (size_t)(end - p)), *colon;
-		size_t kn;
-		char v;
-
-		if (!slash)
-			slash = end;
-		colon = memchr(p, ':', (size_t)(slash - p));
-		if (!colon || slash - colon != 2)
-			goto next;
-		kn = (size_t)(colon - p);
-		v = colon[1];
-#define K(s) (kn == strlen(s) && !memcmp(p, s, kn))
-		if (K("AV"))
-			av = v == 'N' ? 0.85 : v == 'A' ? 0.62 : v == 'L' ? 0.55 : v == 'P' ? 0.2 : -2;
-		else if (K("AC"))
-			ac = v == 'L' ? 0.77 : v == 'H' ? 0.44 : -2;
-		else if (K("PR"))
-			pr_letter = v;
-		else if (K("UI"))
-			ui = v == 'N' ? 0.85 : v == 'R' ? 0.62 : -2;
-		else if (K("S"))
-			scope = v == 'U' ? 0 : v == 'C' ? 1 : -2;
-		else if (K("C"))
-			c = v == 'H' ? 0.56 : v == 'L' ? 0.22 : v == 'N' ? 0 : -2;
-		else if (K("I"))
-			in = v == 'H' ? 0.56 : v == 'L' ? 0.22 : v == 'N' ? 0 : -2;
-		else if (K("A"))
-			a = v == 'H' ? 0.56 : v == 'L' ? 0.22 : v == 'N' ? 0 : -2;
-#undef K
-	next:
-		p = slash + 1;
-	}
-	if (scope < 0)
-		return -EINVAL;
-	if (pr_letter == 'N')
-		pr = 0.85;
-	else if (pr_letter == 'L')
-		pr = scope ? 0.68 : 0.62;
-	else if (pr_letter == 'H')
-		pr = scope ? 0.5 : 0.27;
-	if (av < 0 || ac < 0 || pr < 0 || ui < 0 || c < 0 || in < 0 || a < 0)
-		return -EINVAL;
-	iss = 1 - (1 - c) * (1 - in) * (1 - a);
-	impact = scope ? 7.52 * (iss - 0.029) - 3.25 * pow(iss - 0.02, 15) : 6.42 * iss;
-	expl = 8.22 * av * ac * pr * ui;
-	if (impact <= 0)
-		*ret_score10 = 0;
-	else if (scope)
-		*ret_score10 = roundup10(fmin(1.08 * (impact + expl), 10));
-	else
-		*ret_score10 = roundup10(fmin(impact + expl, 10));
-	return 0;
-}
-
-static enum bw_vuln_severity cvss_severity(const char *vector)
-{
-	int s;
-
-	if (bw_cvss3_score(vector, &s) < 0)
-		return BW_VSEV_UNKNOWN;
-	if (s >= 90)
+	if (score10 >= 90)
 		return BW_VSEV_CRITICAL;
-	if (s >= 70)
+	if (score10 >= 70)
 		return BW_VSEV_HIGH;
-	if (s >= 40)
+	if (score10 >= 40)
 		return BW_VSEV_MEDIUM;
-	if (s >= 1)
+	if (score10 >= 1)
 		return BW_VSEV_LOW;
 	return BW_VSEV_NEGLIGIBLE;
 }
@@ -292,6 +207,7 @@ static void finding_done(struct bw_finding *f)
 	free(f->matched_version);
 	free(f->fixed);
 	free(f->cvss);
+	free(f->cvss4);
 	free(f->purl);
 	free(f->type);
 	free(f->location);
@@ -489,10 +405,13 @@ static int on_entry(const struct bw_vuln_entry *e, void *ud)
 	memset(f, 0, sizeof(*f));
 	f->fixed = fixed;
 	f->layer = m->pkg->layer;
+	f->cvss_score10 = e->cvss_score10;
+	f->cvss4_score10 = e->cvss4_score10;
 	if (sdup(&f->id, e->id) < 0 || sdup(&f->aliases, e->aliases) < 0 || sdup(&f->summary, e->summary) < 0 ||
 	    sdup(&f->ecosystem, e->ecosystem) < 0 || sdup(&f->package, m->pkg->name) < 0 ||
 	    sdup(&f->advisory_package, e->package) < 0 || sdup(&f->installed, m->pkg->version) < 0 ||
 	    sdup(&f->matched_version, m->version) < 0 || sdup(&f->cvss, e->cvss) < 0 ||
+	    sdup(&f->cvss4, e->cvss4) < 0 ||
 	    sdup(&f->purl, m->pkg->purl) < 0 || sdup(&f->type, m->pkg->type) < 0 ||
 	    sdup(&f->location, m->pkg->location) < 0) {
 		finding_done(f);
@@ -507,7 +426,8 @@ static int on_entry(const struct bw_vuln_entry *e, void *ud)
 
 /* Severity, first source that rates it: a malicious package is CRITICAL
  * whatever the record says; then the distro's rating, the advisory's own
- * (GHSA), the CVSS v3 base score. */
+ * (GHSA), the CVSS v3 base score, the CVSS v4.0 score (scores as stored:
+ * -1 when the record has none or its vector does not score). */
 static void set_severity(struct bw_finding *f, const struct bw_vuln_entry *e, enum bw_vuln_severity distro)
 {
 	bool eol;
@@ -523,8 +443,12 @@ static void set_severity(struct bw_finding *f, const struct bw_vuln_entry *e, en
 	} else if (e->rating && (s = urgency_severity(e->rating, &eol)) != BW_VSEV_UNKNOWN) {
 		f->severity = s;
 		f->severity_source = "advisory";
-	} else if (e->cvss && (f->severity = cvss_severity(e->cvss)) != BW_VSEV_UNKNOWN) {
+	} else if (e->cvss_score10 >= 0) {
+		f->severity = bw_cvss_severity(e->cvss_score10);
 		f->severity_source = "cvss";
+	} else if (e->cvss4_score10 >= 0) {
+		f->severity = bw_cvss_severity(e->cvss4_score10);
+		f->severity_source = "cvss4";
 	}
 }
 
@@ -624,11 +548,13 @@ static int copy_findings(struct bw_findings *out, size_t first, size_t n, const 
 		f->severity_source = s->severity_source;
 		f->malicious = s->malicious;
 		f->layer = p->layer;
+		f->cvss_score10 = s->cvss_score10;
+		f->cvss4_score10 = s->cvss4_score10;
 		if (sdup(&f->id, s->id) < 0 || sdup(&f->aliases, s->aliases) < 0 || sdup(&f->summary, s->summary) < 0 ||
 		    sdup(&f->ecosystem, s->ecosystem) < 0 || sdup(&f->package, p->name) < 0 ||
 		    sdup(&f->advisory_package, s->advisory_package) < 0 || sdup(&f->installed, p->version) < 0 ||
 		    sdup(&f->matched_version, s->matched_version) < 0 || sdup(&f->fixed, s->fixed) < 0 ||
-		    sdup(&f->cvss, s->cvss) < 0 || sdup(&f->purl, p->purl) < 0 || sdup(&f->type, p->type) < 0 ||
+		    sdup(&f->cvss, s->cvss) < 0 || sdup(&f->cvss4, s->cvss4) < 0 || sdup(&f->purl, p->purl) < 0 || sdup(&f->type, p->type) < 0 ||
 		    sdup(&f->location, p->location) < 0) {
 			finding_done(f);
 			return -ENOMEM;

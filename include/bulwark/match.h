@@ -8,8 +8,12 @@
  * Distro-aware, as the trackers intend: Debian and Ubuntu packages are
  * matched by source package and source version in the release's ecosystem
  * ("Debian:12" from os-release VERSION_ID), Alpine packages by origin and
- * branch ("Alpine:v3.19"); language packages by ecosystem and normalised
- * name (PEP 503 for PyPI). Findings own all their strings.
+ * branch ("Alpine:v3.19"), rpm packages by source RPM at their
+ * [epoch:]version-release in the distribution's ecosystems ("Rocky Linux:9",
+ * "AlmaLinux:8", "Mageia:9", "openSUSE:Leap 15.5", the SUSE products of the
+ * image's release, Red Hat's streams, where binary RPMs match too); language
+ * packages by ecosystem and normalised name (PEP 503 for PyPI). Findings own
+ * all their strings.
  */
 
 #include "bulwark/core.h"
@@ -52,7 +56,7 @@ struct bw_finding {
 	char *ecosystem;      /* the advisory's: "Debian:12", "PyPI", ... */
 	char *package;	      /* installed package name (binary package) */
 	char *advisory_package; /* name the advisory uses (source package) */
-	char *installed;      /* installed version of package */
+	char *installed;      /* installed version of package (rpm: [epoch:]version-release) */
 	char *matched_version; /* version compared (source version for Debian) */
 	char *fixed;	      /* first fixed version above matched_version, or NULL */
 	enum bw_match_status status;
@@ -102,7 +106,10 @@ BW_API int bw_match_packages(struct bw_vulndb *db, const struct bw_pkg_result *r
 			     const struct bw_match_opts *opts, struct bw_findings *ret, struct bw_error **err);
 
 /* The OSV ecosystem for the OS packages of os ("Debian:12", "Alpine:v3.19",
- * "Ubuntu:22.04"); NULL when the distro has none. Caller frees. */
+ * "Ubuntu:22.04", "Rocky Linux:9", "openSUSE:Leap 15.5", "SUSE:Linux
+ * Enterprise Server 15 SP5", "Red Hat:enterprise_linux:9::baseos"); NULL when
+ * the distro has none. For SUSE and Red Hat, matching also searches the
+ * product's other ecosystems (modules, streams). Caller frees. */
 BW_API char *bw_match_os_ecosystem(const struct bw_os *os);
 
 /* PEP 503 normalisation: lowercase, runs of "-_." become "-". Caller frees. */

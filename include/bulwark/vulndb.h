@@ -161,4 +161,10 @@ BW_API int bw_vulndb_query(struct bw_vulndb *db, const char *ecosystem, const ch
 BW_API int bw_vulndb_packages(struct bw_vulndb *db, const char *ecosystem,
 			      int (*fn)(const char *package, void *ud), void *ud, struct bw_error **err);
 
+/* Calls fn with every distinct ecosystem stored whose name starts with
+ * prefix ("SUSE:" lists the SUSE products); stops when fn returns nonzero
+ * (which is returned). */
+BW_API int bw_vulndb_ecosystems(struct bw_vulndb *db, const char *prefix,
+				int (*fn)(const char *ecosystem, void *ud), void *ud, struct bw_error **err);
+
 #endif

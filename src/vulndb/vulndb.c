@@ -632,6 +632,47 @@ int bw_vulndb_packages(struct bw_vulndb *db, const char *ecosystem,
 	return r;
 }
 
+int bw_vulndb_ecosystems(struct bw_vulndb *db, const char *prefix, int (*fn)(const char *ecosystem, void *ud),
+			 void *ud, struct bw_error **err)
+{
+	sqlite3_stmt *q = NULL;
+	int r = 0, s;
+
+	_cleanup_free_ char *upper = strdup(prefix);
+	size_t n = strlen(prefix);
+
+	if (!upper)
+		return -ENOMEM;
+	/* A range on the indexed column, [prefix, prefix with its last byte
+	 * raised), not LIKE (whose '_' and '%' a prefix may hold). */
+	if (n && (unsigned char)upper[n - 1] < 0x7f)
+		upper[n - 1]++;
+	else
+		upper[0] = '\0';
+	if (sqlite3_prepare_v2(db->db, *upper ? "SELECT DISTINCT ecosystem FROM affected WHERE ecosystem >= ?1 AND"
+						" ecosystem < ?2 ORDER BY ecosystem"
+					      : "SELECT DISTINCT ecosystem FROM affected WHERE ecosystem >= ?1"
+						" ORDER BY ecosystem",
+			       -1, &q, NULL) != SQLITE_OK)
+		return bw_error_set(err, -EIO, "advisory query failed: %s", sqlite3_errmsg(db->db));
+	sqlite3_bind_text(q, 1, prefix, -1, SQLITE_STATIC);
+	if (*upper)
+		sqlite3_bind_text(q, 2, upper, -1, SQLITE_STATIC);
+	while ((s = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *e = (const char *)sqlite3_column_text(q, 0);
+
+		if (!e || strncmp(e, prefix, n))
+			continue;
+		r = fn(e, ud);
+		if (r)
+			break;
+	}
+	if (!r && s != SQLITE_DONE && s != SQLITE_ROW)
+		r = bw_error_set(err, -EIO, "advisory query failed: %s", sqlite3_errmsg(db->db));
+	sqlite3_finalize(q);
+	return r;
+}
+
 int bw_vulndb_info(const char *db_path, struct bw_vulndb_info *ret, struct bw_error **err)
 {
 	struct bw_vulndb_info info = { 0 };

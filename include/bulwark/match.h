@@ -8,8 +8,12 @@
  * Distro-aware, as the trackers intend: Debian and Ubuntu packages are
  * matched by source package and source version in the release's ecosystem
  * ("Debian:12" from os-release VERSION_ID), Alpine packages by origin and
- * branch ("Alpine:v3.19"); language packages by ecosystem and normalised
- * name (PEP 503 for PyPI). Findings own all their strings.
+ * branch ("Alpine:v3.19"), rpm packages by source RPM at their
+ * [epoch:]version-release in the distribution's ecosystems ("Rocky Linux:9",
+ * "AlmaLinux:8", "Mageia:9", "openSUSE:Leap 15.5", the SUSE products of the
+ * image's release, Red Hat's streams, where binary RPMs match too); language
+ * packages by ecosystem and normalised name (PEP 503 for PyPI). Findings own
+ * all their strings.
  */
 
 #include "bulwark/core.h"
@@ -32,9 +36,9 @@ enum bw_vuln_severity {
 BW_API const char *bw_vuln_severity_name(enum bw_vuln_severity s);
 /* Case-insensitive; -EINVAL when unknown. */
 BW_API int bw_vuln_severity_parse(const char *s, enum bw_vuln_severity *ret);
-/* The CVSS v3.x base score of a vector ("CVSS:3.1/AV:N/..."), times ten
- * (98 for 9.8). -EINVAL when the vector is not a complete v3 base vector. */
-BW_API int bw_cvss3_score(const char *vector, int *ret_score10);
+/* The qualitative rating of a CVSS v3 or v4 score in tenths: 0.1-3.9 LOW,
+ * 4.0-6.9 MEDIUM, 7.0-8.9 HIGH, 9.0-10.0 CRITICAL; 0.0 (None) NEGLIGIBLE. */
+BW_API enum bw_vuln_severity bw_cvss_severity(int score10);
 
 enum bw_match_status {
 	BW_STATUS_FIXED,       /* a fixed version exists */
@@ -52,7 +56,7 @@ struct bw_finding {
 	char *ecosystem;      /* the advisory's: "Debian:12", "PyPI", ... */
 	char *package;	      /* installed package name (binary package) */
 	char *advisory_package; /* name the advisory uses (source package) */
-	char *installed;      /* installed version of package */
+	char *installed;      /* installed version of package (rpm: [epoch:]version-release) */
 	char *matched_version; /* version compared (source version for Debian) */
 	char *fixed;	      /* first fixed version above matched_version, or NULL */
 	enum bw_match_status status;
@@ -61,9 +65,12 @@ struct bw_finding {
 				     * record: always CRITICAL), "debian", "ubuntu",
 				     * "alpine" (the distro's rating), "advisory"
 				     * (another rating in the record, such as GHSA's),
-				     * "cvss" (the CVSS v3 base score), or NULL when
-				     * unrated */
-	char *cvss;	      /* the CVSS vector, or NULL */
+				     * "cvss" (the CVSS v3 base score), "cvss4" (the
+				     * CVSS v4.0 score), or NULL when unrated */
+	char *cvss;	      /* the CVSS v3.x vector, or NULL */
+	char *cvss4;	      /* the CVSS v4.0 vector, or NULL */
+	int cvss_score10;     /* the v3 score times ten, -1 when none */
+	int cvss4_score10;    /* the v4.0 score times ten, -1 when none */
 	char *purl;
 	char *type;	      /* PURL type of the package */
 	char *location;
@@ -99,7 +106,10 @@ BW_API int bw_match_packages(struct bw_vulndb *db, const struct bw_pkg_result *r
 			     const struct bw_match_opts *opts, struct bw_findings *ret, struct bw_error **err);
 
 /* The OSV ecosystem for the OS packages of os ("Debian:12", "Alpine:v3.19",
- * "Ubuntu:22.04"); NULL when the distro has none. Caller frees. */
+ * "Ubuntu:22.04", "Rocky Linux:9", "openSUSE:Leap 15.5", "SUSE:Linux
+ * Enterprise Server 15 SP5", "Red Hat:enterprise_linux:9::baseos"); NULL when
+ * the distro has none. For SUSE and Red Hat, matching also searches the
+ * product's other ecosystems (modules, streams). Caller frees. */
 BW_API char *bw_match_os_ecosystem(const struct bw_os *os);
 
 /* PEP 503 normalisation: lowercase, runs of "-_." become "-". Caller frees. */

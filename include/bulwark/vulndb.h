@@ -13,6 +13,27 @@
 #include "bulwark/core.h"
 #include "bulwark/limits.h"
 
+/* ---------------------------------------------------------------- CVSS */
+
+/* The CVSS v3.x base score of a vector ("CVSS:3.1/AV:N/..."), times ten
+ * (98 for 9.8). -EINVAL when the vector is not a complete v3 base vector. */
+BW_API int bw_cvss3_score(const char *vector, int *ret_score10);
+
+/*
+ * The CVSS v4.0 score of a vector ("CVSS:4.0/AV:N/AC:L/AT:N/..."), times
+ * ten, as FIRST's specification computes it: MacroVector, its published
+ * score, interpolation by severity distance, rounded half up to one decimal.
+ * Base metrics alone give CVSS-B; threat (E) and environmental (CR, IR, AR,
+ * MAV..MSA) metrics, when present, give CVSS-BT/BE/BTE; supplemental
+ * metrics (S, AU, R, V, RE, U) are checked but do not change the score.
+ * Metrics may come in any order. -EINVAL with *err (which may be NULL) when
+ * the vector is malformed: no "CVSS:4.0/" prefix, a mandatory base metric
+ * missing, a metric given twice, an unknown metric or value.
+ */
+BW_API int bw_cvss4_score(const char *vector, int *ret_score10, struct bw_error **err);
+
+/* ---------------------------------------------------------------- store */
+
 /* The default database path: $XDG_CACHE_HOME/bulwark/db/bulwark.db (or
  * ~/.cache/...). Caller frees. */
 BW_API char *bw_vulndb_default_path(void);
@@ -114,7 +135,10 @@ struct bw_vuln_entry {
 	char *id;
 	char *aliases;	 /* JSON array */
 	char *summary;
-	char *cvss;	 /* first CVSS vector, or NULL */
+	char *cvss;	 /* the CVSS v3.x vector, or NULL */
+	char *cvss4;	 /* the CVSS v4.0 vector, or NULL */
+	int cvss_score10;  /* its score times ten, -1 when none or not valid */
+	int cvss4_score10; /* its score times ten, -1 when none or not valid */
 	char *urgency;	 /* distro rating (Debian urgency), or NULL */
 	char *ecosystem;
 	char *package;
@@ -136,5 +160,11 @@ BW_API int bw_vulndb_query(struct bw_vulndb *db, const char *ecosystem, const ch
  * returned). */
 BW_API int bw_vulndb_packages(struct bw_vulndb *db, const char *ecosystem,
 			      int (*fn)(const char *package, void *ud), void *ud, struct bw_error **err);
+
+/* Calls fn with every distinct ecosystem stored whose name starts with
+ * prefix ("SUSE:" lists the SUSE products); stops when fn returns nonzero
+ * (which is returned). */
+BW_API int bw_vulndb_ecosystems(struct bw_vulndb *db, const char *prefix,
+				int (*fn)(const char *ecosystem, void *ud), void *ud, struct bw_error **err);
 
 #endif

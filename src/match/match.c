@@ -53,102 +53,17 @@ const char *bw_match_status_name(enum bw_match_status s)
 	return "affected";
 }
 
-/* ---------------------------------------------------------------- CVSS v3 */
+/* ---------------------------------------------------------------- CVSS */
 
-/* CVSS v3.1 Roundup(): the smallest one-decimal number >= x, computed on
- * integers so that 4.000000001 does not become 4.1. Returns tenths. */
-static int roundup10(double x)
+enum bw_vuln_severity bw_cvss_severity(int score10)
 {
-	long i = lround(x * 100000.0);
-
-	if (i % 10000 == 0)
-		return (int)(i / 10000);
-	return (int)(i / 10000 + 1);
-}
-
-int bw_cvss3_score(const char *vector, int *ret_score10)
-{
-	/* AV AC PR UI S C I A, each -1 until seen. */
-	double av = -1, ac = -1, pr = -1, ui = -1, c = -1, in = -1, a = -1;
-	int scope = -1;
-	char pr_letter = 0;
-	const char *p, *end;
-	double iss, impact, expl;
-
-	if (!vector || strlen(vector) > BW_MAX_CVSS_VECTOR_LEN)
-		return -EINVAL;
-	if (!bw_startswith(vector, "CVSS:3.0/") && !bw_startswith(vector, "CVSS:3.1/"))
-		return -EINVAL;
-	p = vector + 9;
-	end = p + strlen(p);
-	while (p < end) {
-		const char *slash = memchr(p, '/', (size_t)(end - p)), *colon;
-		size_t kn;
-		char v;
-
-		if (!slash)
-			slash = end;
-		colon = memchr(p, ':', (size_t)(slash - p));
-		if (!colon || slash - colon != 2)
-			goto next;
-		kn = (size_t)(colon - p);
-		v = colon[1];
-#define K(s) (kn == strlen(s) && !memcmp(p, s, kn))
-		if (K("AV"))
-			av = v == 'N' ? 0.85 : v == 'A' ? 0.62 : v == 'L' ? 0.55 : v == 'P' ? 0.2 : -2;
-		else if (K("AC"))
-			ac = v == 'L' ? 0.77 : v == 'H' ? 0.44 : -2;
-		else if (K("PR"))
-			pr_letter = v;
-		else if (K("UI"))
-			ui = v == 'N' ? 0.85 : v == 'R' ? 0.62 : -2;
-		else if (K("S"))
-			scope = v == 'U' ? 0 : v == 'C' ? 1 : -2;
-		else if (K("C"))
-			c = v == 'H' ? 0.56 : v == 'L' ? 0.22 : v == 'N' ? 0 : -2;
-		else if (K("I"))
-			in = v == 'H' ? 0.56 : v == 'L' ? 0.22 : v == 'N' ? 0 : -2;
-		else if (K("A"))
-			a = v == 'H' ? 0.56 : v == 'L' ? 0.22 : v == 'N' ? 0 : -2;
-#undef K
-	next:
-		p = slash + 1;
-	}
-	if (scope < 0)
-		return -EINVAL;
-	if (pr_letter == 'N')
-		pr = 0.85;
-	else if (pr_letter == 'L')
-		pr = scope ? 0.68 : 0.62;
-	else if (pr_letter == 'H')
-		pr = scope ? 0.5 : 0.27;
-	if (av < 0 || ac < 0 || pr < 0 || ui < 0 || c < 0 || in < 0 || a < 0)
-		return -EINVAL;
-	iss = 1 - (1 - c) * (1 - in) * (1 - a);
-	impact = scope ? 7.52 * (iss - 0.029) - 3.25 * pow(iss - 0.02, 15) : 6.42 * iss;
-	expl = 8.22 * av * ac * pr * ui;
-	if (impact <= 0)
-		*ret_score10 = 0;
-	else if (scope)
-		*ret_score10 = roundup10(fmin(1.08 * (impact + expl), 10));
-	else
-		*ret_score10 = roundup10(fmin(impact + expl, 10));
-	return 0;
-}
-
-static enum bw_vuln_severity cvss_severity(const char *vector)
-{
-	int s;
-
-	if (bw_cvss3_score(vector, &s) < 0)
-		return BW_VSEV_UNKNOWN;
-	if (s >= 90)
+	if (score10 >= 90)
 		return BW_VSEV_CRITICAL;
-	if (s >= 70)
+	if (score10 >= 70)
 		return BW_VSEV_HIGH;
-	if (s >= 40)
+	if (score10 >= 40)
 		return BW_VSEV_MEDIUM;
-	if (s >= 1)
+	if (score10 >= 1)
 		return BW_VSEV_LOW;
 	return BW_VSEV_NEGLIGIBLE;
 }
@@ -219,13 +134,69 @@ static size_t version_prefix(const char *v, int n)
 	return i;
 }
 
+/* ---------------------------------------------------------------- rpm distributions */
+
+static bool is_suse(const char *id)
+{
+	return !strcmp(id, "sles") || !strcmp(id, "sles_sap") || !strcmp(id, "sle-micro") ||
+	       !strcmp(id, "sl-micro") || !strcmp(id, "sle-micro-rancher");
+}
+
+/*
+ * A SUSE product's release as SUSE's OSV ecosystems end with it: "15 SP3"
+ * for SLES 15 SP3, "5.5" for SLE Micro 5.5. Read from the end of
+ * PRETTY_NAME ("SUSE Linux Enterprise Server 15 SP3"), else rebuilt from
+ * VERSION_ID. Caller frees; NULL when there is none.
+ */
+static char *suse_release(const struct bw_os *os)
+{
+	const char *v = os->version_id, *pn = os->pretty_name, *dot;
+	size_t major = v ? version_prefix(v, 1) : 0;
+	char *s = NULL;
+
+	if (!major)
+		return NULL;
+	if (pn) {
+		/* The last " <major>" that starts a word ends the product name. */
+		for (const char *p = pn + strlen(pn); p > pn; p--)
+			if (p[-1] == ' ' && !strncmp(p, v, major) && (p[major] == ' ' || p[major] == '.' || !p[major]))
+				return strdup(p);
+	}
+	dot = v[major] == '.' ? v + major + 1 : NULL;
+	if (!dot || !*dot || !strcmp(dot, "0"))
+		return strndup(v, major);
+	if (asprintf(&s, "%.*s SP%s", (int)major, v, dot) < 0)
+		return NULL;
+	return s;
+}
+
+/* True when a SUSE ecosystem ("SUSE:Linux Enterprise Module for Basesystem
+ * 15 SP3", "... 15 SP3-LTSS") belongs to release ("15 SP3"): the release
+ * ends its name, whole, or is followed by a '-' suffix. */
+static bool suse_release_matches(const char *eco, const char *release)
+{
+	size_t n = strlen(release);
+	const char *hit = NULL;
+
+	for (const char *p = strstr(eco, release); p; p = strstr(p + 1, release))
+		if (p > eco && p[-1] == ' ' && (!p[n] || p[n] == '-'))
+			hit = p;
+	return hit && !strchr(hit + n, ' ');
+}
+
 char *bw_match_os_ecosystem(const struct bw_os *os)
 {
 	const char *id = os ? os->id : NULL, *v = os ? os->version_id : NULL;
+	const char *pn = os ? os->pretty_name : NULL;
 	char *s = NULL;
 	int r = -1;
 
-	if (!id || !v || !*v)
+	if (!id)
+		return NULL;
+	/* Rolling releases have no VERSION_ID to speak of. */
+	if (!strcmp(id, "opensuse-tumbleweed"))
+		return strdup("openSUSE:Tumbleweed");
+	if (!v || !*v)
 		return NULL;
 	if (!strcmp(id, "debian"))
 		r = asprintf(&s, "Debian:%.*s", (int)version_prefix(v, 1), v);
@@ -233,7 +204,103 @@ char *bw_match_os_ecosystem(const struct bw_os *os)
 		r = asprintf(&s, "Ubuntu:%s", v);
 	else if (!strcmp(id, "alpine"))
 		r = asprintf(&s, "Alpine:v%.*s", (int)version_prefix(v, 2), v);
+	else if (!strcmp(id, "rocky"))
+		r = asprintf(&s, "Rocky Linux:%.*s", (int)version_prefix(v, 1), v);
+	else if (!strcmp(id, "almalinux"))
+		r = asprintf(&s, "AlmaLinux:%.*s", (int)version_prefix(v, 1), v);
+	else if (!strcmp(id, "mageia"))
+		r = asprintf(&s, "Mageia:%s", v);
+	else if (!strcmp(id, "rhel"))
+		r = asprintf(&s, "Red Hat:enterprise_linux:%.*s::baseos", (int)version_prefix(v, 1), v);
+	else if (bw_startswith(id, "opensuse") && pn && bw_startswith(pn, "openSUSE "))
+		r = asprintf(&s, "openSUSE:%s", pn + 9);
+	else if (bw_startswith(id, "opensuse-leap"))
+		r = asprintf(&s, "openSUSE:Leap %s", v);
+	else if (is_suse(id) && pn && bw_startswith(pn, "SUSE "))
+		r = asprintf(&s, "SUSE:%s", pn + 5);
 	return r < 0 ? NULL : s;
+}
+
+/* Every OSV ecosystem the rpm packages of one OS are filed under. */
+#define MAX_RPM_ECOS 256u
+
+struct rpm_ecos {
+	char *v[MAX_RPM_ECOS];
+	size_t n;
+	bool by_binary;	  /* Red Hat names binary RPMs as well as source RPMs */
+	const char *release; /* SUSE: the product release to keep */
+};
+
+static void rpm_ecos_done(struct rpm_ecos *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		free(e->v[i]);
+	e->n = 0;
+}
+
+static int rpm_ecos_add(struct rpm_ecos *e, const char *eco)
+{
+	if (e->n == MAX_RPM_ECOS) {
+		bw_log(BW_LOG_WARN, "more than %u advisory ecosystems for this OS; `%s` and later ones ignored",
+		       MAX_RPM_ECOS, eco);
+		return 1;
+	}
+	e->v[e->n] = strdup(eco);
+	if (!e->v[e->n])
+		return -ENOMEM;
+	e->n++;
+	return 0;
+}
+
+static int on_suse_eco(const char *eco, void *ud)
+{
+	struct rpm_ecos *e = ud;
+
+	return suse_release_matches(eco, e->release) ? rpm_ecos_add(e, eco) : 0;
+}
+
+/*
+ * The ecosystems of an rpm-based OS, as OSV names them: "Rocky Linux:9",
+ * "AlmaLinux:8", "Mageia:9", "openSUSE:Leap 15.5" (one each); Red Hat's
+ * product streams of the major release ("Red Hat:enterprise_linux:9::baseos",
+ * "::appstream", "::crb"); and every SUSE product of the database whose
+ * release is the image's (SUSE files packages under the module that ships
+ * them: "SUSE:Linux Enterprise Module for Basesystem 15 SP3"). None for an
+ * OS that OSV does not cover.
+ */
+static int rpm_ecosystems(struct bw_vulndb *db, const struct bw_os *os, struct rpm_ecos *ret, struct bw_error **err)
+{
+	_cleanup_free_ char *primary = bw_match_os_ecosystem(os);
+	int r = 0;
+
+	if (!primary || !os->id)
+		return 0;
+	if (!strcmp(os->id, "rhel")) {
+		static const char *const streams[] = { "baseos", "appstream", "crb" };
+		const char *v = os->version_id;
+
+		ret->by_binary = true;
+		for (size_t i = 0; i < BW_ARRAY_SIZE(streams) && r == 0; i++) {
+			_cleanup_free_ char *e = NULL;
+
+			if (asprintf(&e, "Red Hat:enterprise_linux:%.*s::%s", (int)version_prefix(v, 1), v, streams[i]) < 0)
+				return -ENOMEM;
+			r = rpm_ecos_add(ret, e);
+		}
+		return r < 0 ? r : 0;
+	}
+	if (is_suse(os->id)) {
+		_cleanup_free_ char *rel = suse_release(os);
+
+		if (!rel)
+			return 0;
+		ret->release = rel;
+		r = bw_vulndb_ecosystems(db, "SUSE:", on_suse_eco, ret, err);
+		ret->release = NULL;
+		return r < 0 ? r : 0;
+	}
+	r = rpm_ecos_add(ret, primary);
+	return r < 0 ? r : 0;
 }
 
 /* The OSV ecosystem of a language package type, or NULL. */
@@ -274,6 +341,7 @@ struct matcher {
 	const struct bw_pkg *pkg;
 	enum bw_version_scheme scheme;
 	const char *version; /* the version compared */
+	const char *installed; /* the installed version as reported (rpm: [epoch:]version-release) */
 	struct bw_findings *out;
 	size_t first;	      /* this package's first finding in out */
 	bool bad_version;     /* the installed version does not parse */
@@ -292,6 +360,7 @@ static void finding_done(struct bw_finding *f)
 	free(f->matched_version);
 	free(f->fixed);
 	free(f->cvss);
+	free(f->cvss4);
 	free(f->purl);
 	free(f->type);
 	free(f->location);
@@ -489,10 +558,13 @@ static int on_entry(const struct bw_vuln_entry *e, void *ud)
 	memset(f, 0, sizeof(*f));
 	f->fixed = fixed;
 	f->layer = m->pkg->layer;
+	f->cvss_score10 = e->cvss_score10;
+	f->cvss4_score10 = e->cvss4_score10;
 	if (sdup(&f->id, e->id) < 0 || sdup(&f->aliases, e->aliases) < 0 || sdup(&f->summary, e->summary) < 0 ||
 	    sdup(&f->ecosystem, e->ecosystem) < 0 || sdup(&f->package, m->pkg->name) < 0 ||
-	    sdup(&f->advisory_package, e->package) < 0 || sdup(&f->installed, m->pkg->version) < 0 ||
+	    sdup(&f->advisory_package, e->package) < 0 || sdup(&f->installed, m->installed) < 0 ||
 	    sdup(&f->matched_version, m->version) < 0 || sdup(&f->cvss, e->cvss) < 0 ||
+	    sdup(&f->cvss4, e->cvss4) < 0 ||
 	    sdup(&f->purl, m->pkg->purl) < 0 || sdup(&f->type, m->pkg->type) < 0 ||
 	    sdup(&f->location, m->pkg->location) < 0) {
 		finding_done(f);
@@ -507,7 +579,8 @@ static int on_entry(const struct bw_vuln_entry *e, void *ud)
 
 /* Severity, first source that rates it: a malicious package is CRITICAL
  * whatever the record says; then the distro's rating, the advisory's own
- * (GHSA), the CVSS v3 base score. */
+ * (GHSA), the CVSS v3 base score, the CVSS v4.0 score (scores as stored:
+ * -1 when the record has none or its vector does not score). */
 static void set_severity(struct bw_finding *f, const struct bw_vuln_entry *e, enum bw_vuln_severity distro)
 {
 	bool eol;
@@ -523,8 +596,12 @@ static void set_severity(struct bw_finding *f, const struct bw_vuln_entry *e, en
 	} else if (e->rating && (s = urgency_severity(e->rating, &eol)) != BW_VSEV_UNKNOWN) {
 		f->severity = s;
 		f->severity_source = "advisory";
-	} else if (e->cvss && (f->severity = cvss_severity(e->cvss)) != BW_VSEV_UNKNOWN) {
+	} else if (e->cvss_score10 >= 0) {
+		f->severity = bw_cvss_severity(e->cvss_score10);
 		f->severity_source = "cvss";
+	} else if (e->cvss4_score10 >= 0) {
+		f->severity = bw_cvss_severity(e->cvss4_score10);
+		f->severity_source = "cvss4";
 	}
 }
 
@@ -592,13 +669,36 @@ static int match_one(struct bw_vulndb *db, struct matcher *m, const char *eco, c
 	return r < 0 ? r : 0;
 }
 
+/* The [epoch:]version-release of an rpm package: of version_release when
+ * given (the source RPM's, from its file name), else of the package. */
+static int rpm_evr(const struct bw_pkg *p, const char *version_release, char **ret)
+{
+	char vr[BW_MAX_VERSION_LEN + 1];
+	int n;
+
+	if (version_release)
+		n = snprintf(vr, sizeof(vr), "%s", version_release);
+	else if (p->release && *p->release)
+		n = snprintf(vr, sizeof(vr), "%s-%s", p->version, p->release);
+	else
+		n = snprintf(vr, sizeof(vr), "%s", p->version);
+	if (n < 0 || (size_t)n >= sizeof(vr))
+		vr[0] = '\0'; /* too long: does not parse, so the package is skipped */
+	if (p->epoch > 0)
+		n = asprintf(ret, "%d:%s", p->epoch, vr);
+	else
+		n = asprintf(ret, "%s", vr);
+	return n < 0 ? -ENOMEM : 0;
+}
+
 /* The findings of one evaluated key: out->v[first .. first + n). */
 struct span {
 	size_t first, n;
 };
 
 /* Appends a copy of out->v[first .. first + n) for package p. */
-static int copy_findings(struct bw_findings *out, size_t first, size_t n, const struct bw_pkg *p)
+static int copy_findings(struct bw_findings *out, size_t first, size_t n, const struct bw_pkg *p,
+			 const char *installed)
 {
 	if (n > BW_MAX_FINDINGS || out->n + n > BW_MAX_FINDINGS)
 		return -E2BIG;
@@ -624,11 +724,13 @@ static int copy_findings(struct bw_findings *out, size_t first, size_t n, const 
 		f->severity_source = s->severity_source;
 		f->malicious = s->malicious;
 		f->layer = p->layer;
+		f->cvss_score10 = s->cvss_score10;
+		f->cvss4_score10 = s->cvss4_score10;
 		if (sdup(&f->id, s->id) < 0 || sdup(&f->aliases, s->aliases) < 0 || sdup(&f->summary, s->summary) < 0 ||
 		    sdup(&f->ecosystem, s->ecosystem) < 0 || sdup(&f->package, p->name) < 0 ||
-		    sdup(&f->advisory_package, s->advisory_package) < 0 || sdup(&f->installed, p->version) < 0 ||
+		    sdup(&f->advisory_package, s->advisory_package) < 0 || sdup(&f->installed, installed) < 0 ||
 		    sdup(&f->matched_version, s->matched_version) < 0 || sdup(&f->fixed, s->fixed) < 0 ||
-		    sdup(&f->cvss, s->cvss) < 0 || sdup(&f->purl, p->purl) < 0 || sdup(&f->type, p->type) < 0 ||
+		    sdup(&f->cvss, s->cvss) < 0 || sdup(&f->cvss4, s->cvss4) < 0 || sdup(&f->purl, p->purl) < 0 || sdup(&f->type, p->type) < 0 ||
 		    sdup(&f->location, p->location) < 0) {
 			finding_done(f);
 			return -ENOMEM;
@@ -644,6 +746,8 @@ int bw_match_packages(struct bw_vulndb *db, const struct bw_pkg_result *res, con
 	static const struct bw_match_opts defaults = { .sz = sizeof(defaults) };
 	_cleanup_free_ char *os_eco = bw_match_os_ecosystem(&res->os);
 	struct name_index pypi = { 0 };
+	struct rpm_ecos rpm = { 0 };
+	bool rpm_done = false;
 	size_t start = ret->n, kept;
 	bool has_kernel = false;
 	struct bw_map *seen = NULL; /* key -> struct span */
@@ -664,11 +768,14 @@ int bw_match_packages(struct bw_vulndb *db, const struct bw_pkg_result *res, con
 		const struct bw_pkg *p = &res->pkgs.v[i];
 		struct matcher m = { .opts = opts, .pkg = p, .out = ret, .first = ret->n };
 		const char *eco = NULL, *name = p->name, *type = p->type ? p->type : "";
-		_cleanup_free_ char *norm = NULL;
+		_cleanup_free_ char *norm = NULL, *src_evr = NULL, *bin_evr = NULL;
+		const char *const *ecos = &eco;
+		size_t n_ecos = 1;
+		bool is_rpm = false;
 
 		if (!p->name || !p->version)
 			continue;
-		m.version = p->version;
+		m.version = m.installed = p->version;
 		if (!strcmp(type, "deb") || !strcmp(type, "apk")) {
 			eco = os_eco;
 			if (!eco)
@@ -679,6 +786,33 @@ int bw_match_packages(struct bw_vulndb *db, const struct bw_pkg_result *res, con
 				m.version = p->source_version;
 			if (is_header_pkg(p->name) && !has_kernel && !opts->include_kernel_headers)
 				continue;
+		} else if (!strcmp(type, "rpm")) {
+			/* Advisories name the source RPM (Red Hat: binary RPMs too) at
+			 * its epoch:version-release; the binary's epoch is its source's. */
+			if (!strcmp(p->name, "gpg-pubkey") ||
+			    (is_header_pkg(p->name) && !has_kernel && !opts->include_kernel_headers))
+				continue;
+			if (!rpm_done) {
+				rpm_done = true;
+				r = rpm_ecosystems(db, &res->os, &rpm, err);
+				if (r < 0)
+					break;
+			}
+			if (!rpm.n)
+				continue;
+			is_rpm = true;
+			eco = rpm.v[0];
+			ecos = (const char *const *)rpm.v;
+			n_ecos = rpm.n;
+			if (p->source_name && *p->source_name)
+				name = p->source_name;
+			if (rpm_evr(p, p->source_name && *p->source_name ? p->source_version : NULL, &src_evr) < 0 ||
+			    rpm_evr(p, NULL, &bin_evr) < 0) {
+				r = -ENOMEM;
+				break;
+			}
+			m.version = src_evr;
+			m.installed = bin_evr;
 		} else {
 			eco = lang_ecosystem(type);
 			if (!eco)
@@ -699,12 +833,13 @@ int bw_match_packages(struct bw_vulndb *db, const struct bw_pkg_result *res, con
 		 * their findings: evaluated once, copied after. */
 		free(key);
 		key = NULL;
-		if (asprintf(&key, "%s%c%s%c%s", eco, 1, !strcmp(eco, "PyPI") ? "" : name, 1, m.version) < 0) {
+		if (asprintf(&key, "%s%c%s%c%s%c%s", eco, 1, !strcmp(eco, "PyPI") ? "" : name, 1, m.version, 1,
+			     is_rpm && rpm.by_binary ? p->name : "") < 0) {
 			r = -ENOMEM;
 			break;
 		}
 		if (strcmp(eco, "PyPI") && (span = bw_map_get(seen, key))) {
-			r = copy_findings(ret, span->first, span->n, p);
+			r = copy_findings(ret, span->first, span->n, p, m.installed);
 			continue;
 		}
 
@@ -730,7 +865,15 @@ int bw_match_packages(struct bw_vulndb *db, const struct bw_pkg_result *res, con
 			for (size_t o = 0; names && o < names->len && r == 0; o += strlen(names->data + o) + 1)
 				r = match_one(db, &m, eco, names->data + o, err);
 		} else {
-			r = match_one(db, &m, eco, name, err);
+			for (size_t k = 0; k < n_ecos && r == 0; k++)
+				r = match_one(db, &m, ecos[k], name, err);
+			/* Red Hat also files binary RPMs, at the binary's own EVR. */
+			if (is_rpm && rpm.by_binary && strcmp(p->name, name) && bw_version_valid(m.scheme, bin_evr)) {
+				m.version = bin_evr;
+				for (size_t k = 0; k < n_ecos && r == 0; k++)
+					r = match_one(db, &m, ecos[k], p->name, err);
+				m.version = src_evr;
+			}
 		}
 		if (r == 0 && m.bad_version)
 			bw_log(BW_LOG_WARN, "%s: %s version `%s` cannot be compared, ignoring",
@@ -749,6 +892,7 @@ int bw_match_packages(struct bw_vulndb *db, const struct bw_pkg_result *res, con
 	free(key);
 	bw_map_free_with(seen, free);
 	bw_map_free_with(pypi.map, buf_free);
+	rpm_ecos_done(&rpm);
 	if (r < 0) {
 		for (size_t i = start; i < ret->n; i++)
 			finding_done(&ret->v[i]);

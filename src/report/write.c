@@ -55,6 +55,12 @@ static bool is_os_type(const char *t)
 
 /* ---------------------------------------------------------------- JSON */
 
+/* A CVSS score as a one-decimal number, or null when there is none. */
+static json_t *score_json(const char *vector, int score10)
+{
+	return vector && score10 >= 0 ? json_real(score10 / 10.0) : json_null();
+}
+
 static json_t *finding_json(const struct bw_finding *x)
 {
 	json_t *o = json_object(), *al = x->aliases ? json_loads(x->aliases, 0, NULL) : NULL;
@@ -72,6 +78,9 @@ static json_t *finding_json(const struct bw_finding *x)
 	json_object_set_new(o, "severity", json_string(bw_vuln_severity_name(x->severity)));
 	json_object_set_new(o, "severity_source", jstr(x->severity_source));
 	json_object_set_new(o, "cvss", jstr(x->cvss));
+	json_object_set_new(o, "cvss_score", score_json(x->cvss, x->cvss_score10));
+	json_object_set_new(o, "cvss4", jstr(x->cvss4));
+	json_object_set_new(o, "cvss4_score", score_json(x->cvss4, x->cvss4_score10));
 	json_object_set_new(o, "title", jstr(x->summary));
 	json_object_set_new(o, "purl", jstr(x->purl));
 	json_object_set_new(o, "location", jstr(x->location));
@@ -215,6 +224,14 @@ static json_t *sarif_rule(const struct bw_finding *x)
 	json_array_append_new(tags, json_string(bw_vuln_severity_name(x->severity)));
 	json_object_set_new(props, "precision", json_string("very-high"));
 	json_object_set_new(props, "security-severity", json_string(sarif_score(x->severity)));
+	if (x->cvss) {
+		json_object_set_new(props, "cvssv3_vector", json_string(x->cvss));
+		json_object_set_new(props, "cvssv3_baseScore", score_json(x->cvss, x->cvss_score10));
+	}
+	if (x->cvss4) {
+		json_object_set_new(props, "cvssv40_vector", json_string(x->cvss4));
+		json_object_set_new(props, "cvssv40_score", score_json(x->cvss4, x->cvss4_score10));
+	}
 	json_object_set_new(props, "tags", tags);
 	json_object_set_new(rule, "properties", props);
 	return rule;
@@ -440,10 +457,22 @@ static const char *cvss_method(const char *vector)
 	return "CVSSv2";
 }
 
-static enum bw_vuln_severity cvss_severity(int score10)
+/* One CycloneDX rating for a CVSS vector: source, score, severity, method
+ * ("CVSSv3", "CVSSv31", "CVSSv4"), vector. */
+static json_t *cdx_cvss_rating(const struct bw_finding *x, const char *vector, int score10)
 {
-	return score10 >= 90 ? BW_VSEV_CRITICAL : score10 >= 70 ? BW_VSEV_HIGH : score10 >= 40 ? BW_VSEV_MEDIUM :
-	       score10 > 0   ? BW_VSEV_LOW : BW_VSEV_UNKNOWN;
+	json_t *o = json_object();
+	const char *sev = "unknown";
+
+	json_object_set_new(o, "source", cdx_source(x, x->id));
+	if (score10 >= 0) {
+		json_object_set_new(o, "score", json_real(score10 / 10.0));
+		sev = score10 > 0 ? cdx_severity(bw_cvss_severity(score10)) : "none";
+	}
+	json_object_set_new(o, "severity", json_string(sev));
+	json_object_set_new(o, "method", json_string(cvss_method(vector)));
+	json_object_set_new(o, "vector", json_string(vector));
+	return o;
 }
 
 static json_t *cdx_ratings(const struct bw_finding *x)
@@ -451,28 +480,17 @@ static json_t *cdx_ratings(const struct bw_finding *x)
 	json_t *ratings = json_array();
 	const char *src = x->severity_source;
 
-	if (src && strcmp(src, "cvss")) {
+	if (src && strcmp(src, "cvss") && strcmp(src, "cvss4")) {
 		json_t *o = json_object();
 		json_object_set_new(o, "source", json_pack("{s:s}", "name", src));
 		json_object_set_new(o, "severity", json_string(cdx_severity(x->severity)));
 		json_object_set_new(o, "method", json_string("other"));
 		json_array_append_new(ratings, o);
 	}
-	if (x->cvss && *x->cvss) {
-		json_t *o = json_object();
-		int score10;
-		enum bw_vuln_severity sev = src && !strcmp(src, "cvss") ? x->severity : BW_VSEV_UNKNOWN;
-
-		json_object_set_new(o, "source", cdx_source(x, x->id));
-		if (bw_cvss3_score(x->cvss, &score10) == 0) {
-			json_object_set_new(o, "score", json_real(score10 / 10.0));
-			sev = cvss_severity(score10);
-		}
-		json_object_set_new(o, "severity", json_string(cdx_severity(sev)));
-		json_object_set_new(o, "method", json_string(cvss_method(x->cvss)));
-		json_object_set_new(o, "vector", json_string(x->cvss));
-		json_array_append_new(ratings, o);
-	}
+	if (x->cvss && *x->cvss)
+		json_array_append_new(ratings, cdx_cvss_rating(x, x->cvss, x->cvss_score10));
+	if (x->cvss4 && *x->cvss4)
+		json_array_append_new(ratings, cdx_cvss_rating(x, x->cvss4, x->cvss4_score10));
 	if (!json_array_size(ratings))
 		json_array_append_new(ratings, json_pack("{s:s}", "severity", cdx_severity(x->severity)));
 	return ratings;

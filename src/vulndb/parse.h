@@ -23,7 +23,8 @@ struct vdb_record {
 	const char *id;
 	const char *aliases; /* JSON array (aliases and upstream ids), or NULL */
 	const char *summary;
-	const char *cvss;    /* CVSS v3 vector, else v4, else NULL */
+	const char *cvss3;   /* the first CVSS v3.x vector, or NULL */
+	const char *cvss4;   /* the first CVSS v4.0 vector, or NULL */
 	const char *rating;  /* the advisory's own word (GHSA "HIGH", "MODERATE"), or NULL */
 	const char *published, *modified;
 	bool malicious;	     /* a malicious package (MAL-*, malicious-packages origins, CWE-506) */

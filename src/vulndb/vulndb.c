@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,13 +20,14 @@
 #include "bulwark/vulndb.h"
 #include "vulndb/parse.h"
 
-/* Schema 2 added advisory.rating and advisory.malicious. */
-#define SCHEMA_VERSION "2"
+/* Schema 2 added advisory.rating and advisory.malicious; 3 holds the CVSS
+ * v3 and v4 vectors apart, each with its score. */
+#define SCHEMA_VERSION "3"
 static const char schema[] =
 	"PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=8192;"
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
-	"CREATE TABLE advisory(id TEXT PRIMARY KEY, aliases TEXT, summary TEXT, cvss TEXT,"
-	" published TEXT, modified TEXT, rating TEXT, malicious INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE advisory(id TEXT PRIMARY KEY, aliases TEXT, summary TEXT, cvss3 TEXT, cvss3_score REAL,"
+	" cvss4 TEXT, cvss4_score REAL, published TEXT, modified TEXT, rating TEXT, malicious INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE affected(advisory TEXT NOT NULL, ecosystem TEXT NOT NULL, package TEXT NOT NULL,"
 	" urgency TEXT, ranges TEXT, versions TEXT);";
 static const char indexes[] = "CREATE INDEX affected_pkg ON affected(ecosystem, package);";
@@ -36,7 +38,11 @@ struct importer {
 	struct bw_vulndb_stats st;
 	const struct bw_vulndb_import_opts *opts;
 	const char *source;
+	unsigned bad_cvss; /* warnings given for vectors that do not score */
 };
+
+/* Warnings about unscorable CVSS vectors per import. */
+#define CVSS_WARN_MAX 20u
 
 char *bw_vulndb_default_path(void)
 {
@@ -61,6 +67,35 @@ static void bind_text(sqlite3_stmt *s, int i, const char *v)
 		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s, i);
+}
+
+/* Binds a CVSS vector and its score (NULL when it does not score: the vector
+ * is kept, with a warning naming the record and the fault). */
+static void bind_cvss(struct importer *im, const struct vdb_record *rec, int col, const char *vector, int version)
+{
+	struct bw_error *e = NULL;
+	int score10 = -1, r;
+
+	bind_text(im->ins_adv, col, vector);
+	sqlite3_bind_null(im->ins_adv, col + 1);
+	if (!vector)
+		return;
+	if (version == 3) {
+		r = bw_cvss3_score(vector, &score10);
+		if (r < 0)
+			bw_error_set(&e, r, "`%s` is not a complete CVSS v3 base vector", vector);
+	} else {
+		r = bw_cvss4_score(vector, &score10, &e);
+	}
+	if (r == 0) {
+		sqlite3_bind_double(im->ins_adv, col + 1, score10 / 10.0);
+	} else if (im->bad_cvss++ < CVSS_WARN_MAX) {
+		bw_log(BW_LOG_WARN, "%s: `%s`: %s; vector kept without a score", im->source, rec->id,
+		       e && e->msg ? e->msg : "bad CVSS vector");
+	} else if (im->bad_cvss == CVSS_WARN_MAX + 1) {
+		bw_log(BW_LOG_WARN, "%s: more CVSS vectors without a score; not naming each", im->source);
+	}
+	bw_error_free(e);
 }
 
 /* Stores one parsed record: its affected rows, then the advisory row. An id
@@ -88,11 +123,12 @@ static int store_record(const struct vdb_record *rec, void *ud, struct bw_error 
 	bind_text(im->ins_adv, 1, rec->id);
 	bind_text(im->ins_adv, 2, rec->aliases);
 	bind_text(im->ins_adv, 3, rec->summary);
-	bind_text(im->ins_adv, 4, rec->cvss);
-	bind_text(im->ins_adv, 5, rec->published);
-	bind_text(im->ins_adv, 6, rec->modified);
-	bind_text(im->ins_adv, 7, rec->rating);
-	sqlite3_bind_int(im->ins_adv, 8, rec->malicious);
+	bind_cvss(im, rec, 4, rec->cvss3, 3);
+	bind_cvss(im, rec, 6, rec->cvss4, 4);
+	bind_text(im->ins_adv, 8, rec->published);
+	bind_text(im->ins_adv, 9, rec->modified);
+	bind_text(im->ins_adv, 10, rec->rating);
+	sqlite3_bind_int(im->ins_adv, 11, rec->malicious);
 	if (sqlite3_step(im->ins_adv) != SQLITE_DONE)
 		return sql_err(im->db, err, "cannot store an advisory");
 	im->st.affected += rec->n_aff;
@@ -383,7 +419,7 @@ int bw_vulndb_import(const char *db_path, const char *const *paths, size_t n,
 	}
 	if (sqlite3_exec(im.db, schema, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(im.db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(im.db, "INSERT OR IGNORE INTO advisory VALUES(?,?,?,?,?,?,?,?)", -1, &im.ins_adv, NULL) !=
+	    sqlite3_prepare_v2(im.db, "INSERT OR IGNORE INTO advisory VALUES(?,?,?,?,?,?,?,?,?,?,?)", -1, &im.ins_adv, NULL) !=
 		    SQLITE_OK ||
 	    sqlite3_prepare_v2(im.db, "INSERT INTO affected VALUES(?,?,?,?,?,?)", -1, &im.ins_aff, NULL) !=
 		    SQLITE_OK) {
@@ -507,8 +543,9 @@ int bw_vulndb_open(const char *db_path, struct bw_vulndb **ret, struct bw_error 
 		return r;
 	}
 	if (sqlite3_prepare_v2(v->db,
-			       "SELECT f.advisory, a.aliases, a.summary, a.cvss, f.urgency, f.ecosystem,"
-			       " f.package, f.ranges, f.versions, a.published, a.modified, a.rating, a.malicious"
+			       "SELECT f.advisory, a.aliases, a.summary, a.cvss3, f.urgency, f.ecosystem,"
+			       " f.package, f.ranges, f.versions, a.published, a.modified, a.rating, a.malicious,"
+			       " a.cvss3_score, a.cvss4, a.cvss4_score"
 			       " FROM affected f JOIN advisory a ON a.id = f.advisory"
 			       " WHERE f.ecosystem = ? AND f.package = ?",
 			       -1, &v->q, NULL) != SQLITE_OK) {
@@ -531,6 +568,14 @@ struct bw_vulndb *bw_vulndb_close(struct bw_vulndb *db)
 	return NULL;
 }
 
+/* A stored score (REAL, one decimal) in tenths, -1 when NULL. */
+static int column_score10(sqlite3_stmt *q, int col)
+{
+	if (sqlite3_column_type(q, col) == SQLITE_NULL)
+		return -1;
+	return (int)lround(sqlite3_column_double(q, col) * 10.0);
+}
+
 int bw_vulndb_query(struct bw_vulndb *db, const char *ecosystem, const char *package,
 		    int (*fn)(const struct bw_vuln_entry *e, void *ud), void *ud, struct bw_error **err)
 {
@@ -545,8 +590,11 @@ int bw_vulndb_query(struct bw_vulndb *db, const char *ecosystem, const char *pac
 			.id = C(0), .aliases = C(1), .summary = C(2), .cvss = C(3), .urgency = C(4),
 			.ecosystem = C(5), .package = C(6), .ranges = C(7), .versions = C(8),
 			.published = C(9), .modified = C(10), .rating = C(11),
+			.cvss4 = C(14),
 #undef C
 			.malicious = sqlite3_column_int(db->q, 12) != 0,
+			.cvss_score10 = column_score10(db->q, 13),
+			.cvss4_score10 = column_score10(db->q, 15),
 		};
 
 		r = fn(&e, ud);
@@ -579,6 +627,47 @@ int bw_vulndb_packages(struct bw_vulndb *db, const char *ecosystem,
 		}
 	}
 	if (!r && s != SQLITE_DONE)
+		r = bw_error_set(err, -EIO, "advisory query failed: %s", sqlite3_errmsg(db->db));
+	sqlite3_finalize(q);
+	return r;
+}
+
+int bw_vulndb_ecosystems(struct bw_vulndb *db, const char *prefix, int (*fn)(const char *ecosystem, void *ud),
+			 void *ud, struct bw_error **err)
+{
+	sqlite3_stmt *q = NULL;
+	int r = 0, s;
+
+	_cleanup_free_ char *upper = strdup(prefix);
+	size_t n = strlen(prefix);
+
+	if (!upper)
+		return -ENOMEM;
+	/* A range on the indexed column, [prefix, prefix with its last byte
+	 * raised), not LIKE (whose '_' and '%' a prefix may hold). */
+	if (n && (unsigned char)upper[n - 1] < 0x7f)
+		upper[n - 1]++;
+	else
+		upper[0] = '\0';
+	if (sqlite3_prepare_v2(db->db, *upper ? "SELECT DISTINCT ecosystem FROM affected WHERE ecosystem >= ?1 AND"
+						" ecosystem < ?2 ORDER BY ecosystem"
+					      : "SELECT DISTINCT ecosystem FROM affected WHERE ecosystem >= ?1"
+						" ORDER BY ecosystem",
+			       -1, &q, NULL) != SQLITE_OK)
+		return bw_error_set(err, -EIO, "advisory query failed: %s", sqlite3_errmsg(db->db));
+	sqlite3_bind_text(q, 1, prefix, -1, SQLITE_STATIC);
+	if (*upper)
+		sqlite3_bind_text(q, 2, upper, -1, SQLITE_STATIC);
+	while ((s = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *e = (const char *)sqlite3_column_text(q, 0);
+
+		if (!e || strncmp(e, prefix, n))
+			continue;
+		r = fn(e, ud);
+		if (r)
+			break;
+	}
+	if (!r && s != SQLITE_DONE && s != SQLITE_ROW)
 		r = bw_error_set(err, -EIO, "advisory query failed: %s", sqlite3_errmsg(db->db));
 	sqlite3_finalize(q);
 	return r;

@@ -20,7 +20,7 @@ static int on_record(const struct vdb_record *r, void *ud, struct bw_error **err
 	size_t *n = ud;
 
 	(void)err;
-	*n += touch(r->id) + touch(r->aliases) + touch(r->summary) + touch(r->cvss) + touch(r->rating) +
+	*n += touch(r->id) + touch(r->aliases) + touch(r->summary) + touch(r->cvss3) + touch(r->cvss4) + touch(r->rating) +
 	      touch(r->published) + touch(r->modified);
 	for (size_t i = 0; i < r->n_aff; i++)
 		*n += touch(r->aff[i].ecosystem) + touch(r->aff[i].package) + touch(r->aff[i].urgency) +

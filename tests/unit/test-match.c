@@ -59,6 +59,34 @@ static void test_helpers(void)
 		free(a);
 		free(b);
 	}
+	{
+		/* rpm distributions, as OSV names their ecosystems. */
+		static const struct {
+			const char *id, *version_id, *pretty, *want;
+		} rpm[] = {
+			{ "rocky", "9.3", "Rocky Linux 9.3 (Blue Onyx)", "Rocky Linux:9" },
+			{ "almalinux", "8.10", NULL, "AlmaLinux:8" },
+			{ "mageia", "9", "Mageia 9", "Mageia:9" },
+			{ "rhel", "9.4", NULL, "Red Hat:enterprise_linux:9::baseos" },
+			{ "opensuse-leap", "15.5", "openSUSE Leap 15.5", "openSUSE:Leap 15.5" },
+			{ "opensuse-leap", "15.6", NULL, "openSUSE:Leap 15.6" },
+			{ "opensuse-tumbleweed", NULL, "openSUSE Tumbleweed", "openSUSE:Tumbleweed" },
+			{ "sles", "15.5", "SUSE Linux Enterprise Server 15 SP5", "SUSE:Linux Enterprise Server 15 SP5" },
+			{ "fedora", "39", "Fedora Linux 39", NULL },
+			{ "centos", "9", NULL, NULL },
+		};
+
+		for (size_t i = 0; i < sizeof(rpm) / sizeof(rpm[0]); i++) {
+			struct bw_os o = { .id = S(rpm[i].id), .version_id = S(rpm[i].version_id),
+					   .pretty_name = S(rpm[i].pretty) };
+			char *e = bw_match_os_ecosystem(&o), name[160];
+
+			snprintf(name, sizeof(name), "%s %s: %s", rpm[i].id, rpm[i].version_id ? rpm[i].version_id : "",
+				 rpm[i].want ? rpm[i].want : "none");
+			check(rpm[i].want ? e && !strcmp(e, rpm[i].want) : !e, name);
+			free(e);
+		}
+	}
 }
 
 int main(void)

@@ -197,6 +197,40 @@ def test_tilde(setup):
     assert dpkg_lt("1.0~rc1", "1.0")
 
 
+def upstream(v):
+    """The upstream part of a Debian version: no epoch, no revision."""
+    v = v.split(":", 1)[-1]
+    return v.rsplit("-", 1)[0] if "-" in v else v
+
+
+def test_backported_fix(setup):
+    """A Debian security update carries a fix into an older upstream version
+    (`+deb12uN`/`~deb12uN`): the advisory's fixed version is that revision,
+    upstream-lower than later releases, and the installed package at or past
+    it is not reported, while one below it is."""
+    pkgs, by_src = setup["pkgs"], setup["by_src"]
+    got = {(f["package"], f["id"]) for f in dpkg_findings(setup["doc"])}
+    fixed_here = []  # (binary, id): fixed by a deb12u revision the image has
+    for name, (version, src, srcver) in pkgs.items():
+        if "deb12u" not in srcver:
+            continue
+        for vid, aff in by_src.get(src, []):
+            for rg in aff.get("ranges", []):
+                for e in rg.get("events", []):
+                    f = e.get("fixed")
+                    if f and "deb12u" in f and not dpkg_lt(srcver, f):
+                        fixed_here.append((name, vid, f))
+    assert fixed_here, "no package of the image carries a backported fix"
+    for name, vid, f in fixed_here:
+        affected_otherwise = (name, vid) in setup["expected"]
+        if not affected_otherwise:
+            assert (name, vid) not in got, (name, vid, f)
+    # The backported revision sorts below the next upstream release, so a
+    # comparison of upstream versions alone would call these affected.
+    name, vid, f = fixed_here[0]
+    assert dpkg_lt(f, upstream(f) + ".1-1"), f
+
+
 def test_kernel_headers(setup, bulwark):
     pkgs = setup["pkgs"]
     got = {f["package"] for f in dpkg_findings(setup["doc"])}

@@ -30,13 +30,21 @@ struct memo {
 	bool val;
 };
 
+/* A rule as a matcher runs it: first its gate (when it has one), a cheap
+ * check that every match of the rule passes, chosen to reject most events;
+ * then its whole condition. */
+struct mrule {
+	struct rule_def *r;
+	const struct check *gate;
+};
+
 struct bw_matcher {
 	const struct bw_ruleset *rs;
 	const struct srcdata *sd;
 	struct bw_matcher_opts opts;
-	struct rule_def **untyped; /* rules for events of unknown type */
+	struct mrule *untyped; /* rules for events of unknown type */
 	size_t nuntyped;
-	struct rule_def ***bytype;
+	struct mrule **bytype;
 	size_t *nbytype;
 	size_t ntypes;
 	size_t nrules;
@@ -689,6 +697,45 @@ static bool eval(struct bw_matcher *m, const struct cnode *n)
 
 /* ---------------------------------------------------------------- matcher */
 
+/* How well a check that every match needs rejects events early: checks on
+ * names and paths before flags and numbers; only the fast shapes, so that
+ * a gate that passes costs little (its result is memoised for the rest of
+ * the condition). */
+static int gate_score(const struct check *k)
+{
+	switch ((enum check_fast)k->fast) {
+	case F_STR_SET:
+		return 6;
+	case F_STR_PREFIX:
+	case F_STR_SUFFIX:
+		return k->vals[0].len > 1 ? 5 : 2;
+	case F_STR_EQ:
+		return k->vals[0].len > 1 ? 4 : 2;
+	case F_STR_SUB:
+		return 3;
+	case F_NUM:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The best gate among the checks that n needs to be true (its own, or those
+ * of the conjuncts of an `and`, recursively). */
+static void gate_find(const struct cnode *n, const struct check **best, int *score)
+{
+	if (n->kind == C_CHECK) {
+		int sc = gate_score(n->chk);
+		if (sc > *score) {
+			*best = n->chk;
+			*score = sc;
+		}
+	} else if (n->kind == C_AND) {
+		for (uint32_t i = 0; i < n->nchild; i++)
+			gate_find(n->child[i], best, score);
+	}
+}
+
 /* Fills the index table's columns of the F_INDEX checks under n: the value
  * of the index field is the event type's name. */
 static void index_fill(struct bw_matcher *m, const struct cnode *n)
@@ -756,16 +803,19 @@ int bw_matcher_new(const struct bw_ruleset *rs, const struct bw_source *src,
 		if (r->info.state != BW_RULE_ACTIVE || !r->root ||
 		    r->src_index != (int)(sd - rs->srcs) || r->info.priority > m->opts.min_priority)
 			continue;
+		struct mrule mr = { .r = r };
+		int score = 0;
 		m->nrules++;
 		index_fill(m, r->root);
+		gate_find(r->root, &mr.gate, &score);
 		if (r->all_types) {
-			m->untyped[m->nuntyped++] = r;
+			m->untyped[m->nuntyped++] = mr;
 			for (size_t t = 0; t < ntypes; t++)
-				m->bytype[t][m->nbytype[t]++] = r;
+				m->bytype[t][m->nbytype[t]++] = mr;
 		} else {
 			for (uint32_t j = 0; j < r->ntypes; j++) {
 				uint32_t t = r->types[j];
-				m->bytype[t][m->nbytype[t]++] = r;
+				m->bytype[t][m->nbytype[t]++] = mr;
 			}
 		}
 	}
@@ -817,7 +867,7 @@ size_t bw_matcher_rule_count(const struct bw_matcher *m)
 
 int bw_matcher_run(struct bw_matcher *m, void *evt, int evtype, bw_match_fn fn, void *userdata)
 {
-	struct rule_def **rules = m->untyped;
+	const struct mrule *rules = m->untyped;
 	size_t n = m->nuntyped;
 	int matches = 0, r;
 
@@ -829,10 +879,12 @@ int bw_matcher_run(struct bw_matcher *m, void *evt, int evtype, bw_match_fn fn, 
 	}
 	new_event(m, evt);
 	for (size_t i = 0; i < n; i++) {
-		if (!eval(m, rules[i]->root))
+		if (rules[i].gate && !check(m, rules[i].gate))
+			continue;
+		if (!eval(m, rules[i].r->root))
 			continue;
 		matches++;
-		if (fn && (r = fn(&rules[i]->info, evt, userdata)) < 0)
+		if (fn && (r = fn(&rules[i].r->info, evt, userdata)) < 0)
 			return r;
 		if (!m->opts.all_matches)
 			break;

@@ -109,6 +109,9 @@ struct keyent {
 	uint8_t patblk;	  /* 16-byte blocks of pat */
 	uint16_t patlast; /* the bytes of pat's last block, as a movemask */
 	char pat[KEY_PAT] __attribute__((aligned(16)));
+	/* The fast path's prediction: the key that followed this one last
+	 * time (NULL: none with a pattern). */
+	const struct keyent *next;
 };
 
 enum { K_NONE = 0, K_TS, K_TYPE, K_RAWTIME };
@@ -145,6 +148,10 @@ struct bw_replay_decoder {
 	 * stream repeat their keys in the same order, so checking that the
 	 * bytes are there again replaces scanning and hashing the key. */
 	const struct keyent *pred[PRED_MAX];
+	/* The fast path predicts a key from the key before it (keyent.next),
+	 * which still holds when one line lacks a member that another has;
+	 * the first key of a line from the first of the line before. */
+	const struct keyent *first;
 	struct tyent *types; /* EVTYPE_CACHE entries */
 	uint32_t ntypes;
 	struct rt_arena karena; /* interned strings */
@@ -1476,6 +1483,7 @@ static int decode_fast(struct bw_replay_decoder *d, struct bw_replay_event *e, c
 {
 	const char *p = line, *q;
 	struct line_state ls = { 0 };
+	const struct keyent **pred = &d->first;
 	int r;
 
 	rt_arena_reset(&e->arena);
@@ -1483,8 +1491,8 @@ static int decode_fast(struct bw_replay_decoder *d, struct bw_replay_event *e, c
 	if (*p != '{' || p[1] != '"')
 		return 1;
 	p++;
-	for (uint32_t i = 0;; i++) {
-		const struct keyent *ke = i < PRED_MAX ? d->pred[i] : NULL;
+	for (;;) {
+		const struct keyent *ke = *pred;
 		struct bw_value v;
 		int kind;
 
@@ -1504,10 +1512,11 @@ static int decode_fast(struct bw_replay_decoder *d, struct bw_replay_event *e, c
 					return -ENOMEM;
 				d->nunknown++;
 			}
-			if (i < PRED_MAX)
-				d->pred[i] = ke->patlen ? ke : NULL;
+			*pred = ke->patlen ? ke : NULL;
 			p = q + 2;
 		}
+		/* The table never moves: its entries are the decoder's to change. */
+		pred = &d->keys[ke - d->keys].next;
 		ls.klen = ke->klen;
 		/* The value: strings and integers, most of a line, here. */
 		if (*p == '"') {

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <fnmatch.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -30,12 +31,19 @@ struct memo {
 	bool val;
 };
 
-/* A rule as a matcher runs it: first its gate (when it has one), a cheap
- * check that every match of the rule passes, chosen to reject most events;
- * then its whole condition. */
+/* A rule as a matcher runs it: first its gate (when it has one), cheap
+ * checks that every match of the rule passes, chosen to reject most events
+ * (one check, or an `or` of checks); then its whole condition. */
 struct mrule {
 	struct rule_def *r;
-	const struct check *gate;
+	const struct cnode *gate;
+};
+
+/* An `or` node made for a gate, owned by the matcher. */
+struct gnode {
+	struct gnode *next;
+	struct cnode node;
+	struct cnode *child[];
 };
 
 struct bw_matcher {
@@ -45,6 +53,7 @@ struct bw_matcher {
 	struct mrule *untyped; /* rules for events of unknown type */
 	size_t nuntyped;
 	struct mrule **bytype;
+	struct gnode *gnodes;
 	size_t *nbytype;
 	size_t ntypes;
 	size_t nrules;
@@ -720,19 +729,54 @@ static int gate_score(const struct check *k)
 	}
 }
 
-/* The best gate among the checks that n needs to be true (its own, or those
- * of the conjuncts of an `and`, recursively). */
-static void gate_find(const struct cnode *n, const struct check **best, int *score)
+/* Alternatives an `or` gate may have. */
+#define GATE_MAX_OR 8
+
+struct gate {
+	const struct cnode *n; /* NULL: none */
+	int score;
+};
+
+/* A gate of n: a condition that n implies, cheap and selective. A check is
+ * its own; an `and` has the best of its conjuncts'; an `or` of up to
+ * GATE_MAX_OR alternatives that all have one has the `or` of theirs, as
+ * good as the worst of them. Without memory for a new node there is no
+ * gate, which only costs time. */
+static struct gate gate_find(struct bw_matcher *m, const struct cnode *n)
 {
-	if (n->kind == C_CHECK) {
-		int sc = gate_score(n->chk);
-		if (sc > *score) {
-			*best = n->chk;
-			*score = sc;
-		}
-	} else if (n->kind == C_AND) {
+	struct gate g = { 0 }, c;
+
+	switch (n->kind) {
+	case C_CHECK:
+		g.score = gate_score(n->chk);
+		g.n = g.score ? n : NULL;
+		return g;
+	case C_AND:
 		for (uint32_t i = 0; i < n->nchild; i++)
-			gate_find(n->child[i], best, score);
+			if ((c = gate_find(m, n->child[i])).score > g.score)
+				g = c;
+		return g;
+	case C_OR: {
+		if (!n->nchild || n->nchild > GATE_MAX_OR)
+			return g;
+		struct gnode *o = calloc(1, sizeof(*o) + n->nchild * sizeof(o->child[0]));
+		if (!o)
+			return g;
+		o->next = m->gnodes;
+		m->gnodes = o;
+		o->node = (struct cnode){ .kind = C_OR, .nchild = n->nchild, .child = o->child };
+		g.score = INT_MAX;
+		for (uint32_t i = 0; i < n->nchild; i++) {
+			if (!(c = gate_find(m, n->child[i])).n)
+				return (struct gate){ 0 };
+			o->child[i] = (struct cnode *)c.n;
+			g.score = c.score < g.score ? c.score : g.score;
+		}
+		g.n = &o->node;
+		return g;
+	}
+	default:
+		return g;
 	}
 }
 
@@ -803,11 +847,9 @@ int bw_matcher_new(const struct bw_ruleset *rs, const struct bw_source *src,
 		if (r->info.state != BW_RULE_ACTIVE || !r->root ||
 		    r->src_index != (int)(sd - rs->srcs) || r->info.priority > m->opts.min_priority)
 			continue;
-		struct mrule mr = { .r = r };
-		int score = 0;
+		struct mrule mr = { .r = r, .gate = gate_find(m, r->root).n };
 		m->nrules++;
 		index_fill(m, r->root);
-		gate_find(r->root, &mr.gate, &score);
 		if (r->all_types) {
 			m->untyped[m->nuntyped++] = mr;
 			for (size_t t = 0; t < ntypes; t++)
@@ -839,6 +881,10 @@ struct bw_matcher *bw_matcher_free(struct bw_matcher *m)
 	free(m->memo);
 	free(m->idx_tab);
 	free(m->scratch);
+	for (struct gnode *g = m->gnodes, *nx; g; g = nx) {
+		nx = g->next;
+		free(g);
+	}
 	free(m);
 	return NULL;
 }
@@ -879,7 +925,7 @@ int bw_matcher_run(struct bw_matcher *m, void *evt, int evtype, bw_match_fn fn, 
 	}
 	new_event(m, evt);
 	for (size_t i = 0; i < n; i++) {
-		if (rules[i].gate && !check(m, rules[i].gate))
+		if (rules[i].gate && !eval_child(m, rules[i].gate))
 			continue;
 		if (!eval(m, rules[i].r->root))
 			continue;

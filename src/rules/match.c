@@ -847,7 +847,7 @@ int bw_matcher_new(const struct bw_ruleset *rs, const struct bw_source *src,
 		if (r->info.state != BW_RULE_ACTIVE || !r->root ||
 		    r->src_index != (int)(sd - rs->srcs) || r->info.priority > m->opts.min_priority)
 			continue;
-		struct mrule mr = { .r = r, .gate = gate_find(m, r->root).n };
+		struct mrule mr = { .r = r, .gate = m->opts.no_gates ? NULL : gate_find(m, r->root).n };
 		m->nrules++;
 		index_fill(m, r->root);
 		if (r->all_types) {

@@ -739,8 +739,8 @@ struct gate {
 
 /* A gate of n: a condition that n implies, cheap and selective. A check is
  * its own; an `and` has the best of its conjuncts'; an `or` of up to
- * GATE_MAX_OR alternatives that all have one has the `or` of theirs, as
- * good as the worst of them. Without memory for a new node there is no
+ * GATE_MAX_OR alternatives that all have one has the `or` of theirs, a
+ * little worse than the worst of them. Without memory for a new node there is no
  * gate, which only costs time. */
 static struct gate gate_find(struct bw_matcher *m, const struct cnode *n)
 {
@@ -773,6 +773,7 @@ static struct gate gate_find(struct bw_matcher *m, const struct cnode *n)
 			g.score = c.score < g.score ? c.score : g.score;
 		}
 		g.n = &o->node;
+		g.score--; /* one check of that worth is cheaper */
 		return g;
 	}
 	default:

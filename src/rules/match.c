@@ -31,12 +31,27 @@ struct memo {
 	bool val;
 };
 
-/* A rule as a matcher runs it: first its gate (when it has one), cheap
- * checks that every match of the rule passes, chosen to reject most events
- * (one check, or an `or` of checks); then its whole condition. */
+/* Gates a rule may have. */
+#define GATE_CANDS 4
+/* A rule's gates are sampled in its first GATE_SAMPLES evaluations of every
+ * GATE_PERIOD (per event type). */
+#define GATE_PERIOD 65536u
+#define GATE_SAMPLES 256u
+
+/*
+ * A rule as a matcher runs it, for one event type: first its gate, cheap
+ * checks that every match of the rule passes (one check, or an `or` of
+ * checks), then its whole condition. A rule has up to GATE_CANDS gates,
+ * chosen by their shape; while sampling it tests them all and counts how
+ * often each passes, then tests only the one that passed least. Any gate
+ * that fails means no match, so which one runs changes only the time.
+ */
 struct mrule {
 	struct rule_def *r;
-	const struct cnode *gate;
+	uint32_t seen;
+	uint32_t ngate;
+	const struct cnode *gate[GATE_CANDS];
+	uint32_t pass[GATE_CANDS];
 };
 
 /* An `or` node made for a gate, owned by the matcher. */
@@ -724,6 +739,8 @@ static int gate_score(const struct check *k)
 		return 3;
 	case F_NUM:
 		return 1;
+	case F_GENERAL:
+		return k->rhs_field ? 0 : 1; /* glob, pmatch, transformers, lists */
 	default:
 		return 0;
 	}
@@ -779,6 +796,67 @@ static struct gate gate_find(struct bw_matcher *m, const struct cnode *n)
 	default:
 		return g;
 	}
+}
+
+/* Adds g to the gates of mr, which stay best first and at most GATE_CANDS. */
+static void gate_add(struct mrule *mr, int *scores, struct gate g)
+{
+	uint32_t i = mr->ngate < GATE_CANDS ? mr->ngate++ : GATE_CANDS;
+
+	if (i == GATE_CANDS) {
+		if (g.score <= scores[GATE_CANDS - 1])
+			return;
+		i = GATE_CANDS - 1;
+	}
+	for (; i > 0 && scores[i - 1] < g.score; i--) {
+		mr->gate[i] = mr->gate[i - 1];
+		scores[i] = scores[i - 1];
+	}
+	mr->gate[i] = g.n;
+	scores[i] = g.score;
+}
+
+/* The gates of n: its checks, those of an `and`'s conjuncts, and the gate
+ * of an `or` (see gate_find()). */
+static void gate_collect(struct bw_matcher *m, const struct cnode *n, struct mrule *mr, int *scores)
+{
+	struct gate g;
+
+	if (n->kind == C_AND) {
+		for (uint32_t i = 0; i < n->nchild; i++)
+			gate_collect(m, n->child[i], mr, scores);
+	} else if ((n->kind == C_CHECK || n->kind == C_OR) && (g = gate_find(m, n)).n) {
+		gate_add(mr, scores, g);
+	}
+}
+
+/* Whether the event passes mr's gate(s); see struct mrule. */
+static bool gates_pass(struct bw_matcher *m, struct mrule *mr)
+{
+	uint32_t phase = mr->seen++ % GATE_PERIOD;
+	bool ok = true;
+
+	if (phase >= GATE_SAMPLES)
+		return eval_child(m, mr->gate[0]);
+	for (uint32_t g = 0; g < mr->ngate; g++) {
+		bool v = eval_child(m, mr->gate[g]);
+		mr->pass[g] += v;
+		ok &= v;
+	}
+	if (phase == GATE_SAMPLES - 1) {
+		/* the gate that passed least first; ties keep their order */
+		for (uint32_t i = 1; i < mr->ngate; i++)
+			for (uint32_t j = i; j > 0 && mr->pass[j] < mr->pass[j - 1]; j--) {
+				const struct cnode *t = mr->gate[j];
+				uint32_t c = mr->pass[j];
+				mr->gate[j] = mr->gate[j - 1];
+				mr->pass[j] = mr->pass[j - 1];
+				mr->gate[j - 1] = t;
+				mr->pass[j - 1] = c;
+			}
+		memset(mr->pass, 0, sizeof(mr->pass));
+	}
+	return ok;
 }
 
 /* Fills the index table's columns of the F_INDEX checks under n: the value
@@ -848,7 +926,10 @@ int bw_matcher_new(const struct bw_ruleset *rs, const struct bw_source *src,
 		if (r->info.state != BW_RULE_ACTIVE || !r->root ||
 		    r->src_index != (int)(sd - rs->srcs) || r->info.priority > m->opts.min_priority)
 			continue;
-		struct mrule mr = { .r = r, .gate = m->opts.no_gates ? NULL : gate_find(m, r->root).n };
+		struct mrule mr = { .r = r };
+		int scores[GATE_CANDS];
+		if (!m->opts.no_gates)
+			gate_collect(m, r->root, &mr, scores);
 		m->nrules++;
 		index_fill(m, r->root);
 		if (r->all_types) {
@@ -914,7 +995,7 @@ size_t bw_matcher_rule_count(const struct bw_matcher *m)
 
 int bw_matcher_run(struct bw_matcher *m, void *evt, int evtype, bw_match_fn fn, void *userdata)
 {
-	const struct mrule *rules = m->untyped;
+	struct mrule *rules = m->untyped;
 	size_t n = m->nuntyped;
 	int matches = 0, r;
 
@@ -926,7 +1007,7 @@ int bw_matcher_run(struct bw_matcher *m, void *evt, int evtype, bw_match_fn fn, 
 	}
 	new_event(m, evt);
 	for (size_t i = 0; i < n; i++) {
-		if (rules[i].gate && !eval_child(m, rules[i].gate))
+		if (rules[i].ngate && !gates_pass(m, &rules[i]))
 			continue;
 		if (!eval(m, rules[i].r->root))
 			continue;

@@ -754,12 +754,40 @@ struct gate {
 	int score;
 };
 
-/* A gate of n: a condition that n implies, cheap and selective. A check is
- * its own; an `and` has the best of its conjuncts'; an `or` of up to
- * GATE_MAX_OR alternatives that all have one has the `or` of theirs, a
- * little worse than the worst of them. Without memory for a new node there is no
- * gate, which only costs time. */
-static struct gate gate_find(struct bw_matcher *m, const struct cnode *n)
+/* Whether n is false for every event of type t (-1: unknown), as decided by
+ * its checks on the event type alone. */
+static bool static_false(const struct bw_matcher *m, const struct cnode *n, long t)
+{
+	switch (n->kind) {
+	case C_FALSE:
+		return true;
+	case C_CHECK:
+		return t >= 0 && n->chk->fast == F_INDEX &&
+		       !m->idx_tab[(size_t)t * m->rs->nindex + n->chk->idx];
+	case C_AND:
+		for (uint32_t i = 0; i < n->nchild; i++)
+			if (static_false(m, n->child[i], t))
+				return true;
+		return false;
+	case C_OR:
+		for (uint32_t i = 0; i < n->nchild; i++)
+			if (!static_false(m, n->child[i], t))
+				return false;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A gate of n for events of type t (-1: unknown): a condition that n
+ * implies, cheap and selective. A check is its own; an `and` has the best
+ * of its conjuncts'; an `or` of up to GATE_MAX_OR alternatives has the
+ * `or` of the gates of those that events of type t can pass (when they all
+ * have one), a little worse than the worst of them. Without memory for a
+ * new node there is no gate, which only costs time. */
+static bool static_false(const struct bw_matcher *m, const struct cnode *n, long t);
+
+static struct gate gate_find(struct bw_matcher *m, const struct cnode *n, long t)
 {
 	struct gate g = { 0 }, c;
 
@@ -770,7 +798,7 @@ static struct gate gate_find(struct bw_matcher *m, const struct cnode *n)
 		return g;
 	case C_AND:
 		for (uint32_t i = 0; i < n->nchild; i++)
-			if ((c = gate_find(m, n->child[i])).score > g.score)
+			if ((c = gate_find(m, n->child[i], t)).score > g.score)
 				g = c;
 		return g;
 	case C_OR: {
@@ -781,14 +809,20 @@ static struct gate gate_find(struct bw_matcher *m, const struct cnode *n)
 			return g;
 		o->next = m->gnodes;
 		m->gnodes = o;
-		o->node = (struct cnode){ .kind = C_OR, .nchild = n->nchild, .child = o->child };
+		o->node = (struct cnode){ .kind = C_OR, .child = o->child };
 		g.score = INT_MAX;
 		for (uint32_t i = 0; i < n->nchild; i++) {
-			if (!(c = gate_find(m, n->child[i])).n)
+			if (static_false(m, n->child[i], t))
+				continue; /* not for events of this type */
+			if (!(c = gate_find(m, n->child[i], t)).n)
 				return (struct gate){ 0 };
-			o->child[i] = (struct cnode *)c.n;
+			o->child[o->node.nchild++] = (struct cnode *)c.n;
 			g.score = c.score < g.score ? c.score : g.score;
 		}
+		if (!o->node.nchild)
+			return (struct gate){ 0 };
+		if (o->node.nchild == 1)
+			return c; /* the one alternative left */
 		g.n = &o->node;
 		g.score--; /* one check of that worth is cheaper */
 		return g;
@@ -816,18 +850,30 @@ static void gate_add(struct mrule *mr, int *scores, struct gate g)
 	scores[i] = g.score;
 }
 
-/* The gates of n: its checks, those of an `and`'s conjuncts, and the gate
- * of an `or` (see gate_find()). */
-static void gate_collect(struct bw_matcher *m, const struct cnode *n, struct mrule *mr, int *scores)
+/* The gates of n for events of type t (-1: unknown): its checks, those of
+ * an `and`'s conjuncts, and the gate of an `or` (see gate_find()). */
+static void gate_collect(struct bw_matcher *m, const struct cnode *n, long t, struct mrule *mr,
+			 int *scores)
 {
 	struct gate g;
 
 	if (n->kind == C_AND) {
 		for (uint32_t i = 0; i < n->nchild; i++)
-			gate_collect(m, n->child[i], mr, scores);
-	} else if ((n->kind == C_CHECK || n->kind == C_OR) && (g = gate_find(m, n)).n) {
+			gate_collect(m, n->child[i], t, mr, scores);
+	} else if ((n->kind == C_CHECK || n->kind == C_OR) && (g = gate_find(m, n, t)).n) {
 		gate_add(mr, scores, g);
 	}
+}
+
+/* Rule r as m runs it for events of type t (-1: unknown). */
+static struct mrule rule_for(struct bw_matcher *m, struct rule_def *r, long t)
+{
+	struct mrule mr = { .r = r };
+	int scores[GATE_CANDS];
+
+	if (!m->opts.no_gates)
+		gate_collect(m, r->root, t, &mr, scores);
+	return mr;
 }
 
 /* Whether the event passes mr's gate(s); see struct mrule. */
@@ -926,20 +972,16 @@ int bw_matcher_new(const struct bw_ruleset *rs, const struct bw_source *src,
 		if (r->info.state != BW_RULE_ACTIVE || !r->root ||
 		    r->src_index != (int)(sd - rs->srcs) || r->info.priority > m->opts.min_priority)
 			continue;
-		struct mrule mr = { .r = r };
-		int scores[GATE_CANDS];
-		if (!m->opts.no_gates)
-			gate_collect(m, r->root, &mr, scores);
 		m->nrules++;
 		index_fill(m, r->root);
 		if (r->all_types) {
-			m->untyped[m->nuntyped++] = mr;
+			m->untyped[m->nuntyped++] = rule_for(m, r, -1);
 			for (size_t t = 0; t < ntypes; t++)
-				m->bytype[t][m->nbytype[t]++] = mr;
+				m->bytype[t][m->nbytype[t]++] = rule_for(m, r, (long)t);
 		} else {
 			for (uint32_t j = 0; j < r->ntypes; j++) {
 				uint32_t t = r->types[j];
-				m->bytype[t][m->nbytype[t]++] = mr;
+				m->bytype[t][m->nbytype[t]++] = rule_for(m, r, (long)t);
 			}
 		}
 	}

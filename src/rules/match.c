@@ -652,7 +652,8 @@ static inline bool eval_fast(struct bw_matcher *m, const struct check *k)
 	}
 }
 
-static bool eval_check(struct bw_matcher *m, const struct check *k)
+/* The general checks (the fast shapes are evaluated in check()). */
+static __attribute__((noinline)) bool eval_check(struct bw_matcher *m, const struct check *k)
 {
 	const struct bw_value *lv;
 	size_t ln;
@@ -714,7 +715,7 @@ static inline bool check(struct bw_matcher *m, const struct check *k)
 	if (k->fast == F_INDEX && m->idx_row)
 		return m->idx_row[k->idx];
 	if (mm->gen != m->gen) {
-		mm->val = eval_check(m, k);
+		mm->val = k->fast > F_INDEX ? eval_fast(m, k) : eval_check(m, k);
 		mm->gen = m->gen;
 	}
 	return mm->val;

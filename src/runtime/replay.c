@@ -1280,6 +1280,32 @@ static inline bool key_at(const struct keyent *ke, const char *p)
 #endif
 }
 
+/*
+ * A string value with escapes at p (its opening quote; the line ends by
+ * end), for the fast path: checked by the careful walk's scanner, then
+ * copied into the event's arena and unescaped there (the line stays as it
+ * is). Returns the byte after its closing quote, or NULL for anything
+ * wrong, which the careful path then reports.
+ */
+static __attribute__((noinline)) const char *str_escaped(struct bw_replay_event *e, const char *p,
+							  const char *end, struct bw_value *v)
+{
+	struct dcx x = { .base = (char *)p, .p = (char *)p, .end = (char *)end, .ro = true };
+	const char *s;
+	uint32_t n;
+	char *q = str_careful(&x, (char *)p + 1, false, &s, &n), *c;
+
+	/* n: the escaped text's length, up to the closing quote at q */
+	if (!q || !(c = rt_alloc(&e->arena, (size_t)n + 2)))
+		return NULL;
+	memcpy(c, p, (size_t)n + 2);
+	struct dcx y = { .base = c, .p = c, .end = c + n + 2 };
+	if (!str_careful(&y, c + 1, true, &s, &n))
+		return NULL;
+	*v = (struct bw_value){ .s = s, .len = n };
+	return q + 1;
+}
+
 /* Room for n values in d->tmp. */
 static int tmp_room(struct bw_replay_decoder *d, size_t n)
 {
@@ -1502,6 +1528,7 @@ static int decode_fast(struct bw_replay_decoder *d, struct bw_replay_event *e, c
 	for (;;) {
 		const struct keyent *ke = *pred;
 		struct bw_value v;
+		uint16_t two;
 		int kind;
 
 		/* p is at the key's opening quote. (ls.key is only for the careful
@@ -1529,11 +1556,13 @@ static int decode_fast(struct bw_replay_decoder *d, struct bw_replay_event *e, c
 		if (*p == '"') {
 			/* The control byte at the end of the line stops the scan. */
 			q = special((char *)p + 1);
-			if (*q != '"')
+			if (*q == '"') {
+				v = (struct bw_value){ .s = p + 1, .len = (uint32_t)(q - p - 1) };
+				p = q + 1;
+			} else if (*q != '\\' || !(p = str_escaped(e, p, *end ? *end : limit, &v))) {
 				return 1;
-			v = (struct bw_value){ .s = p + 1, .len = (uint32_t)(q - p - 1) };
+			}
 			kind = V_STR;
-			p = q + 1;
 		} else if ((kind = scalar_fast(&p, &v)) < 0) {
 			bool plain = !ke->special || (ke->special == K_RAWTIME && ls.seen_ts);
 			if (*p == '[' && plain)
@@ -1579,7 +1608,6 @@ static int decode_fast(struct bw_replay_decoder *d, struct bw_replay_event *e, c
 		}
 delim:
 		/* `,"`: the next member (two bytes compared at once) */
-		uint16_t two;
 		memcpy(&two, p, 2);
 		if (two == le16toh(',' | '"' << 8)) {
 			p++;

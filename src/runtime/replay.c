@@ -1522,6 +1522,7 @@ static int decode_fast(struct bw_replay_decoder *d, struct bw_replay_event *e, c
 
 	rt_arena_reset(&e->arena);
 	event_clear(e);
+	const uint32_t gen = e->gen;
 	if (*p != '{' || p[1] != '"')
 		return 1;
 	p++;
@@ -1557,12 +1558,30 @@ static int decode_fast(struct bw_replay_decoder *d, struct bw_replay_event *e, c
 			/* The control byte at the end of the line stops the scan. */
 			q = special((char *)p + 1);
 			if (*q == '"') {
-				v = (struct bw_value){ .s = p + 1, .len = (uint32_t)(q - p - 1) };
+				v.s = p + 1;
+				v.len = (uint32_t)(q - p - 1);
 				p = q + 1;
 			} else if (*q != '\\' || !(p = str_escaped(e, p, *end ? *end : limit, &v))) {
 				return 1;
 			}
-			kind = V_STR;
+			/* stored here, field by field: no value built to be copied */
+			if (ke->slot >= 0) {
+				struct rslot *sl = &e->slots[ke->slot];
+				sl->one.s = v.s;
+				sl->one.len = v.len;
+				sl->one.is_num = false;
+				sl->one.num = 0;
+				sl->v = &sl->one;
+				sl->n = 1;
+				sl->gen = gen;
+			}
+			if (__builtin_expect(ke->special != 0, 0) &&
+			    (ke->special != K_RAWTIME || !ls.seen_ts)) {
+				if (ke->special != K_TYPE)
+					return 1;
+				e->evtype = evtype_id(d, v.s, v.len);
+			}
+			goto delim;
 		} else if ((kind = scalar_fast(&p, &v)) < 0) {
 			bool plain = !ke->special || (ke->special == K_RAWTIME && ls.seen_ts);
 			if (*p == '[' && plain)
@@ -1591,14 +1610,12 @@ static int decode_fast(struct bw_replay_decoder *d, struct bw_replay_event *e, c
 			sl->one = v;
 			sl->v = &sl->one;
 			sl->n = kind > V_NULL;
-			sl->gen = e->gen;
+			sl->gen = gen;
 		}
 		if (__builtin_expect(ke->special != 0, 0) &&
 		    (ke->special != K_RAWTIME || !ls.seen_ts)) {
 			if (ke->special == K_TYPE) {
-				if (kind != V_STR)
-					return 1;
-				e->evtype = evtype_id(d, v.s, v.len);
+				return 1; /* not a string */
 			} else {
 				if (kind != V_INT)
 					return 1;

@@ -661,6 +661,35 @@ static inline bool eight_digits(const char *p, uint64_t *ret)
 	return true;
 }
 
+/* How many ASCII digits start the eight bytes at p (8: eight or more). A
+ * carry out of a byte at or after the first non-digit changes only later
+ * bytes, so the first non-digit is found exactly. */
+static inline unsigned digit_run(const char *p)
+{
+	uint64_t v, x;
+
+	memcpy(&v, p, 8);
+	v = le64toh(v);
+	x = ((v & 0xf0f0f0f0f0f0f0f0ull) | (((v + 0x0606060606060606ull) & 0xf0f0f0f0f0f0f0f0ull) >> 4)) ^
+	    0x3333333333333333ull;
+	return x ? (unsigned)__builtin_ctzll(x) >> 3 : 8;
+}
+
+/* The value of the n (1 to 7) digits at p (which may read eight bytes):
+ * moved to the top of a word with zeros below, then combined as
+ * eight_digits() does. */
+static inline uint64_t short_digits(const char *p, unsigned n)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	v = (le64toh(v) & 0x0f0f0f0f0f0f0f0full) << (64 - 8 * n);
+	v = v * 10 + (v >> 8);
+	return (((v & 0x000000ff000000ffull) * (100 + (1000000ull << 32))) +
+		(((v >> 16) & 0x000000ff000000ffull) * (1 + (10000ull << 32)))) >>
+	       32;
+}
+
 /* Reals (and integers beyond 64 bits) are truncated for comparisons. */
 static __attribute__((noinline)) int64_t real_trunc(const char *s, size_t n)
 {
@@ -1369,14 +1398,23 @@ static inline __attribute__((always_inline)) int scalar_fast(const char **pp, st
 {
 	const char *p = *pp, *s = p;
 	uint64_t n;
+	unsigned run;
 
 	switch (*p) {
 	case '-':
 	case '0' ... '9':
 		p += *p == '-';
-		if (*p == '0') {
+		if ((uint8_t)(p[1] - '0') > 9 && (uint8_t)(*p - '0') <= 9) {
+			/* one digit (0, a small count, a descriptor): the most common */
+			n = (uint64_t)(*p - '0');
+			p++;
+		} else if (*p == '0') {
 			n = 0;
 			p++;
+		} else if (*p >= '1' && *p <= '9' && (run = digit_run(p)) < 8) {
+			/* two to seven digits at once */
+			n = short_digits(p, run);
+			p += run;
 		} else if (*p >= '1' && *p <= '9') {
 			const char *lim = p + 18;
 			uint64_t e8;

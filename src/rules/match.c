@@ -39,22 +39,25 @@ struct memo {
 /* A rule's gates are sampled in its first GATE_SAMPLES evaluations of every
  * GATE_PERIOD (per event type). */
 #define GATE_PERIOD 65536u
-#define GATE_SAMPLES 256u
+#define GATE_SAMPLES 64u
 
 /*
  * A rule as a matcher runs it, for one event type: first its gate, cheap
  * checks that every match of the rule passes (one check, or an `or` of
  * checks), then its whole condition. A rule has up to GATE_CANDS gates,
- * chosen by their shape; while sampling it tests them all and counts how
- * often each passes, then tests only the one that passed least. Any gate
- * that fails means no match, so which one runs changes only the time.
+ * chosen by their shape; while sampling it tests them all and counts for
+ * each how often it needed a check not yet evaluated for the event (what
+ * running it first costs) and, four times, how often it passed (the rest
+ * of the condition then costs several checks more); then it tests only the gate
+ * that cost least. Any gate that fails means no match, so which one runs
+ * changes only the time.
  */
 struct mrule {
 	struct rule_def *r;
 	uint32_t seen;
 	uint32_t ngate;
 	const struct cnode *gate[GATE_CANDS];
-	uint32_t pass[GATE_CANDS];
+	uint32_t pass[GATE_CANDS]; /* while sampling: the cost of each, see gates_pass() */
 };
 
 /* An `or` node made for a gate, owned by the matcher. */
@@ -911,6 +914,18 @@ static struct mrule rule_for(struct bw_matcher *m, struct rule_def *r, long t)
 	return mr;
 }
 
+/* Whether a gate has a check not yet evaluated for this event: what it
+ * costs to run it first, in checks (one shared with a rule before is free). */
+static unsigned gate_fresh(const struct bw_matcher *m, const struct cnode *g)
+{
+	if (g->kind == C_CHECK)
+		return g->chk->fast != F_INDEX && m->memo[g->chk->id].gen != m->gen;
+	for (uint32_t i = 0; i < g->nchild; i++)
+		if (gate_fresh(m, g->child[i]))
+			return 1;
+	return 0;
+}
+
 /* Whether the event passes mr's gate(s); see struct mrule. */
 static bool gates_pass(struct bw_matcher *m, struct mrule *mr)
 {
@@ -920,12 +935,13 @@ static bool gates_pass(struct bw_matcher *m, struct mrule *mr)
 	if (phase >= GATE_SAMPLES)
 		return eval_child(m, mr->gate[0]);
 	for (uint32_t g = 0; g < mr->ngate; g++) {
+		mr->pass[g] += gate_fresh(m, mr->gate[g]);
 		bool v = eval_child(m, mr->gate[g]);
-		mr->pass[g] += v;
+		mr->pass[g] += 4 * v;
 		ok &= v;
 	}
 	if (phase == GATE_SAMPLES - 1) {
-		/* the gate that passed least first; ties keep their order */
+		/* the cheapest gate first; ties keep their order */
 		for (uint32_t i = 1; i < mr->ngate; i++)
 			for (uint32_t j = i; j > 0 && mr->pass[j] < mr->pass[j - 1]; j--) {
 				const struct cnode *t = mr->gate[j];

@@ -195,6 +195,7 @@ struct bw_matcher_opts {
 	size_t sz; /* sizeof(struct bw_matcher_opts) */
 	bool all_matches;	     /* every matching rule, not only the first (rule_matching: all) */
 	enum bw_priority min_priority; /* rules less severe than this are not evaluated */
+	bool no_gates; /* no early rejection by a rule's gate (to check the gates) */
 };
 
 /* Binds a compiled ruleset (which must outlive the matcher) to a source. */

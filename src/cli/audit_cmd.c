@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <string.h>
@@ -62,24 +63,24 @@ static int on_webhook_event(void *evt, void *ud)
 
 static int read_file(struct bw_alerter *a, const char *path, size_t *bad)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
+	struct cli_line_reader rd = { .fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0 };
 	const char *name = strcmp(path, "-") ? path : "<stdin>";
 	char *line = NULL;
-	size_t alloc = 0, len = 0, lineno = 0;
+	size_t len = 0, lineno = 0;
 	int r, ret = 0;
 
-	if (!f) {
+	if (rd.fd < 0) {
 		fprintf(stderr, "error: cannot open `%s`: %s\n", path, strerror(errno));
 		return EXIT_INPUT;
 	}
-	while ((r = cli_read_line(f, BW_MAX_AUDIT_BATCH_SIZE, &line, &alloc, &len)) != 0) {
+	while ((r = cli_line_next(&rd, BW_MAX_AUDIT_BATCH_SIZE, &line, &len)) != 0) {
 		struct bw_audit_batch *b = NULL;
 		struct bw_error *err = NULL;
 		size_t i = 0;
 
 		lineno++;
-		if (r == -ENOMEM) {
-			fprintf(stderr, "error: out of memory\n");
+		if (r == -ENOMEM || (r < 0 && r != -E2BIG)) {
+			fprintf(stderr, "error: %s: %s\n", name, strerror(-r));
 			ret = EXIT_ERROR;
 			break;
 		}
@@ -109,9 +110,9 @@ static int read_file(struct bw_alerter *a, const char *path, size_t *bad)
 		if (ret)
 			break;
 	}
-	free(line);
-	if (f != stdin)
-		fclose(f);
+	cli_line_reader_done(&rd);
+	if (strcmp(path, "-"))
+		close(rd.fd);
 	return ret;
 }
 

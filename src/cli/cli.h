@@ -114,8 +114,17 @@ int cli_rules_load(const char *const *paths, size_t n, struct bw_ruleset **ret);
 struct bw_source;
 int cli_rules_load_src(const char *const *paths, size_t n, const struct bw_source *syscall_src,
 		       struct bw_ruleset **ret);
-/* rules_cmd.c: reads one line of at most cap bytes (0 at EOF, -E2BIG when longer). */
-int cli_read_line(FILE *f, size_t cap, char **buf, size_t *alloc, size_t *ret_len);
+/* rules_cmd.c: the lines of a descriptor (zero-initialise, set fd). cli_line_next()
+ * gives the next line without its newline, NUL-terminated, valid until the next
+ * call: 1, 0 at the end, -E2BIG for a line longer than max (skipped), -errno. */
+struct cli_line_reader {
+	int fd;
+	bool eof;
+	char *buf;
+	size_t cap, start, end;
+};
+int cli_line_next(struct cli_line_reader *r, size_t max, char **ret_line, size_t *ret_len);
+void cli_line_reader_done(struct cli_line_reader *r);
 /* audit_cmd.c: Falco's closing summary (events, alerts per rule) on stderr. */
 struct bw_alerter;
 void cli_alert_summary(struct bw_alerter *a, size_t bad);

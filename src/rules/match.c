@@ -11,6 +11,10 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <fnmatch.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -30,13 +34,47 @@ struct memo {
 	bool val;
 };
 
+/* Gates a rule may have. */
+#define GATE_CANDS 4
+/* A rule's gates are sampled in its first GATE_SAMPLES evaluations of every
+ * GATE_PERIOD (per event type). */
+#define GATE_PERIOD 65536u
+#define GATE_SAMPLES 64u
+
+/*
+ * A rule as a matcher runs it, for one event type: first its gate, cheap
+ * checks that every match of the rule passes (one check, or an `or` of
+ * checks), then its whole condition. A rule has up to GATE_CANDS gates,
+ * chosen by their shape; while sampling it tests them all and counts for
+ * each how often it needed a check not yet evaluated for the event (what
+ * running it first costs) and, four times, how often it passed (the rest
+ * of the condition then costs several checks more); then it tests only the gate
+ * that cost least. Any gate that fails means no match, so which one runs
+ * changes only the time.
+ */
+struct mrule {
+	struct rule_def *r;
+	uint32_t seen;
+	uint32_t ngate;
+	const struct cnode *gate[GATE_CANDS];
+	uint32_t pass[GATE_CANDS]; /* while sampling: the cost of each, see gates_pass() */
+};
+
+/* An `or` node made for a gate, owned by the matcher. */
+struct gnode {
+	struct gnode *next;
+	struct cnode node;
+	struct cnode *child[];
+};
+
 struct bw_matcher {
 	const struct bw_ruleset *rs;
 	const struct srcdata *sd;
 	struct bw_matcher_opts opts;
-	struct rule_def **untyped; /* rules for events of unknown type */
+	struct mrule *untyped; /* rules for events of unknown type */
 	size_t nuntyped;
-	struct rule_def ***bytype;
+	struct mrule **bytype;
+	struct gnode *gnodes;
 	size_t *nbytype;
 	size_t ntypes;
 	size_t nrules;
@@ -356,6 +394,37 @@ static bool num_cmp(enum op op, int64_t a, int64_t b)
 	}
 }
 
+/*
+ * Whether h[0..hn) contains n[0..nn), for the short needles of rules
+ * (memmem's setup costs more than the search): the positions where both the
+ * first and the last byte of the needle are, sixteen at a time, then a
+ * compare of the rest. Reads only inside h.
+ */
+static bool contains(const char *h, uint32_t hn, const char *n, uint32_t nn)
+{
+	if (!nn)
+		return true;
+	if (nn > hn)
+		return false;
+	const char *last = h + hn - nn; /* the last place the needle can start */
+#if defined(__SSE2__)
+	const __m128i first = _mm_set1_epi8(n[0]), lastb = _mm_set1_epi8(n[nn - 1]);
+	for (; last - h >= 15; h += 16) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)h),
+			b = _mm_loadu_si128((const __m128i *)(const void *)(h + nn - 1));
+		unsigned bits = (unsigned)_mm_movemask_epi8(
+			_mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, lastb)));
+		for (; bits; bits &= bits - 1)
+			if (!memcmp(h + __builtin_ctz(bits) + 1, n + 1, nn - 1))
+				return true;
+	}
+#endif
+	for (; h <= last; h++)
+		if (*h == n[0] && h[nn - 1] == n[nn - 1] && !memcmp(h + 1, n + 1, nn - 1))
+			return true;
+	return false;
+}
+
 static bool icontains(const char *h, uint32_t hn, const char *lower, uint32_t nn)
 {
 	if (!nn)
@@ -490,7 +559,7 @@ static bool cmp_value(struct bw_matcher *m, enum op op, enum bw_field_type type,
 		return lencmp(v->s, v->len, r->s, r->len) >= 0;
 	case OP_CONTAINS:
 	case OP_BCONTAINS:
-		return memmem(v->s, v->len, r->s, r->len) != NULL;
+		return contains(v->s, v->len, r->s, r->len);
 	case OP_ICONTAINS:
 		return icontains(v->s, v->len, r->lower, r->len);
 	case OP_STARTSWITH:
@@ -576,7 +645,7 @@ static inline bool eval_fast(struct bw_matcher *m, const struct check *k)
 	case F_STR_SUFFIX:
 		return v->len >= r->len && !memcmp(v->s + v->len - r->len, r->s, r->len);
 	case F_STR_SUB:
-		return v->len >= r->len && memmem(v->s, v->len, r->s, r->len) != NULL;
+		return contains(v->s, v->len, r->s, r->len);
 	case F_NUM:
 		if (v->is_num)
 			return num_cmp(k->op, v->num, r->num);
@@ -586,7 +655,8 @@ static inline bool eval_fast(struct bw_matcher *m, const struct check *k)
 	}
 }
 
-static bool eval_check(struct bw_matcher *m, const struct check *k)
+/* The general checks (the fast shapes are evaluated in check()). */
+static __attribute__((noinline)) bool eval_check(struct bw_matcher *m, const struct check *k)
 {
 	const struct bw_value *lv;
 	size_t ln;
@@ -648,7 +718,7 @@ static inline bool check(struct bw_matcher *m, const struct check *k)
 	if (k->fast == F_INDEX && m->idx_row)
 		return m->idx_row[k->idx];
 	if (mm->gen != m->gen) {
-		mm->val = eval_check(m, k);
+		mm->val = k->fast > F_INDEX ? eval_fast(m, k) : eval_check(m, k);
 		mm->gen = m->gen;
 	}
 	return mm->val;
@@ -688,6 +758,203 @@ static bool eval(struct bw_matcher *m, const struct cnode *n)
 }
 
 /* ---------------------------------------------------------------- matcher */
+
+/* How well a check that every match needs rejects events early: checks on
+ * names and paths before flags and numbers; only the fast shapes, so that
+ * a gate that passes costs little (its result is memoised for the rest of
+ * the condition). */
+static int gate_score(const struct check *k)
+{
+	switch ((enum check_fast)k->fast) {
+	case F_STR_SET:
+		return 6;
+	case F_STR_PREFIX:
+	case F_STR_SUFFIX:
+		return k->vals[0].len > 1 ? 5 : 2;
+	case F_STR_EQ:
+		return k->vals[0].len > 1 ? 4 : 2;
+	case F_STR_SUB:
+		return 3;
+	case F_NUM:
+		return 1;
+	case F_GENERAL:
+		return k->rhs_field ? 0 : 1; /* glob, pmatch, transformers, lists */
+	default:
+		return 0;
+	}
+}
+
+/* Alternatives an `or` gate may have. */
+#define GATE_MAX_OR 8
+
+struct gate {
+	const struct cnode *n; /* NULL: none */
+	int score;
+};
+
+/* Whether n is false for every event of type t (-1: unknown), as decided by
+ * its checks on the event type alone. */
+static bool static_false(const struct bw_matcher *m, const struct cnode *n, long t)
+{
+	switch (n->kind) {
+	case C_FALSE:
+		return true;
+	case C_CHECK:
+		return t >= 0 && n->chk->fast == F_INDEX &&
+		       !m->idx_tab[(size_t)t * m->rs->nindex + n->chk->idx];
+	case C_AND:
+		for (uint32_t i = 0; i < n->nchild; i++)
+			if (static_false(m, n->child[i], t))
+				return true;
+		return false;
+	case C_OR:
+		for (uint32_t i = 0; i < n->nchild; i++)
+			if (!static_false(m, n->child[i], t))
+				return false;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A gate of n for events of type t (-1: unknown): a condition that n
+ * implies, cheap and selective. A check is its own; an `and` has the best
+ * of its conjuncts'; an `or` of up to GATE_MAX_OR alternatives has the
+ * `or` of the gates of those that events of type t can pass (when they all
+ * have one), a little worse than the worst of them. Without memory for a
+ * new node there is no gate, which only costs time. */
+static bool static_false(const struct bw_matcher *m, const struct cnode *n, long t);
+
+static struct gate gate_find(struct bw_matcher *m, const struct cnode *n, long t)
+{
+	struct gate g = { 0 }, c;
+
+	switch (n->kind) {
+	case C_CHECK:
+		g.score = gate_score(n->chk);
+		g.n = g.score ? n : NULL;
+		return g;
+	case C_AND:
+		for (uint32_t i = 0; i < n->nchild; i++)
+			if ((c = gate_find(m, n->child[i], t)).score > g.score)
+				g = c;
+		return g;
+	case C_OR: {
+		if (!n->nchild || n->nchild > GATE_MAX_OR)
+			return g;
+		struct gnode *o = calloc(1, sizeof(*o) + n->nchild * sizeof(o->child[0]));
+		if (!o)
+			return g;
+		o->next = m->gnodes;
+		m->gnodes = o;
+		o->node = (struct cnode){ .kind = C_OR, .child = o->child };
+		g.score = INT_MAX;
+		for (uint32_t i = 0; i < n->nchild; i++) {
+			if (static_false(m, n->child[i], t))
+				continue; /* not for events of this type */
+			if (!(c = gate_find(m, n->child[i], t)).n)
+				return (struct gate){ 0 };
+			o->child[o->node.nchild++] = (struct cnode *)c.n;
+			g.score = c.score < g.score ? c.score : g.score;
+		}
+		if (!o->node.nchild)
+			return (struct gate){ 0 };
+		if (o->node.nchild == 1)
+			return c; /* the one alternative left */
+		g.n = &o->node;
+		g.score--; /* one check of that worth is cheaper */
+		return g;
+	}
+	default:
+		return g;
+	}
+}
+
+/* Adds g to the gates of mr, which stay best first and at most GATE_CANDS. */
+static void gate_add(struct mrule *mr, int *scores, struct gate g)
+{
+	uint32_t i = mr->ngate < GATE_CANDS ? mr->ngate++ : GATE_CANDS;
+
+	if (i == GATE_CANDS) {
+		if (g.score <= scores[GATE_CANDS - 1])
+			return;
+		i = GATE_CANDS - 1;
+	}
+	for (; i > 0 && scores[i - 1] < g.score; i--) {
+		mr->gate[i] = mr->gate[i - 1];
+		scores[i] = scores[i - 1];
+	}
+	mr->gate[i] = g.n;
+	scores[i] = g.score;
+}
+
+/* The gates of n for events of type t (-1: unknown): its checks, those of
+ * an `and`'s conjuncts, and the gate of an `or` (see gate_find()). */
+static void gate_collect(struct bw_matcher *m, const struct cnode *n, long t, struct mrule *mr,
+			 int *scores)
+{
+	struct gate g;
+
+	if (n->kind == C_AND) {
+		for (uint32_t i = 0; i < n->nchild; i++)
+			gate_collect(m, n->child[i], t, mr, scores);
+	} else if ((n->kind == C_CHECK || n->kind == C_OR) && (g = gate_find(m, n, t)).n) {
+		gate_add(mr, scores, g);
+	}
+}
+
+/* Rule r as m runs it for events of type t (-1: unknown). */
+static struct mrule rule_for(struct bw_matcher *m, struct rule_def *r, long t)
+{
+	struct mrule mr = { .r = r };
+	int scores[GATE_CANDS];
+
+	if (!m->opts.no_gates)
+		gate_collect(m, r->root, t, &mr, scores);
+	return mr;
+}
+
+/* Whether a gate has a check not yet evaluated for this event: what it
+ * costs to run it first, in checks (one shared with a rule before is free). */
+static unsigned gate_fresh(const struct bw_matcher *m, const struct cnode *g)
+{
+	if (g->kind == C_CHECK)
+		return g->chk->fast != F_INDEX && m->memo[g->chk->id].gen != m->gen;
+	for (uint32_t i = 0; i < g->nchild; i++)
+		if (gate_fresh(m, g->child[i]))
+			return 1;
+	return 0;
+}
+
+/* Whether the event passes mr's gate(s); see struct mrule. */
+static bool gates_pass(struct bw_matcher *m, struct mrule *mr)
+{
+	uint32_t phase = mr->seen++ % GATE_PERIOD;
+	bool ok = true;
+
+	if (phase >= GATE_SAMPLES)
+		return eval_child(m, mr->gate[0]);
+	for (uint32_t g = 0; g < mr->ngate; g++) {
+		mr->pass[g] += gate_fresh(m, mr->gate[g]);
+		bool v = eval_child(m, mr->gate[g]);
+		mr->pass[g] += 4 * v;
+		ok &= v;
+	}
+	if (phase == GATE_SAMPLES - 1) {
+		/* the cheapest gate first; ties keep their order */
+		for (uint32_t i = 1; i < mr->ngate; i++)
+			for (uint32_t j = i; j > 0 && mr->pass[j] < mr->pass[j - 1]; j--) {
+				const struct cnode *t = mr->gate[j];
+				uint32_t c = mr->pass[j];
+				mr->gate[j] = mr->gate[j - 1];
+				mr->pass[j] = mr->pass[j - 1];
+				mr->gate[j - 1] = t;
+				mr->pass[j - 1] = c;
+			}
+		memset(mr->pass, 0, sizeof(mr->pass));
+	}
+	return ok;
+}
 
 /* Fills the index table's columns of the F_INDEX checks under n: the value
  * of the index field is the event type's name. */
@@ -759,13 +1026,13 @@ int bw_matcher_new(const struct bw_ruleset *rs, const struct bw_source *src,
 		m->nrules++;
 		index_fill(m, r->root);
 		if (r->all_types) {
-			m->untyped[m->nuntyped++] = r;
+			m->untyped[m->nuntyped++] = rule_for(m, r, -1);
 			for (size_t t = 0; t < ntypes; t++)
-				m->bytype[t][m->nbytype[t]++] = r;
+				m->bytype[t][m->nbytype[t]++] = rule_for(m, r, (long)t);
 		} else {
 			for (uint32_t j = 0; j < r->ntypes; j++) {
 				uint32_t t = r->types[j];
-				m->bytype[t][m->nbytype[t]++] = r;
+				m->bytype[t][m->nbytype[t]++] = rule_for(m, r, (long)t);
 			}
 		}
 	}
@@ -789,6 +1056,10 @@ struct bw_matcher *bw_matcher_free(struct bw_matcher *m)
 	free(m->memo);
 	free(m->idx_tab);
 	free(m->scratch);
+	for (struct gnode *g = m->gnodes, *nx; g; g = nx) {
+		nx = g->next;
+		free(g);
+	}
 	free(m);
 	return NULL;
 }
@@ -824,7 +1095,7 @@ size_t bw_matcher_rule_count(const struct bw_matcher *m)
 
 int bw_matcher_run(struct bw_matcher *m, void *evt, int evtype, bw_match_fn fn, void *userdata)
 {
-	struct rule_def **rules = m->untyped;
+	struct mrule *rules = m->untyped;
 	size_t n = m->nuntyped;
 	int matches = 0, r;
 
@@ -836,10 +1107,12 @@ int bw_matcher_run(struct bw_matcher *m, void *evt, int evtype, bw_match_fn fn, 
 	}
 	new_event(m, evt);
 	for (size_t i = 0; i < n; i++) {
-		if (!eval(m, rules[i]->root))
+		if (rules[i].ngate && !gates_pass(m, &rules[i]))
+			continue;
+		if (!eval(m, rules[i].r->root))
 			continue;
 		matches++;
-		if (fn && (r = fn(&rules[i]->info, evt, userdata)) < 0)
+		if (fn && (r = fn(&rules[i].r->info, evt, userdata)) < 0)
 			return r;
 		if (!m->opts.all_matches)
 			break;

@@ -109,6 +109,9 @@ struct keyent {
 	uint8_t patblk;	  /* 16-byte blocks of pat */
 	uint16_t patlast; /* the bytes of pat's last block, as a movemask */
 	char pat[KEY_PAT] __attribute__((aligned(16)));
+	/* The fast path's prediction: the key that followed this one last
+	 * time (NULL: none with a pattern). */
+	const struct keyent *next;
 };
 
 enum { K_NONE = 0, K_TS, K_TYPE, K_RAWTIME };
@@ -145,6 +148,10 @@ struct bw_replay_decoder {
 	 * stream repeat their keys in the same order, so checking that the
 	 * bytes are there again replaces scanning and hashing the key. */
 	const struct keyent *pred[PRED_MAX];
+	/* The fast path predicts a key from the key before it (keyent.next),
+	 * which still holds when one line lacks a member that another has;
+	 * the first key of a line from the first of the line before. */
+	const struct keyent *first;
 	struct tyent *types; /* EVTYPE_CACHE entries */
 	uint32_t ntypes;
 	struct rt_arena karena; /* interned strings */
@@ -652,6 +659,35 @@ static inline bool eight_digits(const char *p, uint64_t *ret)
 	     (((v >> 16) & 0x000000ff000000ffull) * (1 + (10000ull << 32)))) >> 32;
 	*ret = v;
 	return true;
+}
+
+/* How many ASCII digits start the eight bytes at p (8: eight or more). A
+ * carry out of a byte at or after the first non-digit changes only later
+ * bytes, so the first non-digit is found exactly. */
+static inline unsigned digit_run(const char *p)
+{
+	uint64_t v, x;
+
+	memcpy(&v, p, 8);
+	v = le64toh(v);
+	x = ((v & 0xf0f0f0f0f0f0f0f0ull) | (((v + 0x0606060606060606ull) & 0xf0f0f0f0f0f0f0f0ull) >> 4)) ^
+	    0x3333333333333333ull;
+	return x ? (unsigned)__builtin_ctzll(x) >> 3 : 8;
+}
+
+/* The value of the n (1 to 7) digits at p (which may read eight bytes):
+ * moved to the top of a word with zeros below, then combined as
+ * eight_digits() does. */
+static inline uint64_t short_digits(const char *p, unsigned n)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	v = (le64toh(v) & 0x0f0f0f0f0f0f0f0full) << (64 - 8 * n);
+	v = v * 10 + (v >> 8);
+	return (((v & 0x000000ff000000ffull) * (100 + (1000000ull << 32))) +
+		(((v >> 16) & 0x000000ff000000ffull) * (1 + (10000ull << 32)))) >>
+	       32;
 }
 
 /* Reals (and integers beyond 64 bits) are truncated for comparisons. */
@@ -1250,19 +1286,53 @@ bad:
 static inline bool key_at(const struct keyent *ke, const char *p)
 {
 #if defined(__SSE2__)
+	_Static_assert(KEY_PAT == 48, "key_at() compares three blocks");
+	/* KEY_PAT is three blocks: unrolled, each block's bytes as a mask. */
 	const __m128i *pat = (const __m128i *)(const void *)ke->pat;
-	unsigned last = ke->patblk - 1u;
-	for (unsigned b = 0; b < last; b++)
-		if (_mm_movemask_epi8(_mm_cmpeq_epi8(
-			    _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * b)), pat[b])) !=
-		    0xffff)
-			return false;
-	unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
-		_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * last)), pat[last]));
+	unsigned eq = (unsigned)_mm_movemask_epi8(
+		_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)p), pat[0]));
+	if (ke->patblk == 1)
+		return (eq & ke->patlast) == ke->patlast;
+	if (eq != 0xffff)
+		return false;
+	eq = (unsigned)_mm_movemask_epi8(
+		_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16)), pat[1]));
+	if (ke->patblk == 2)
+		return (eq & ke->patlast) == ke->patlast;
+	if (eq != 0xffff)
+		return false;
+	eq = (unsigned)_mm_movemask_epi8(
+		_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 32)), pat[2]));
 	return (eq & ke->patlast) == ke->patlast;
 #else
 	return !memcmp(p, ke->pat, ke->patlen);
 #endif
+}
+
+/*
+ * A string value with escapes at p (its opening quote; the line ends by
+ * end), for the fast path: checked by the careful walk's scanner, then
+ * copied into the event's arena and unescaped there (the line stays as it
+ * is). Returns the byte after its closing quote, or NULL for anything
+ * wrong, which the careful path then reports.
+ */
+static __attribute__((noinline)) const char *str_escaped(struct bw_replay_event *e, const char *p,
+							  const char *end, struct bw_value *v)
+{
+	struct dcx x = { .base = (char *)p, .p = (char *)p, .end = (char *)end, .ro = true };
+	const char *s;
+	uint32_t n;
+	char *q = str_careful(&x, (char *)p + 1, false, &s, &n), *c;
+
+	/* n: the escaped text's length, up to the closing quote at q */
+	if (!q || !(c = rt_alloc(&e->arena, (size_t)n + 2)))
+		return NULL;
+	memcpy(c, p, (size_t)n + 2);
+	struct dcx y = { .base = c, .p = c, .end = c + n + 2 };
+	if (!str_careful(&y, c + 1, true, &s, &n))
+		return NULL;
+	*v = (struct bw_value){ .s = s, .len = n };
+	return q + 1;
 }
 
 /* Room for n values in d->tmp. */
@@ -1328,14 +1398,23 @@ static inline __attribute__((always_inline)) int scalar_fast(const char **pp, st
 {
 	const char *p = *pp, *s = p;
 	uint64_t n;
+	unsigned run;
 
 	switch (*p) {
 	case '-':
 	case '0' ... '9':
 		p += *p == '-';
-		if (*p == '0') {
+		if ((uint8_t)(p[1] - '0') > 9 && (uint8_t)(*p - '0') <= 9) {
+			/* one digit (0, a small count, a descriptor): the most common */
+			n = (uint64_t)(*p - '0');
+			p++;
+		} else if (*p == '0') {
 			n = 0;
 			p++;
+		} else if (*p >= '1' && *p <= '9' && (run = digit_run(p)) < 8) {
+			/* two to seven digits at once */
+			n = short_digits(p, run);
+			p += run;
 		} else if (*p >= '1' && *p <= '9') {
 			const char *lim = p + 18;
 			uint64_t e8;
@@ -1476,20 +1555,23 @@ static int decode_fast(struct bw_replay_decoder *d, struct bw_replay_event *e, c
 {
 	const char *p = line, *q;
 	struct line_state ls = { 0 };
+	const struct keyent **pred = &d->first;
 	int r;
 
 	rt_arena_reset(&e->arena);
 	event_clear(e);
+	const uint32_t gen = e->gen;
 	if (*p != '{' || p[1] != '"')
 		return 1;
 	p++;
-	for (uint32_t i = 0;; i++) {
-		const struct keyent *ke = i < PRED_MAX ? d->pred[i] : NULL;
+	for (;;) {
+		const struct keyent *ke = *pred;
 		struct bw_value v;
+		uint16_t two;
 		int kind;
 
-		/* p is at the key's opening quote. */
-		ls.key = p + 1;
+		/* p is at the key's opening quote. (ls.key is only for the careful
+		 * walk's messages: the fast path reports nothing.) */
 		if (ke && key_at(ke, p)) {
 			p += ke->patlen;
 		} else {
@@ -1504,20 +1586,40 @@ static int decode_fast(struct bw_replay_decoder *d, struct bw_replay_event *e, c
 					return -ENOMEM;
 				d->nunknown++;
 			}
-			if (i < PRED_MAX)
-				d->pred[i] = ke->patlen ? ke : NULL;
+			*pred = ke->patlen ? ke : NULL;
 			p = q + 2;
 		}
-		ls.klen = ke->klen;
+		/* The table never moves: its entries are the decoder's to change. */
+		pred = &d->keys[ke - d->keys].next;
 		/* The value: strings and integers, most of a line, here. */
 		if (*p == '"') {
 			/* The control byte at the end of the line stops the scan. */
 			q = special((char *)p + 1);
-			if (*q != '"')
+			if (*q == '"') {
+				v.s = p + 1;
+				v.len = (uint32_t)(q - p - 1);
+				p = q + 1;
+			} else if (*q != '\\' || !(p = str_escaped(e, p, *end ? *end : limit, &v))) {
 				return 1;
-			v = (struct bw_value){ .s = p + 1, .len = (uint32_t)(q - p - 1) };
-			kind = V_STR;
-			p = q + 1;
+			}
+			/* stored here, field by field: no value built to be copied */
+			if (ke->slot >= 0) {
+				struct rslot *sl = &e->slots[ke->slot];
+				sl->one.s = v.s;
+				sl->one.len = v.len;
+				sl->one.is_num = false;
+				sl->one.num = 0;
+				sl->v = &sl->one;
+				sl->n = 1;
+				sl->gen = gen;
+			}
+			if (__builtin_expect(ke->special != 0, 0) &&
+			    (ke->special != K_RAWTIME || !ls.seen_ts)) {
+				if (ke->special != K_TYPE)
+					return 1;
+				e->evtype = evtype_id(d, v.s, v.len);
+			}
+			goto delim;
 		} else if ((kind = scalar_fast(&p, &v)) < 0) {
 			bool plain = !ke->special || (ke->special == K_RAWTIME && ls.seen_ts);
 			if (*p == '[' && plain)
@@ -1546,14 +1648,12 @@ static int decode_fast(struct bw_replay_decoder *d, struct bw_replay_event *e, c
 			sl->one = v;
 			sl->v = &sl->one;
 			sl->n = kind > V_NULL;
-			sl->gen = e->gen;
+			sl->gen = gen;
 		}
 		if (__builtin_expect(ke->special != 0, 0) &&
 		    (ke->special != K_RAWTIME || !ls.seen_ts)) {
 			if (ke->special == K_TYPE) {
-				if (kind != V_STR)
-					return 1;
-				e->evtype = evtype_id(d, v.s, v.len);
+				return 1; /* not a string */
 			} else {
 				if (kind != V_INT)
 					return 1;
@@ -1562,10 +1662,10 @@ static int decode_fast(struct bw_replay_decoder *d, struct bw_replay_event *e, c
 			}
 		}
 delim:
-		if (*p == ',') {
+		/* `,"`: the next member (two bytes compared at once) */
+		memcpy(&two, p, 2);
+		if (two == le16toh(',' | '"' << 8)) {
 			p++;
-			if (*p != '"')
-				return 1;
 			continue;
 		}
 		if (*p == '}')

@@ -32,10 +32,31 @@ static const char rules[] =
 	"evt.arg.flags contains O_ or fd.sport > 10 or proc.aname in (x) or evt.arg[0] = z or "
 	"fd.types intersects (file) or evt.is_open_read = true or user.uid < 5)\n"
 	"  output: \"%proc.name %proc.aname %evt.time %evt.rawtime %evt.arg.flags %fd.types %user.uid\"\n"
+	"  priority: INFO\n"
+	/* rules with gates: a check of their `and`, an `or` of checks */
+	"- rule: g1\n"
+	"  desc: d\n"
+	"  condition: evt.type = open and proc.name in (a, bash) and not fd.name startswith /etc and "
+	"fd.sport > 10\n"
+	"  output: o\n"
+	"  priority: INFO\n"
+	"- rule: g2\n"
+	"  desc: d\n"
+	"  condition: (fd.name startswith /etc and fd.name in (/etc/shadow, /etc/x)) or "
+	"fd.directory in (/etc/pam.d) or proc.aname[1] endswith sh\n"
+	"  output: o\n"
+	"  priority: INFO\n"
+	"- rule: g3\n"
+	"  desc: d\n"
+	"  condition: evt.type in (open, execve) and ((proc.name = a and user.uid = 0) or "
+	"(evt.arg.flags contains O_ and proc.pname = b) or (evt.arg[0] = z and fd.typechar = f))\n"
+	"  output: o\n"
 	"  priority: INFO\n";
 
 static struct bw_ruleset *rs;
 static struct bw_matcher *m;
+/* Every matching rule, with and without gates: the same rules. */
+static struct bw_matcher *m_all, *m_nogate;
 static struct bw_replay_decoder *dec;
 static struct bw_replay_event *ev, *ev2;
 
@@ -70,6 +91,27 @@ static int on_match(const struct bw_rule_info *r, void *evt, void *ud)
 	bw_matcher_format_text(m, r, evt, &b);
 	bw_buf_done(&b);
 	return 0;
+}
+
+static int on_rule(const struct bw_rule_info *r, void *evt, void *ud)
+{
+	struct bw_buf *b = ud;
+
+	(void)evt;
+	return bw_buf_append(b, r->name, strlen(r->name) + 1);
+}
+
+/* Gates only reject early: the rules that match are the same without them. */
+static void compare_gates(struct bw_replay_event *e)
+{
+	struct bw_buf a = BW_BUF_INIT(1 << 20), b = BW_BUF_INIT(1 << 20);
+	int t = bw_replay_event_type(e);
+
+	if (bw_matcher_run(m_all, e, t, on_rule, &a) != bw_matcher_run(m_nogate, e, t, on_rule, &b) ||
+	    a.len != b.len || (a.len && memcmp(a.data, b.data, a.len)))
+		__builtin_trap();
+	bw_buf_done(&a);
+	bw_buf_done(&b);
 }
 
 /* What the decoder must say about a line, from its DOM: 1 event, 0 not. */
@@ -153,6 +195,7 @@ static void one_line(const char *data, size_t n)
 	if (r == 0) {
 		compare_values(&doc);
 		bw_matcher_run(m, ev, bw_replay_event_type(ev), on_match, NULL);
+		compare_gates(ev);
 	}
 	bw_error_free(err);
 	rt_arena_done(&a);
@@ -223,12 +266,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct bw_source *src = bw_replay_source();
+	struct bw_matcher_opts all = { .sz = sizeof(all), .all_matches = true,
+				       .min_priority = BW_PRIO_DEBUG },
+			       nogate = all;
 
+	nogate.no_gates = true;
 	if (!rs) {
 		rs = bw_ruleset_new();
 		if (bw_ruleset_load_string(rs, "r", rules, strlen(rules), NULL) < 0 ||
 		    bw_ruleset_compile(rs, &src, 1, NULL) < 0 ||
 		    bw_matcher_new(rs, src, NULL, &m, NULL) < 0 ||
+		    bw_matcher_new(rs, src, &all, &m_all, NULL) < 0 ||
+		    bw_matcher_new(rs, src, &nogate, &m_nogate, NULL) < 0 ||
 		    bw_replay_decoder_new(m, &dec, NULL) < 0)
 			__builtin_trap();
 	}

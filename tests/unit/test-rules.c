@@ -2,10 +2,12 @@
 /* The rule engine: loading, the condition language, every operator, lists,
  * macros, exceptions, append/override, outputs and bad input. Events come
  * from a tiny test source whose fields are set per test. */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -672,6 +674,156 @@ static void test_upstream_files(void **state)
 	}
 }
 
+/* The names of the rules an event matches, in order, into b. */
+static int add_name(const struct bw_rule_info *r, void *evt, void *ud)
+{
+	(void)evt;
+	return bw_buf_append(ud, r->name, strlen(r->name) + 1);
+}
+
+/* How many rules of a and b (with and without gates) evt matches, which
+ * must be the same rules; returns that count. */
+static int same_matches(struct bw_matcher *a, struct bw_matcher *b, void *evt, int type)
+{
+	struct bw_buf x = BW_BUF_INIT(1 << 20), y = BW_BUF_INIT(1 << 20);
+	int na = bw_matcher_run(a, evt, type, add_name, &x);
+	int nb = bw_matcher_run(b, evt, type, add_name, &y);
+
+	assert_int_equal(na, nb);
+	assert_int_equal(x.len, y.len);
+	if (x.len)
+		assert_memory_equal(x.data, y.data, x.len);
+	bw_buf_done(&x);
+	bw_buf_done(&y);
+	return na;
+}
+
+/* A replay line from a small mix of activity (execs, opens, connects, with
+ * the files, programs and paths that upstream rules look for). */
+static int gate_line(char *buf, size_t n, unsigned i)
+{
+	static const char *const procs[] = { "bash", "nginx", "python3", "sshd", "cat", "sh",
+					     "curl", "shred", "apt-get", "node" };
+	static const char *const files[] = { "/etc/shadow", "/etc/passwd", "/root/.bash_history",
+					     "/tmp/../etc/../etc/shadow", "/proc/1/environ",
+					     "/var/log/nginx/access.log", "/root/.ssh/id_rsa",
+					     "/etc/ld.so.preload", "/usr/bin/x", "/dev/null", "/etc/apt/sources.list" };
+	const char *p = procs[i % 10], *pp = procs[(i / 10) % 10], *f = files[(i / 3) % 11];
+	bool cont = i % 4 != 0, wr = i % 3 == 0;
+
+	switch (i % 5) {
+	case 0:
+	case 1:
+		return snprintf(buf, n,
+				"{\"ts\":%u,\"evt.type\":\"execve\",\"evt.dir\":\"<\",\"proc.name\":\"%s\","
+				"\"proc.exepath\":\"/usr/bin/%s\",\"proc.cmdline\":\"%s -c %s\",\"proc.args\":\"-c %s\","
+				"\"proc.pname\":\"%s\",\"proc.aname\":[\"%s\",\"%s\",\"systemd\"],\"proc.tty\":%d,"
+				"\"user.name\":\"root\",\"user.uid\":0,\"container.id\":\"%s\",\"evt.arg.flags\":\"\"}",
+				i, p, p, p, f, f, pp, p, pp, i % 7 == 0 ? 34816 : 0, cont ? "3ad7b26ded6d" : "host");
+	case 2:
+	case 3:
+		return snprintf(buf, n,
+				"{\"ts\":%u,\"evt.type\":\"openat\",\"evt.dir\":\"<\",\"proc.name\":\"%s\","
+				"\"proc.pname\":\"%s\",\"proc.aname\":[\"%s\",\"%s\"],\"fd.name\":\"%s\","
+				"\"fd.nameraw\":\"%s\",\"fd.directory\":\"/etc\",\"fd.typechar\":\"f\",\"fd.num\":3,"
+				"\"evt.is_open_read\":%s,\"evt.is_open_write\":%s,\"evt.arg.flags\":\"%s\","
+				"\"user.name\":\"root\",\"container.id\":\"%s\",\"proc.cmdline\":\"%s\"}",
+				i, p, pp, p, pp, f, f, wr ? "false" : "true", wr ? "true" : "false",
+				wr ? "O_WRONLY|O_TRUNC" : "O_RDONLY", cont ? "3ad7b26ded6d" : "host", p);
+	default:
+		return snprintf(buf, n,
+				"{\"ts\":%u,\"evt.type\":\"connect\",\"evt.dir\":\"<\",\"proc.name\":\"%s\","
+				"\"proc.pname\":\"%s\",\"fd.type\":\"ipv4\",\"fd.typechar\":\"4\",\"fd.l4proto\":\"tcp\","
+				"\"fd.sip\":\"10.0.0.%u\",\"fd.rip\":\"%s\",\"fd.rport\":%u,\"fd.sport\":%u,"
+				"\"fd.name\":\"10.0.0.1:443->10.0.0.2:80\",\"evt.rawres\":0,\"container.id\":\"%s\"}",
+				i, p, pp, i % 250, i % 3 ? "169.254.169.254" : "10.0.0.1", i % 2 ? 443u : 80u,
+				1024 + i % 1000, cont ? "3ad7b26ded6d" : "host");
+	}
+}
+
+/* Gates (a rule's cheap checks, tested first and reordered as a matcher
+ * learns the stream) change nothing but time: the upstream rules match
+ * the same events with and without them, on syscall events and on the
+ * upstream audit fixtures, past the matcher's first sampling. */
+static void test_gates_upstream(void **state)
+{
+	const char *root = getenv("BULWARK_SOURCE_ROOT");
+	const struct bw_matcher_opts all = { .sz = sizeof(all), .all_matches = true,
+					     .min_priority = BW_PRIO_DEBUG },
+				     nogate = { .sz = sizeof(all), .all_matches = true,
+						.min_priority = BW_PRIO_DEBUG, .no_gates = true };
+	static const char *const files[] = { "rules/rules/falco_rules.yaml",
+					     "rules/rules/falco-incubating_rules.yaml",
+					     "rules/rules/falco-sandbox_rules.yaml" };
+	const struct bw_source *srcs[] = { bw_replay_source(), bw_audit_source() };
+	struct bw_ruleset *rs = bw_ruleset_new(), *ka = bw_ruleset_new();
+	struct bw_matcher *g = NULL, *ng = NULL;
+	struct bw_replay_decoder *d = NULL;
+	struct bw_replay_event *e = NULL;
+	char path[4096], line[4096];
+	int matched = 0;
+
+	(void)state;
+	if (!root)
+		skip();
+	for (size_t i = 0; i < BW_ARRAY_SIZE(files); i++) {
+		snprintf(path, sizeof(path), "%s/../shared/corpus/falco/%s", root, files[i]);
+		if (access(path, R_OK) != 0)
+			skip();
+		assert_int_equal(bw_ruleset_load_path(rs, path, NULL), 0);
+	}
+	assert_int_equal(bw_ruleset_compile(rs, srcs, 2, NULL), 0);
+	assert_int_equal(bw_matcher_new(rs, bw_replay_source(), &all, &g, NULL), 0);
+	assert_int_equal(bw_matcher_new(rs, bw_replay_source(), &nogate, &ng, NULL), 0);
+	assert_int_equal(bw_replay_decoder_new(g, &d, NULL), 0);
+	for (unsigned i = 0; i < 5000; i++) {
+		int n = gate_line(line, sizeof(line), i);
+		assert_true(n > 0 && (size_t)n < sizeof(line));
+		assert_int_equal(bw_replay_decode_into(d, line, (size_t)n, &e, NULL), 0);
+		matched += same_matches(g, ng, e, bw_replay_event_type(e));
+	}
+	assert_true(matched > 0);
+	bw_replay_event_free(e);
+	bw_replay_decoder_free(d);
+	bw_matcher_free(g);
+	bw_matcher_free(ng);
+	g = ng = NULL;
+
+	/* k8s audit: the fixtures, 100 times over */
+	snprintf(path, sizeof(path), "%s/../shared/corpus/falco/plugins/k8saudit/rules/k8s_audit_rules.yaml",
+		 root);
+	assert_int_equal(bw_ruleset_load_path(ka, path, NULL), 0);
+	assert_int_equal(bw_ruleset_compile(ka, srcs, 2, NULL), 0);
+	assert_int_equal(bw_matcher_new(ka, bw_audit_source(), &all, &g, NULL), 0);
+	assert_int_equal(bw_matcher_new(ka, bw_audit_source(), &nogate, &ng, NULL), 0);
+	snprintf(path, sizeof(path), "%s/../shared/corpus/falco/legacy-tests/trace_files/k8s_audit", root);
+	DIR *dir = opendir(path);
+	struct dirent *de;
+	matched = 0;
+	while (dir && (de = readdir(dir))) {
+		char *doc = NULL, fp[4096 + 256];
+		size_t len = 0;
+		struct bw_audit_batch *b = NULL;
+		snprintf(fp, sizeof(fp), "%s/%s", path, de->d_name);
+		if (de->d_name[0] == '.' || bw_read_file(fp, 1 << 24, &doc, &len, NULL) < 0)
+			continue;
+		if (bw_audit_decode(doc, len, &b, NULL) == 0) {
+			for (int r = 0; r < 100; r++)
+				for (size_t j = 0; j < bw_audit_batch_count(b); j++)
+					matched += same_matches(g, ng, bw_audit_batch_event(b, j), -1);
+			bw_audit_batch_free(b);
+		}
+		free(doc);
+	}
+	if (dir)
+		closedir(dir);
+	assert_true(matched > 0);
+	bw_matcher_free(g);
+	bw_matcher_free(ng);
+	bw_ruleset_free(rs);
+	bw_ruleset_free(ka);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -681,6 +833,7 @@ int main(void)
 		cmocka_unit_test(test_versions),      cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_skipped),	      cmocka_unit_test(test_keep_last_good),
 		cmocka_unit_test(test_output),	      cmocka_unit_test(test_upstream_files),
+		cmocka_unit_test(test_gates_upstream),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

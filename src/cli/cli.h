@@ -6,6 +6,7 @@
 
 #include "bulwark/core.h"
 #include "bulwark/image.h"
+#include "bulwark/runtime.h"
 
 /* Exit codes (documented in README.md). */
 enum {
@@ -125,6 +126,18 @@ struct cli_line_reader {
 };
 int cli_line_next(struct cli_line_reader *r, size_t max, char **ret_line, size_t *ret_len);
 void cli_line_reader_done(struct cli_line_reader *r);
+/* output.c: -q and -d (1 when c was one of them). */
+int cli_log_opt(int c);
+/* rules_cmd.c: the options audit, replay and watch share: -r, --json, -o,
+ * --http-output, --all-matches, -p, -q, -d. */
+struct alert_args {
+	const char **paths; /* the -r paths (room for argc of them) */
+	size_t n;
+	struct bw_alerter_opts ao;
+	const char *output, *http_url;
+};
+/* 1 when c was one of them, 0 when not, -exit code on a bad value. */
+int cli_alert_opt(struct alert_args *a, int c, const char *arg, const char *cmd);
 /* audit_cmd.c: Falco's closing summary (events, alerts per rule) on stderr. */
 struct bw_alerter;
 void cli_alert_summary(struct bw_alerter *a, size_t bad);

@@ -56,15 +56,20 @@ int image_args_parse(struct image_args *a, int c, const char *arg, const char *c
 		if (parse_uint(arg, 64, &a->opts.threads) < 0 || a->opts.threads == 0)
 			return -cli_usage_error(cmd, "bad --threads `%s` (1 to 64)", arg);
 		return 1;
-	case 'q':
-		cli.quiet = true;
-		return 1;
-	case 'd':
-		cli.debug = true;
-		return 1;
 	default:
-		return 0;
+		return cli_log_opt(c);
 	}
+}
+
+int cli_log_opt(int c)
+{
+	if (c == 'q')
+		cli.quiet = true;
+	else if (c == 'd')
+		cli.debug = true;
+	else
+		return 0;
+	return 1;
 }
 
 int cache_args_parse(struct cache_args *ca, int c, const char *arg)

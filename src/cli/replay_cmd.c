@@ -123,49 +123,28 @@ int cmd_replay(int argc, char **argv)
 		{ "http-output", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },	     { NULL, 0, NULL, 0 },
 	};
-	_cleanup_free_ char **paths = calloc((size_t)argc + 1, sizeof(char *));
-	struct bw_alerter_opts ao = { .sz = sizeof(ao), .min_priority = BW_PRIO_DEBUG };
+	_cleanup_free_ const char **paths = calloc((size_t)argc + 1, sizeof(char *));
+	struct alert_args aa = { .paths = paths, .ao = { .sz = sizeof(aa.ao), .min_priority = BW_PRIO_DEBUG } };
 	struct bw_ruleset *rs = NULL;
 	struct bw_alerter *a = NULL;
 	struct bw_error *err = NULL;
-	const char *input = NULL, *output = NULL;
+	const char *input = NULL;
 	FILE *out = stdout;
 	struct bw_http_output *http = NULL;
-	const char *http_url = NULL;
-	size_t n = 0, bad = 0;
+	size_t bad = 0;
 	int c, r;
 
 	if (!paths)
 		return EXIT_ERROR;
 	while ((c = getopt_long(argc, argv, "r:o:p:qdh", opts, NULL)) != -1) {
+		r = cli_alert_opt(&aa, c, optarg, "replay");
+		if (r < 0)
+			return -r;
+		if (r)
+			continue;
 		switch (c) {
-		case 'r':
-			paths[n++] = optarg;
-			break;
 		case 'R':
 			input = optarg;
-			break;
-		case 'j':
-			ao.json = true;
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'H':
-			http_url = optarg;
-			break;
-		case 'A':
-			ao.all_matches = true;
-			break;
-		case 'p':
-			if (bw_priority_parse(optarg, &ao.min_priority) < 0)
-				return cli_usage_error("replay", "unknown priority `%s`", optarg);
-			break;
-		case 'q':
-			cli.quiet = true;
-			break;
-		case 'd':
-			cli.debug = true;
 			break;
 		case 'h':
 			fputs(replay_usage, stdout);
@@ -175,28 +154,28 @@ int cmd_replay(int argc, char **argv)
 		}
 	}
 	cli_setup_logging();
-	if (!n)
+	if (!aa.n)
 		return cli_usage_error("replay", "no rules: give -r FILE|DIR");
 	if (!input && optind + 1 == argc)
 		input = argv[optind++];
 	if (!input || optind != argc)
 		return cli_usage_error("replay", "expected one input FILE or `-`");
-	if ((r = cli_rules_load((const char *const *)paths, n, &rs)))
+	if ((r = cli_rules_load(aa.paths, aa.n, &rs)))
 		return r;
-	if (output && strcmp(output, "-") && !(out = fopen(output, "we"))) {
-		fprintf(stderr, "error: cannot open `%s` for writing: %s\n", output, strerror(errno));
+	if (aa.output && strcmp(aa.output, "-") && !(out = fopen(aa.output, "we"))) {
+		fprintf(stderr, "error: cannot open `%s` for writing: %s\n", aa.output, strerror(errno));
 		bw_ruleset_free(rs);
 		return EXIT_ERROR;
 	}
-	if (http_url) {
+	if (aa.http_url) {
 		struct bw_http_output_opts ho = { .sz = sizeof(ho) };
-		if (bw_http_output_new(http_url, &ho, &http, &err) < 0) {
+		if (bw_http_output_new(aa.http_url, &ho, &http, &err) < 0) {
 			r = cli_fail(err);
 			goto done;
 		}
-		ao.http = http;
+		aa.ao.http = http;
 	}
-	if (bw_alerter_new(rs, bw_replay_source(), &ao, write_line, out, &a, &err) < 0) {
+	if (bw_alerter_new(rs, bw_replay_source(), &aa.ao, write_line, out, &a, &err) < 0) {
 		r = cli_fail(err);
 		goto done;
 	}

@@ -142,6 +142,33 @@ static int load_and_compile(const char *const *paths, size_t n, const struct bw_
 	return r;
 }
 
+int cli_alert_opt(struct alert_args *a, int c, const char *arg, const char *cmd)
+{
+	switch (c) {
+	case 'r':
+		a->paths[a->n++] = arg;
+		return 1;
+	case 'j':
+		a->ao.json = true;
+		return 1;
+	case 'o':
+		a->output = arg;
+		return 1;
+	case 'H':
+		a->http_url = arg;
+		return 1;
+	case 'A':
+		a->ao.all_matches = true;
+		return 1;
+	case 'p':
+		if (bw_priority_parse(arg, &a->ao.min_priority) < 0)
+			return -cli_usage_error(cmd, "unknown priority `%s`", arg);
+		return 1;
+	default:
+		return cli_log_opt(c);
+	}
+}
+
 int cli_rules_load(const char *const *paths, size_t n, struct bw_ruleset **ret)
 {
 	return cli_rules_load_src(paths, n, bw_replay_source(), ret);

@@ -102,37 +102,28 @@ int cmd_watch(int argc, char **argv)
 		{ "buffer-size", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
-	_cleanup_free_ char **paths = calloc((size_t)argc + 1, sizeof(char *));
-	struct bw_alerter_opts ao = { .sz = sizeof(ao), .min_priority = BW_PRIO_DEBUG };
+	_cleanup_free_ const char **paths = calloc((size_t)argc + 1, sizeof(char *));
+	struct alert_args aa = { .paths = paths, .ao = { .sz = sizeof(aa.ao), .min_priority = BW_PRIO_DEBUG } };
 	struct bw_sensor_opts so = { .sz = sizeof(so) };
 	struct bw_ruleset *rs = NULL;
 	struct bw_sensor *s = NULL;
 	struct bw_error *err = NULL;
 	struct watch w = { 0 };
-	const char *output = NULL, *events = NULL;
+	const char *events = NULL;
 	FILE *out = stdout;
 	long duration = 0;
 	bool stats = false;
-	size_t n = 0;
 	int c, r = EXIT_OK;
 
 	if (!paths)
 		return EXIT_ERROR;
 	while ((c = getopt_long(argc, argv, "r:o:p:qdh", opts, NULL)) != -1) {
+		r = cli_alert_opt(&aa, c, optarg, "watch");
+		if (r < 0)
+			return -r;
+		if (r)
+			continue;
 		switch (c) {
-		case 'r':
-			paths[n++] = optarg;
-			break;
-		case 'j':
-			ao.json = true;
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'p':
-			if (bw_priority_parse(optarg, &ao.min_priority) < 0)
-				return cli_usage_error("watch", "unknown priority `%s`", optarg);
-			break;
 		case 'E':
 			events = optarg;
 			break;
@@ -158,12 +149,6 @@ int cmd_watch(int argc, char **argv)
 			so.ring_bytes = (uint32_t)v;
 			break;
 		}
-		case 'q':
-			cli.quiet = true;
-			break;
-		case 'd':
-			cli.debug = true;
-			break;
 		case 'h':
 			fputs(help, stdout);
 			return EXIT_OK;
@@ -172,14 +157,14 @@ int cmd_watch(int argc, char **argv)
 		}
 	}
 	cli_setup_logging();
-	if (!n)
+	if (!aa.n)
 		return cli_usage_error("watch", "no rules: give -r FILE|DIR");
 	if (optind != argc)
 		return cli_usage_error("watch", "unexpected argument `%s`", argv[optind]);
-	if ((r = cli_rules_load_src((const char *const *)paths, n, bw_sensor_source(), &rs)))
+	if ((r = cli_rules_load_src(aa.paths, aa.n, bw_sensor_source(), &rs)))
 		return r;
-	if (output && strcmp(output, "-") && !(out = fopen(output, "we"))) {
-		fprintf(stderr, "error: cannot open `%s` for writing: %s\n", output, strerror(errno));
+	if (aa.output && strcmp(aa.output, "-") && !(out = fopen(aa.output, "we"))) {
+		fprintf(stderr, "error: cannot open `%s` for writing: %s\n", aa.output, strerror(errno));
 		bw_ruleset_free(rs);
 		return EXIT_ERROR;
 	}
@@ -188,7 +173,7 @@ int cmd_watch(int argc, char **argv)
 		r = EXIT_ERROR;
 		goto done;
 	}
-	if (bw_alerter_new(rs, bw_sensor_source(), &ao, write_alert, out, &w.a, &err) < 0 ||
+	if (bw_alerter_new(rs, bw_sensor_source(), &aa.ao, write_alert, out, &w.a, &err) < 0 ||
 	    bw_replay_decoder_new(bw_alerter_matcher(w.a), &w.d, &err) < 0) {
 		r = cli_fail(err);
 		goto done;

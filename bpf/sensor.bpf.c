@@ -149,6 +149,51 @@ static __always_inline void *reserve(__u64 size)
 	return e;
 }
 
+/* ---------------------------------------------------------------- pid namespaces */
+
+#define MAX_PID_NS_LEVEL 32
+
+/* pid's number in the namespace ns at level (0 when it has none there),
+ * as the kernel's pid_nr_ns(). */
+static __always_inline __u32 pid_nr_ns(struct pid *pid, unsigned int level, struct pid_namespace *ns)
+{
+	struct upid up = {};
+
+	if (!pid || level > BPF_CORE_READ(pid, level) || level > MAX_PID_NS_LEVEL)
+		return 0;
+	bpf_core_read(&up, sizeof(up), &pid->numbers[level & 63]);
+	return up.ns == ns ? up.nr : 0;
+}
+
+/* The task's ids as its own pid namespace sees them (Falco's proc.vpid,
+ * thread.vtid, proc.vpgid, proc.sid, proc.pvpid), and its session's and
+ * process group's ids on the host. */
+static __noinline void fill_ids(struct bw_ev_hdr *h, struct task_struct *t)
+{
+	struct pid *tp = BPF_CORE_READ(t, thread_pid);
+	struct pid *pg = BPF_CORE_READ(t, signal, pids[PIDTYPE_PGID]);
+	struct pid *sp = BPF_CORE_READ(t, signal, pids[PIDTYPE_SID]);
+	struct pid_namespace *ns = NULL;
+	unsigned int level = 0;
+	struct upid up = {};
+
+	if (tp) {
+		level = BPF_CORE_READ(tp, level);
+		if (level > MAX_PID_NS_LEVEL)
+			level = 0;
+		bpf_core_read(&up, sizeof(up), &tp->numbers[level & 63]);
+		ns = up.ns;
+	}
+	h->vtid = pid_nr_ns(tp, level, ns);
+	h->vpid = pid_nr_ns(BPF_CORE_READ(t, group_leader, thread_pid), level, ns);
+	h->vpgid = pid_nr_ns(pg, level, ns);
+	h->vsid = pid_nr_ns(sp, level, ns);
+	h->pvpid = pid_nr_ns(BPF_CORE_READ(t, real_parent, group_leader, thread_pid), level, ns);
+	h->pgid = pid_nr_ns(pg, 0, BPF_CORE_READ(pg, numbers[0].ns));
+	h->sid = pid_nr_ns(sp, 0, BPF_CORE_READ(sp, numbers[0].ns));
+	h->pad_ids = 0;
+}
+
 static __always_inline void fill_hdr(struct bw_ev_hdr *h, __u32 type, __u32 sc, __s64 res)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
@@ -165,6 +210,7 @@ static __always_inline void fill_hdr(struct bw_ev_hdr *h, __u32 type, __u32 sc, 
 	h->ppid = t->real_parent->tgid;
 	h->loginuid = t->loginuid.val;
 	h->cgroup_id = t->cgroups->dfl_cgrp->kn->id;
+	fill_ids(h, t);
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
 }
 

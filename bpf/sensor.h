@@ -47,6 +47,17 @@ struct bw_ev_hdr {
 	__u64 ts;	/* ns, CLOCK_MONOTONIC (bpf_ktime_get_ns) */
 	__s64 res;	/* syscall result */
 	__u64 cgroup_id; /* id (inode) of the task's cgroup v2 */
+	/* Ids as seen from the task's own pid namespace (0: not visible
+	 * there), and the session's and process group's ids in the initial
+	 * namespace, which name their leaders in the process table. */
+	__u32 vpid;
+	__u32 vtid;
+	__u32 vpgid;
+	__u32 vsid;
+	__u32 pvpid;	/* the parent's */
+	__u32 pgid;
+	__u32 sid;
+	__u32 pad_ids;
 	char comm[BW_EV_COMM];
 };
 
@@ -164,13 +175,13 @@ struct bw_quiet_key {
 };
 
 #if !defined(__bpf__) && !defined(__BPF__)
-_Static_assert(sizeof(struct bw_ev_hdr) == 72, "bw_ev_hdr layout");
-_Static_assert(sizeof(struct bw_ev_exec) == 72 + 16 + 128 + 256 + 256 + 512, "bw_ev_exec layout");
-_Static_assert(sizeof(struct bw_ev_clone) == 72 + 8 + 128, "bw_ev_clone layout");
-_Static_assert(sizeof(struct bw_ev_file) == 72 + 32 + 512, "bw_ev_file layout");
-_Static_assert(sizeof(struct bw_ev_file2) == 72 + 32 + 1024, "bw_ev_file2 layout");
-_Static_assert(sizeof(struct bw_ev_net) == 72 + 24 + 32 + 108 + 4, "bw_ev_net layout");
-_Static_assert(sizeof(struct bw_ev_sys) == 72 + 48 + 24 + 64, "bw_ev_sys layout");
+_Static_assert(sizeof(struct bw_ev_hdr) == 104, "bw_ev_hdr layout");
+_Static_assert(sizeof(struct bw_ev_exec) == 104 + 16 + 128 + 256 + 256 + 512, "bw_ev_exec layout");
+_Static_assert(sizeof(struct bw_ev_clone) == 104 + 8 + 128, "bw_ev_clone layout");
+_Static_assert(sizeof(struct bw_ev_file) == 104 + 32 + 512, "bw_ev_file layout");
+_Static_assert(sizeof(struct bw_ev_file2) == 104 + 32 + 1024, "bw_ev_file2 layout");
+_Static_assert(sizeof(struct bw_ev_net) == 104 + 24 + 32 + 108 + 4, "bw_ev_net layout");
+_Static_assert(sizeof(struct bw_ev_sys) == 104 + 48 + 24 + 64, "bw_ev_sys layout");
 _Static_assert(sizeof(struct bw_quiet_key) == 64 + BW_QUIET_PATH, "bw_quiet_key layout");
 #endif
 

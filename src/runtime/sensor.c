@@ -26,6 +26,8 @@
 struct proc {
 	uint32_t ppid;
 	uint32_t tty;
+	uint32_t pgid;	/* host ids of its process group and session, 0 when unknown */
+	uint32_t sid;
 	uint64_t start;	/* bpf_ktime_get_ns() of its fork, 0 when unknown */
 	char comm[BW_EV_COMM];
 	char exepath[BW_EV_PATH];
@@ -481,10 +483,13 @@ static struct proc *proc_from_procfs(uint32_t pid)
 	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
 	if (read_small(path, buf, sizeof(buf))) {
 		const char *rp = strrchr(buf, ')');
-		unsigned ppid = 0;
+		unsigned ppid = 0, pgid = 0, sid = 0;
 		int tty = 0;
-		if (rp && sscanf(rp + 1, " %*c %u %*d %*d %d", &ppid, &tty) >= 1)
+		if (rp && sscanf(rp + 1, " %*c %u %u %u %d", &ppid, &pgid, &sid, &tty) >= 1) {
 			p->ppid = ppid;
+			p->pgid = pgid;
+			p->sid = sid;
+		}
 		/* tty_nr: minor in bits 0-7 and 20-31, major in 8-19 */
 		p->tty = ((((unsigned)tty >> 8) & 0xfff) << 20) | ((unsigned)tty & 0xff) |
 			 ((((unsigned)tty >> 20) & 0xfff) << 8);
@@ -1007,6 +1012,72 @@ static void normalize(char *out, size_t cap, const char *in)
 	out[n] = 0;
 }
 
+/*
+ * The leader of p's session (want_sid) or process group: the process whose
+ * host pid is the id, else, as Falco, the eldest ancestor that shares it.
+ * NULL when neither is known.
+ */
+static struct proc *leader_of(struct bw_sensor *s, const struct bw_ev_hdr *h, bool want_sid)
+{
+	uint32_t id = want_sid ? h->sid : h->pgid, anc = h->ppid;
+	struct proc *l, *eldest = NULL;
+
+	if (id == 0)
+		return NULL;
+	/* An entry with no name: neither seen nor in /proc (it exited). */
+	l = proc_get(s, id);
+	if (l && l->comm[0])
+		return l;
+	for (int depth = 0; depth < 16 && anc > 1; depth++) {
+		struct proc *a = proc_get(s, anc);
+		if (!a || !a->comm[0] || (want_sid ? a->sid : a->pgid) != id)
+			break;
+		eldest = a;
+		anc = a->ppid;
+	}
+	if (!eldest && (l = proc_get(s, h->pid)) && l->comm[0])
+		eldest = l;
+	return eldest;
+}
+
+/* Falco's pid-namespace fields: the ids as the process's own namespace
+ * sees them, and the names of its session's and process group's leaders. */
+static void ns_fields(struct bw_sensor *s, const struct bw_ev_hdr *h)
+{
+	struct bw_buf *b = &s->line;
+	struct proc *p = proc_get(s, h->pid), *l;
+
+	if (p) { /* keep the table's ids current: setsid() and setpgid() change them */
+		p->pgid = h->pgid;
+		p->sid = h->sid;
+	}
+	if (h->vpid) {
+		kv_num(b, "proc.vpid", h->vpid);
+		kv_num(b, "thread.vtid", h->vtid);
+		kv_num(b, "proc.pvpid", h->pvpid);
+	}
+	if (h->vpgid) {
+		kv_num(b, "proc.vpgid", h->vpgid);
+		kv_bool(b, "proc.is_vpgid_leader", h->vpgid == h->vpid);
+	}
+	if (h->vsid) {
+		kv_num(b, "proc.sid", h->vsid);
+		kv_bool(b, "proc.is_sid_leader", h->vsid == h->vpid);
+	}
+	l = leader_of(s, h, true);
+	if (l) {
+		kv_str(b, "proc.sname", l->comm);
+		kv_str(b, "proc.sid.exe", l->exe);
+		kv_str(b, "proc.sid.exepath", l->exepath[0] ? l->exepath : NULL);
+	}
+	l = leader_of(s, h, false);
+	if (l) {
+		kv_str(b, "proc.vpgid.name", l->comm);
+		kv_str(b, "proc.vpgid.exe", l->exe);
+		kv_str(b, "proc.vpgid.exepath", l->exepath[0] ? l->exepath : NULL);
+	}
+}
+
 /* The fields of the process (and its ancestry, container and user) that
  * every event carries. */
 static void common_fields(struct bw_sensor *s, const struct bw_ev_hdr *h, const char *type)
@@ -1031,6 +1102,7 @@ static void common_fields(struct bw_sensor *s, const struct bw_ev_hdr *h, const 
 	kv_num(b, "thread.tid", h->tid);
 	kv_num(b, "proc.ppid", h->ppid);
 	kv_str(b, "proc.name", comm);
+	ns_fields(s, h);
 	if (p) {
 		kv_str(b, "proc.exepath", p->exepath[0] ? p->exepath : NULL);
 		kv_str(b, "proc.exe", p->exe);

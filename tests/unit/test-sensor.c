@@ -3,6 +3,7 @@
  * normalisation and resolution, open flags and modes, socket ends, the
  * process table kept by exec and fork, and records of a bad size. */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -229,6 +230,98 @@ static void test_process_table(void **state)
 	bw_sensor_free(s);
 }
 
+static void ids(struct bw_ev_hdr *h, uint32_t vpid, uint32_t pvpid, uint32_t vsid, uint32_t sid)
+{
+	h->vpid = h->vtid = vpid;
+	h->pvpid = pvpid;
+	h->vpgid = h->vsid = vsid;
+	h->pgid = h->sid = sid;
+}
+
+static bool flag(const char *key)
+{
+	json_t *v = json_object_get(last, key);
+
+	assert_true(json_is_boolean(v));
+	return json_is_true(v);
+}
+
+/* Ids as a pid namespace sees them, and the session leader's name, also
+ * once the leader has exited (then the eldest ancestor in its session).
+ * Pids above the kernel's limit (2^22) so /proc knows none of them. */
+static void test_namespace_ids(void **state)
+{
+	struct bw_sensor *s = sensor();
+	struct bw_ev_exec e = { 0 };
+	struct bw_ev_clone c = { 0 };
+	struct bw_ev_hdr x = { 0 };
+
+	(void)state;
+	/* the container's init, vpid 1, leads its session */
+	hdr(&e.h, BW_EV_EXEC, 5000010, 5000001, 0, 0, "bash");
+	ids(&e.h, 1, 0, 1, 5000010);
+	snprintf(e.filename, sizeof(e.filename), "/usr/bin/bash");
+	memcpy(e.args, "bash", 5);
+	e.args_len = 5;
+	assert_int_equal(bw_sensor_feed(s, &e, sizeof(e), keep, NULL), 0);
+	assert_int_equal(num("proc.pid"), 5000010);
+	assert_int_equal(num("proc.vpid"), 1);
+	assert_int_equal(num("thread.vtid"), 1);
+	assert_int_equal(num("proc.sid"), 1);
+	assert_true(flag("proc.is_sid_leader"));
+	assert_true(flag("proc.is_vpgid_leader"));
+	assert_string_equal(str("proc.sname"), "bash");
+	assert_string_equal(str("proc.sid.exepath"), "/usr/bin/bash");
+
+	/* bash -> sh -> cat, all in bash's session and process group */
+	hdr(&c.h, BW_EV_CLONE, 5000010, 5000001, 0, 5000011, "bash");
+	ids(&c.h, 1, 0, 1, 5000010);
+	c.child_pid = 5000011;
+	assert_int_equal(bw_sensor_feed(s, &c, sizeof(c), keep, NULL), 0);
+	hdr(&e.h, BW_EV_EXEC, 5000011, 5000010, 0, 0, "sh");
+	ids(&e.h, 2, 1, 1, 5000010);
+	snprintf(e.filename, sizeof(e.filename), "/usr/bin/sh");
+	memcpy(e.args, "sh", 3);
+	e.args_len = 3;
+	assert_int_equal(bw_sensor_feed(s, &e, sizeof(e), keep, NULL), 0);
+	hdr(&c.h, BW_EV_CLONE, 5000011, 5000010, 0, 5000012, "sh");
+	ids(&c.h, 2, 1, 1, 5000010);
+	c.child_pid = 5000012;
+	assert_int_equal(bw_sensor_feed(s, &c, sizeof(c), keep, NULL), 0);
+	hdr(&e.h, BW_EV_EXEC, 5000012, 5000011, 0, 0, "cat");
+	ids(&e.h, 3, 2, 1, 5000010);
+	snprintf(e.filename, sizeof(e.filename), "/usr/bin/cat");
+	memcpy(e.args, "cat", 4);
+	e.args_len = 4;
+	assert_int_equal(bw_sensor_feed(s, &e, sizeof(e), keep, NULL), 0);
+	assert_int_equal(num("proc.pid"), 5000012);
+	assert_int_equal(num("proc.vpid"), 3);
+	assert_int_equal(num("proc.pvpid"), 2);
+	assert_int_equal(num("proc.vpgid"), 1);
+	assert_false(flag("proc.is_sid_leader"));
+	assert_false(flag("proc.is_vpgid_leader"));
+	assert_string_equal(str("proc.sname"), "bash");
+	assert_string_equal(str("proc.vpgid.name"), "bash");
+
+	/* the leader exits: the eldest ancestor left in the session names it */
+	hdr(&x, BW_EV_PROCEXIT, 5000010, 5000001, 0, 0, "bash");
+	ids(&x, 1, 0, 1, 5000010);
+	assert_int_equal(bw_sensor_feed(s, &x, sizeof(x), keep, NULL), 0);
+	hdr(&x, BW_EV_PROCEXIT, 5000012, 5000011, 0, 0, "cat");
+	ids(&x, 3, 2, 1, 5000010);
+	assert_int_equal(bw_sensor_feed(s, &x, sizeof(x), keep, NULL), 0);
+	assert_string_equal(str("proc.sname"), "sh");
+	assert_string_equal(str("proc.sid.exepath"), "/usr/bin/sh");
+
+	/* a process whose ids the kernel could not see has none */
+	memset(&x, 0, sizeof(x));
+	hdr(&x, BW_EV_PROCEXIT, 5000013, 5000011, 0, 0, "x");
+	assert_int_equal(bw_sensor_feed(s, &x, sizeof(x), keep, NULL), 0);
+	assert_null(json_object_get(last, "proc.vpid"));
+	assert_null(json_object_get(last, "proc.sname"));
+	bw_sensor_free(s);
+}
+
 static void test_bad_records(void **state)
 {
 	struct bw_sensor *s = sensor();
@@ -257,7 +350,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_paths),   cmocka_unit_test(test_chmod_and_rename),
 		cmocka_unit_test(test_sockets),	     cmocka_unit_test(test_process_table),
-		cmocka_unit_test(test_bad_records),
+		cmocka_unit_test(test_bad_records), cmocka_unit_test(test_namespace_ids),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -136,26 +136,6 @@ void cli_alert_summary(struct bw_alerter *a, size_t bad)
 			fprintf(stderr, "   %s: %llu\n", name, (unsigned long long)count);
 }
 
-/* Waits for queued HTTP alerts (bounded), reports what could not be sent. */
-static void http_finish(struct bw_http_output *h)
-{
-	struct bw_http_stats st;
-	char last[256];
-
-	if (!h)
-		return;
-	if (bw_http_output_flush(h, 60000) < 0)
-		fprintf(stderr, "warning: HTTP output: giving up on queued alerts after 60 s\n");
-	bw_http_output_stats(h, &st, last, sizeof(last));
-	if (st.failed || st.dropped)
-		fprintf(stderr, "warning: HTTP output: %llu alerts not delivered (%llu failed, %llu dropped)%s%s\n",
-			(unsigned long long)(st.failed + st.dropped), (unsigned long long)st.failed,
-			(unsigned long long)st.dropped, *last ? ": " : "", last);
-	if (!cli.quiet)
-		fprintf(stderr, "HTTP output: %llu alerts sent, %llu retries\n",
-			(unsigned long long)st.sent, (unsigned long long)st.retries);
-}
-
 int cmd_audit(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -239,7 +219,7 @@ int cmd_audit(int argc, char **argv)
 		fprintf(stderr, "error: cannot write alerts: %s\n", strerror(errno));
 		r = EXIT_ERROR;
 	}
-	http_finish(http);
+	cli_http_finish(http);
 	cli_alert_summary(a, bad);
 out:
 	if (o.f != stdout)

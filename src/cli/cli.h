@@ -138,6 +138,9 @@ struct alert_args {
 };
 /* 1 when c was one of them, 0 when not, -exit code on a bad value. */
 int cli_alert_opt(struct alert_args *a, int c, const char *arg, const char *cmd);
+/* Waits for queued HTTP alerts (at most 60 s) and reports what could not
+ * be sent; nothing when h is NULL. */
+void cli_http_finish(struct bw_http_output *h);
 /* audit_cmd.c: Falco's closing summary (events, alerts per rule) on stderr. */
 struct bw_alerter;
 void cli_alert_summary(struct bw_alerter *a, size_t bad);

@@ -142,6 +142,26 @@ static int load_and_compile(const char *const *paths, size_t n, const struct bw_
 	return r;
 }
 
+/* Waits for queued HTTP alerts (bounded), reports what could not be sent. */
+void cli_http_finish(struct bw_http_output *h)
+{
+	struct bw_http_stats st;
+	char last[256];
+
+	if (!h)
+		return;
+	if (bw_http_output_flush(h, 60000) < 0)
+		fprintf(stderr, "warning: HTTP output: giving up on queued alerts after 60 s\n");
+	bw_http_output_stats(h, &st, last, sizeof(last));
+	if (st.failed || st.dropped)
+		fprintf(stderr, "warning: HTTP output: %llu alerts not delivered (%llu failed, %llu dropped)%s%s\n",
+			(unsigned long long)(st.failed + st.dropped), (unsigned long long)st.failed,
+			(unsigned long long)st.dropped, *last ? ": " : "", last);
+	if (!cli.quiet)
+		fprintf(stderr, "HTTP output: %llu alerts sent, %llu retries\n",
+			(unsigned long long)st.sent, (unsigned long long)st.retries);
+}
+
 int cli_alert_opt(struct alert_args *a, int c, const char *arg, const char *cmd)
 {
 	switch (c) {

@@ -303,19 +303,7 @@ struct verify_ctx {
 	unsigned n;	       /* signatures seen */
 };
 
-static void refuse(struct verify_ctx *c, const char *fmt, ...) BW_PRINTF(2, 3);
-static void refuse(struct verify_ctx *c, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	bw_log(BW_LOG_INFO, "signature %u refused: %s", c->n, msg);
-	(void)bw_buf_printf(&c->reasons, "%ssignature %u: %s", c->reasons.len ? "; " : "", c->n,
-			    msg);
-}
+#define refuse(c, ...) sign_refuse(&(c)->reasons, (c)->n, __VA_ARGS__)
 
 /* Checks one signature: payload bytes (already matched to their digest)
  * and the base64 signature. */

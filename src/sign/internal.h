@@ -19,6 +19,9 @@
 
 /* Strict base64 (standard alphabet, padded, line breaks allowed): -EBADMSG
  * on anything else, so a mangled signature is named as such. */
+/* Records why signature n was refused: logged at info level and appended
+ * to reasons ("signature N: why", "; "-separated). */
+void sign_refuse(struct bw_buf *reasons, unsigned n, const char *fmt, ...) BW_PRINTF(3, 4);
 int sign_b64_decode(const char *in, size_t n, size_t cap, unsigned char **ret, size_t *ret_len);
 
 /* ------------------------------------------------ store.c */

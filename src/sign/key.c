@@ -11,6 +11,8 @@
  * a NaCl secretbox (XSalsa20-Poly1305) of the PKCS#8 DER private key.
  */
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/bio.h>
@@ -43,6 +45,18 @@ static void bio_freep(BIO **b)
 #define _cleanup_bio_ _cleanup_(bio_freep)
 
 /* ---------------------------------------------------------------- base64 */
+
+void sign_refuse(struct bw_buf *reasons, unsigned n, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	bw_log(BW_LOG_INFO, "signature %u refused: %s", n, msg);
+	(void)bw_buf_printf(reasons, "%ssignature %u: %s", reasons->len ? "; " : "", n, msg);
+}
 
 int sign_b64_decode(const char *in, size_t n, size_t cap, unsigned char **ret, size_t *ret_len)
 {

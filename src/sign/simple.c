@@ -780,19 +780,7 @@ struct gverify {
 	char dir_digest[72];
 };
 
-static void grefuse(struct gverify *c, const char *fmt, ...) BW_PRINTF(2, 3);
-static void grefuse(struct gverify *c, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	bw_log(BW_LOG_INFO, "signature %u refused: %s", c->n, msg);
-	(void)bw_buf_printf(&c->reasons, "%ssignature %u: %s", c->reasons.len ? "; " : "", c->n,
-			    msg);
-}
+#define grefuse(c, ...) sign_refuse(&(c)->reasons, (c)->n, __VA_ARGS__)
 
 static void gcheck_one(struct gverify *c, const char *sig, size_t n)
 {

@@ -3,7 +3,7 @@
  * Rule engine throughput.
  *
  *   syscall: all rules of the given syscall rule files loaded; a stream of
- *            200,000 distinct deterministic events (20% execs, 60% opens,
+ *            1,000,000 distinct deterministic events (20% execs, 60% opens,
  *            20% connects), shaped as `bulwark watch --events` records them
  *            (or, with --stream compact, the smaller lines of the first
  *            version of this benchmark), written to a temporary file and
@@ -301,7 +301,7 @@ static double time_stream(struct bw_replay_decoder *d, int fd, bw_replay_event_f
 }
 
 /* User + system CPU seconds of `bulwark replay -q -r RULES... FILE`. */
-static double time_cli(const char *bin, char **rules, int nrules, const char *input)
+static double time_cli(const char *bin, char **rules, int nrules, const char *input, long *maxrss_kb)
 {
 	char **argv = calloc((size_t)(2 * nrules + 5), sizeof(*argv));
 	int k = 0, status;
@@ -328,6 +328,8 @@ static double time_cli(const char *bin, char **rules, int nrules, const char *in
 		fprintf(stderr, "%s replay failed\n", bin);
 		exit(1);
 	}
+	if (maxrss_kb && ru.ru_maxrss > *maxrss_kb)
+		*maxrss_kb = ru.ru_maxrss;
 	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
 	       ru.ru_stime.tv_usec / 1e6;
 }
@@ -371,9 +373,11 @@ static void bench_syscall(const char *kind, const char *cli, char **paths, int n
 		char path[64], empty[] = "/tmp/bulwark-rules-bench-empty-XXXXXX";
 		int efd = mkstemp(empty);
 		double best = 1e9, base = 1e9, ts[5];
+		long rss = 0;
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		for (int round = 0; round < 5; round++) {
-			double t = time_cli(cli, paths, n, path), b = time_cli(cli, paths, n, empty);
+			double t = time_cli(cli, paths, n, path, &rss),
+			       b = time_cli(cli, paths, n, empty, NULL);
 			best = t < best ? t : best;
 			base = b < base ? b : base;
 			ts[round] = t;
@@ -381,9 +385,10 @@ static void bench_syscall(const char *kind, const char *cli, char **paths, int n
 		double med = median(ts, 5);
 		close(efd);
 		unlink(empty);
-		printf("syscall: `bulwark replay -q` end to end: %.0f events/s per core (%.3f s CPU for the stream, %.3f s to start and load rules), %.2fx the 2M target; median of 5: %.0f events/s, %.2fx\n",
+		printf("syscall: `bulwark replay -q` end to end: %.0f events/s per core (%.3f s CPU for the stream, %.3f s to start and load rules), %.2fx the 2M target; median of 5: %.0f events/s, %.2fx; peak RSS %.1f MiB for a %.0f MiB stream\n",
 		       nevents / (best - base), best - base, base, nevents / (best - base) / TARGET,
-		       nevents / (med - base), nevents / (med - base) / TARGET);
+		       nevents / (med - base), nevents / (med - base) / TARGET, rss / 1024.0,
+		       bytes / 1048576.0);
 	}
 	close(fd);
 	bw_replay_decoder_free(d);
@@ -457,7 +462,7 @@ int main(int argc, char **argv)
 			kind = argv[i + 1];
 			i += 2;
 		}
-		unsigned nevents = 200000;
+		unsigned nevents = 1000000;
 		if (getenv("RULES_BENCH_EVENTS"))
 			nevents = (unsigned)atoi(getenv("RULES_BENCH_EVENTS"));
 		if (getenv("RULES_BENCH_ROUNDS"))

@@ -63,6 +63,9 @@
 /* Bytes bw_replay_read_fd() asks read() for at a time. */
 #define READ_BLOCK (1u << 20)
 
+/* Bytes of a mapped file decoded between releases of their pages. */
+#define RELEASE_BLOCK (16u << 20)
+
 /* Event type names a decoder remembers (the rest are looked up each time). */
 #define EVTYPE_CACHE 1024u
 
@@ -1882,8 +1885,16 @@ static int read_mapped(struct bw_replay_decoder *d, int fd, bw_replay_event_fn f
 	(void)madvise(map, maplen, MADV_SEQUENTIAL);
 	snprintf(toolong, sizeof(toolong), "event larger than %u bytes", BW_MAX_REPLAY_LINE);
 	const char *p = map + (pos - base), *end = map + maplen;
+	char *done = map; /* pages below this are released */
 	while (p < end) {
 		const char *le = NULL;
+		if ((size_t)(p - done) >= RELEASE_BLOCK) {
+			/* Pages already decoded leave the process (the page cache
+			 * keeps them), so its size does not grow with the file. */
+			size_t n = (size_t)(p - done) - (size_t)(p - done) % (size_t)pagesz;
+			(void)madvise(done, n, MADV_DONTNEED);
+			done += n;
+		}
 		lineno++;
 		if (*p == '{' && (r = decode_fast(d, e, p, &le, end)) <= 0) {
 			if (r < 0)

@@ -44,8 +44,10 @@ BW_API struct bw_audit_batch *bw_audit_batch_free(struct bw_audit_batch *b);
 /*
  * Serves the webhook backend: listens on addr ("HOST:PORT" or ":PORT"),
  * accepts POSTs of EventList/Event JSON and calls fn for every event of each
- * decoded body (a bad body gets HTTP 400 and is logged). Runs until fn
- * returns < 0 or *stop becomes true.
+ * decoded body (a bad body gets HTTP 400 and is logged). Between requests,
+ * when a wait of at most 500 ms ends without one (or a signal interrupts
+ * it), fn is called with evt NULL, for the caller's housekeeping (such as
+ * reloading rules). Runs until fn returns < 0 or *stop becomes true.
  */
 typedef int (*bw_audit_event_fn)(void *evt, void *userdata);
 BW_API int bw_audit_listen(const char *addr, bw_audit_event_fn fn, void *userdata,

@@ -20,7 +20,9 @@ static const char audit_usage[] =
 	"\n"
 	"Options:\n"
 	"  -r, --rules PATH         rules file or directory (repeatable, loaded in order)\n"
-	"      --listen ADDR        serve the webhook backend on ADDR (e.g. :9765)\n"
+	"      --listen ADDR        serve the webhook backend on ADDR (e.g. :9765);\n"
+	"                           SIGHUP reloads the rules, keeping the ones in use\n"
+	"                           if the files have errors\n"
 	"      --json               Falco's JSON alert format\n"
 	"  -o, --output FILE        write alerts to FILE instead of stdout\n"
 	"      --http-output URL    also POST each alert (Falco's JSON, Falcosidekick-\n"
@@ -33,11 +35,14 @@ static const char audit_usage[] =
 	"Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad rules or unreadable input.\n";
 
 static volatile bool stop;
+static volatile sig_atomic_t reload;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = true;
+	if (sig == SIGHUP)
+		reload = 1;
+	else
+		stop = true;
 }
 
 struct out {
@@ -56,9 +61,58 @@ static int write_line(const char *line, size_t len, void *ud)
 	return 0;
 }
 
+/* The webhook's rules, replaced on SIGHUP. */
+struct served {
+	struct alert_args *aa;
+	struct out *o;
+	struct bw_ruleset *rs;
+	struct bw_alerter *a;
+};
+
+/*
+ * SIGHUP: loads the rule files again. Rules with errors are reported with
+ * file and line, as at start, and the rules in use stay; good ones replace
+ * them between two requests.
+ */
+static void reload_rules(struct served *sv)
+{
+	struct bw_ruleset *rs = NULL;
+	struct bw_alerter *a = NULL;
+	struct bw_error *err = NULL;
+
+	reload = 0;
+	fprintf(stderr, "Reloading rules (SIGHUP)\n");
+	if (cli_rules_load(sv->aa->paths, sv->aa->n, &rs)) {
+		fprintf(stderr, "warning: kept the %zu k8s_audit rules in use\n",
+			bw_matcher_rule_count(bw_alerter_matcher(sv->a)));
+		return;
+	}
+	if (bw_alerter_new(rs, bw_audit_source(), &sv->aa->ao, write_line, sv->o, &a, &err) < 0) {
+		fprintf(stderr, "warning: %s; kept the rules in use\n",
+			err && err->msg ? err->msg : "cannot use the new rules");
+		bw_error_free(err);
+		bw_ruleset_free(rs);
+		return;
+	}
+	fprintf(stderr, "Loaded %zu k8s_audit rules (%zu rules in total, %zu skipped)\n",
+		bw_matcher_rule_count(bw_alerter_matcher(a)), bw_ruleset_rule_count(rs),
+		bw_ruleset_count(rs, NULL, BW_RULE_SKIPPED));
+	cli_alert_summary(sv->a, 0);
+	bw_alerter_free(sv->a);
+	bw_ruleset_free(sv->rs);
+	sv->a = a;
+	sv->rs = rs;
+}
+
 static int on_webhook_event(void *evt, void *ud)
 {
-	return bw_alerter_run(ud, evt, -1) < 0 ? -EIO : 0;
+	struct served *sv = ud;
+
+	if (reload)
+		reload_rules(sv);
+	if (!evt)
+		return 0;
+	return bw_alerter_run(sv->a, evt, -1) < 0 ? -EIO : 0;
 }
 
 static int read_file(struct bw_alerter *a, const char *path, size_t *bad)
@@ -208,10 +262,14 @@ int cmd_audit(int argc, char **argv)
 			bw_matcher_rule_count(bw_alerter_matcher(a)), bw_ruleset_rule_count(rs),
 			bw_ruleset_count(rs, NULL, BW_RULE_SKIPPED));
 	if (listen_addr) {
+		struct served sv = { .aa = &aa, .o = &o, .rs = rs, .a = a };
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
-		if (bw_audit_listen(listen_addr, on_webhook_event, a, &stop, &err) < 0)
+		signal(SIGHUP, on_signal);
+		if (bw_audit_listen(listen_addr, on_webhook_event, &sv, &stop, &err) < 0)
 			r = cli_fail(err);
+		a = sv.a;
+		rs = sv.rs;
 	} else {
 		r = read_file(a, argv[optind], &bad);
 	}

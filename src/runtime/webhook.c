@@ -165,8 +165,14 @@ int bw_audit_listen(const char *addr, bw_audit_event_fn fn, void *userdata, vola
 	while (!stop || !*stop) {
 		struct pollfd p = { .fd = lfd, .events = POLLIN };
 		int r = poll(&p, 1, 500);
-		if (r <= 0)
+		if (r <= 0) {
+			/* A tick between requests: the caller's housekeeping. */
+			if ((r = fn(NULL, userdata)) < 0) {
+				close(lfd);
+				return bw_error_set(err, r, "webhook: stopped");
+			}
 			continue;
+		}
 		int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (cfd < 0)
 			continue;

@@ -279,6 +279,72 @@ def test_webhook(bulwark, shared):
     assert rules == ["K8s Service Created", "K8s Service Created"]
 
 
+def post_events(port, body):
+    for _ in range(50):
+        try:
+            req = urllib.request.Request(f"http://127.0.0.1:{port}/k8s-audit", data=body,
+                                         method="POST")
+            with urllib.request.urlopen(req, timeout=5) as r:
+                assert r.status == 200
+            return
+        except urllib.error.HTTPError:
+            raise
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("webhook not reachable")
+
+
+def wait_for(proc_err, text, timeout=10):
+    """Reads the server's stderr until a line containing text."""
+    seen = []
+    end = time.time() + timeout
+    while time.time() < end:
+        line = proc_err.readline()
+        if not line:
+            break
+        seen.append(line)
+        if text in line:
+            return "".join(seen)
+    raise AssertionError(f"no `{text}` on stderr: {''.join(seen)}")
+
+
+def test_webhook_reload(bulwark, shared, tmp_path):
+    """SIGHUP reloads the rules between requests; a file with errors is
+    reported with file and line and the rules in use stay."""
+    import signal
+    base = shared / CORPUS
+    ev = json.loads((base / "legacy-tests/trace_files/k8s_audit/create_service.json").read_text())
+    body = json.dumps({"kind": "EventList", "apiVersion": "audit.k8s.io/v1",
+                       "items": [ev]}).encode()
+    rules = tmp_path / "r.yaml"
+    rule = ("- rule: {name}\n  desc: d\n  condition: ka.verb = create and ka.target.resource = "
+            "services\n  output: svc %ka.target.name\n  priority: WARNING\n  source: k8s_audit\n")
+    rules.write_text(rule.format(name="First"))
+    port = free_port()
+    proc = subprocess.Popen([bulwark, "audit", "--json", "-r", str(rules),
+                             "--listen", f"127.0.0.1:{port}"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(proc.stderr, "Loaded 1 k8s_audit rules")
+        post_events(port, body)
+        # Broken: the error names file and line, the first rule stays.
+        rules.write_text(rule.format(name="Second").replace("= create", "= (create"))
+        proc.send_signal(signal.SIGHUP)
+        err = wait_for(proc.stderr, "kept the 1 k8s_audit rules in use")
+        assert f"{rules}:3" in err and "rule `Second`" in err, err
+        post_events(port, body)
+        # Good again: the new rule replaces the first.
+        rules.write_text(rule.format(name="Third"))
+        proc.send_signal(signal.SIGHUP)
+        wait_for(proc.stderr, "Loaded 1 k8s_audit rules")
+        post_events(port, body)
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=10)
+    assert proc.returncode == 0
+    assert [json.loads(line)["rule"] for line in out.splitlines()] == ["First", "First", "Third"]
+
+
 class AlertSink:
     """A local Falcosidekick stand-in: records POSTed JSON bodies; answers 503
     to the first `fail_first` requests so that retries are exercised."""

@@ -19,7 +19,7 @@ RULES=("$@")
 [ ${#RULES[@]} -gt 0 ] || RULES=(../shared/corpus/falco/rules/rules/falco_rules.yaml)
 RUNS=${RUNS:-5}
 BIN=${BULWARK_BIN:-build/bulwark}
-TMP=$(mktemp -d); trap 'kill "${SENSOR:-}" 2>/dev/null || true; rm -rf "$TMP"' EXIT
+TMP=$(mktemp -d); trap 'kill "${SENSOR:-}" "${PERF:-}" 2>/dev/null || true; rm -rf "$TMP"' EXIT
 
 # Workload 1: 200,000 open/read/close of one file.
 cat > "$TMP/openloop.c" <<'C'
@@ -75,6 +75,15 @@ with_sensor() {
 printf -- '- rule: exec\n  desc: d\n  condition: evt.type = execve and proc.name = nosuchprogram\n  output: o\n  priority: INFO\n' > "$TMP/exec.yaml"
 with_sensor with "${RULES[@]}"
 with_sensor tp "$TMP/exec.yaml"
+# Reference without BPF: perf counting one syscall's tracepoint
+# (syscalls:sys_exit_openat) turns on the same slow syscall path for every
+# task; this is what any syscall-tracepoint hook costs on this kernel.
+if command -v perf >/dev/null && perf stat -e syscalls:sys_exit_openat -a -o /dev/null true 2>/dev/null; then
+  perf stat -e syscalls:sys_exit_openat -a -o /dev/null -- sleep 100000 & PERF=$!
+  sleep 1
+  for _ in $(seq "$RUNS"); do run perf_open "$TMP/openloop"; run perf_build "$TMP/build.sh"; done
+  kill -INT $PERF; wait $PERF 2>/dev/null || true
+fi
 read ticks hwm < "$TMP/with.self"
 hz=$(getconf CLK_TCK)
 for _ in $(seq "$RUNS"); do run base_open "$TMP/openloop"; run base_build "$TMP/build.sh"; done
@@ -82,13 +91,14 @@ for _ in $(seq "$RUNS"); do run base_open "$TMP/openloop"; run base_build "$TMP/
 printf '# sensor overhead, %d cores, medians of %d runs (floor: %d runs without the sensor, before and after)\n' \
   "$(nproc)" "$RUNS" $((2 * RUNS))
 printf '# rules: %s\n' "${RULES[*]}"
-printf '%-30s %-5s %9s %9s %8s   %s\n' workload time floor sensor ratio "(syscall tracepoint alone)"
+printf '%-30s %-5s %9s %9s %8s   %-18s %s\n' workload time floor sensor ratio "(exec rule only)" "(perf tracepoint, no BPF)"
 for w in open build; do
   name=$([ $w = open ] && echo "open/read/close x200k" || echo "compile 16 C files (gcc -O2)")
   for c in 2 1; do
     b=$(col base_$w $c); s=$(col with_$w $c); t=$(col tp_$w $c)
-    printf '%-30s %-5s %8.3fs %8.3fs %7.3fx   %.3fx\n' "$name" "$([ $c = 2 ] && echo cpu || echo wall)" "$b" "$s" \
-      "$(awk "BEGIN{print $s / $b}")" "$(awk "BEGIN{print $t / $b}")"
+    pf=n/a; [ -s "$TMP/perf_$w" ] && pf=$(awk "BEGIN{printf \"%.3fx\", $(col perf_$w $c) / $b}")
+    printf '%-30s %-5s %8.3fs %8.3fs %7.3fx   %-18s %s\n' "$name" "$([ $c = 2 ] && echo cpu || echo wall)" "$b" "$s" \
+      "$(awk "BEGIN{print $s / $b}")" "$(awk "BEGIN{printf \"%.3fx\", $t / $b}")" "$pf"
   done
 done
 printf '%-30s %.2f s CPU over all runs with it, peak %d MiB\n' "sensor itself" "$(awk "BEGIN{print $ticks/$hz}")" $((hwm / 1024))

@@ -18,7 +18,8 @@ static const char help[] =
 	"unshare/setns and capset are traced in the kernel (only the syscalls the\n"
 	"rules can match), attributed to their container (podman, docker,\n"
 	"containerd, CRI-O) and evaluated as Falco evaluates them.\n"
-	"Stops on SIGINT or SIGTERM.\n"
+	"Stops on SIGINT or SIGTERM. SIGHUP loads the rule files again: errors are\n"
+	"printed with file and line and the rules in use stay.\n"
 	"\n"
 	"Options:\n"
 	"  -r, --rules PATH       rules file or directory (repeatable)\n"
@@ -37,12 +38,14 @@ static const char help[] =
 	"  -h, --help             show this help\n"
 	"Needs root and a kernel with BTF; tracefs is mounted when missing.\n";
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, reload;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	if (sig == SIGHUP)
+		reload = 1;
+	else
+		stop = 1;
 }
 
 struct watch {
@@ -89,6 +92,70 @@ static int on_event(const char *line, size_t len, void *ud)
 	}
 	int r = bw_alerter_run(w->a, w->e, bw_replay_event_type(w->e));
 	return r < 0 ? -EIO : r;
+}
+
+static void print_loaded(struct watch *w, struct bw_ruleset *rs, struct bw_sensor *s)
+{
+	struct bw_sensor_stats st;
+
+	if (cli.quiet)
+		return;
+	bw_sensor_get_stats(s, &st);
+	fprintf(stderr, "Watching: %zu syscall rules loaded (%zu rules in total, %zu skipped), %zu syscalls traced\n",
+		bw_matcher_rule_count(bw_alerter_matcher(w->a)), bw_ruleset_rule_count(rs),
+		bw_ruleset_count(rs, NULL, BW_RULE_SKIPPED), st.syscalls);
+}
+
+/*
+ * SIGHUP: loads the rule files again. Rules with errors are reported with
+ * file and line, as at start, and the rules in use stay. Good ones replace
+ * them; when they need a syscall the running program does not trace, a new
+ * sensor is started before the old one stops.
+ */
+static void reload_rules(struct watch *w, struct alert_args *aa, FILE *out, struct bw_ruleset **rs,
+			 struct bw_sensor **s, const struct bw_sensor_opts *so)
+{
+	struct watch old = *w;
+	struct bw_ruleset *nrs = NULL;
+	struct bw_sensor *ns = NULL;
+	struct bw_error *err = NULL;
+
+	reload = 0;
+	fprintf(stderr, "Reloading rules (SIGHUP)\n");
+	if (cli_rules_load_src(aa->paths, aa->n, bw_sensor_source(), &nrs)) {
+		fprintf(stderr, "warning: kept the %zu syscall rules in use\n",
+			bw_matcher_rule_count(bw_alerter_matcher(w->a)));
+		return;
+	}
+	w->a = NULL;
+	w->d = NULL;
+	w->e = NULL;
+	if (bw_alerter_new(nrs, bw_sensor_source(), &aa->ao, write_alert, out, &w->a, &err) < 0 ||
+	    bw_replay_decoder_new(bw_alerter_matcher(w->a), &w->d, &err) < 0)
+		goto keep;
+	if (bw_sensor_retarget(*s, rules_want, w) < 0) {
+		if (bw_sensor_open(so, &ns, &err) < 0) {
+			bw_error_wrap(&err, "cannot start a sensor for the new rules");
+			goto keep;
+		}
+		bw_sensor_free(*s);
+		*s = ns;
+	}
+	cli_alert_summary(old.a, 0);
+	bw_replay_event_free(old.e);
+	bw_replay_decoder_free(old.d);
+	bw_alerter_free(old.a);
+	bw_ruleset_free(*rs);
+	*rs = nrs;
+	print_loaded(w, *rs, *s);
+	return;
+keep:
+	fprintf(stderr, "warning: %s; kept the rules in use\n", err && err->msg ? err->msg : "out of memory");
+	bw_error_free(err);
+	bw_replay_decoder_free(w->d);
+	bw_alerter_free(w->a);
+	bw_ruleset_free(nrs);
+	*w = old;
 }
 
 int cmd_watch(int argc, char **argv)
@@ -190,17 +257,12 @@ int cmd_watch(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if (!cli.quiet)
-	{
-		struct bw_sensor_stats st;
-		bw_sensor_get_stats(s, &st);
-		fprintf(stderr,
-			"Watching: %zu syscall rules loaded (%zu rules in total, %zu skipped), %zu syscalls traced\n",
-			bw_matcher_rule_count(bw_alerter_matcher(w.a)), bw_ruleset_rule_count(rs),
-			bw_ruleset_count(rs, NULL, BW_RULE_SKIPPED), st.syscalls);
-	}
+	signal(SIGHUP, on_signal);
+	print_loaded(&w, rs, s);
 	time_t end = duration ? time(NULL) + duration : 0;
 	while (!stop && (!end || time(NULL) < end)) {
+		if (reload)
+			reload_rules(&w, &aa, out, &rs, &s, &so);
 		int p = bw_sensor_poll(s, 200, on_event, &w, &err);
 		if (p == -EINTR)
 			continue;

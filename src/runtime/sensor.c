@@ -341,6 +341,45 @@ void bw_sensor_get_stats(struct bw_sensor *s, struct bw_sensor_stats *ret)
 	*ret = s->st;
 }
 
+/* Forgets every quiet key: in the map and in each CPU's last hit. */
+static int forget_quiet(struct bw_sensor *s)
+{
+	size_t n = 0, vsz = bpf_map__value_size(s->skel->maps.keybuf_map);
+	int ncpu = libbpf_num_possible_cpus(), r = 0;
+	struct bw_quiet_key *keys = calloc(BW_QUIET_MAX, sizeof(*keys));
+	uint32_t zero = 0;
+	void *v;
+
+	/* The keys first, then their deletion: a walk that deletes as it goes
+	 * loses its place. */
+	if (!keys)
+		return -ENOMEM;
+	while (n < BW_QUIET_MAX && bpf_map__get_next_key(s->skel->maps.quiet, n ? &keys[n - 1] : NULL,
+							 &keys[n], sizeof(*keys)) == 0)
+		n++;
+	for (size_t i = 0; i < n; i++)
+		(void)bpf_map__delete_elem(s->skel->maps.quiet, &keys[i], sizeof(*keys), 0);
+	free(keys);
+	if (ncpu <= 0 || !(v = calloc((size_t)ncpu, vsz)))
+		return -ENOMEM;
+	r = bpf_map__update_elem(s->skel->maps.keybuf_map, &zero, sizeof(zero), v, vsz * (size_t)ncpu, BPF_ANY);
+	free(v);
+	s->st.quiet_keys = 0;
+	return r;
+}
+
+int bw_sensor_retarget(struct bw_sensor *s, bool (*wants)(const char *evtype, void *userdata), void *ud)
+{
+	if (!s->skel)
+		return -EINVAL;
+	for (size_t i = 0; i < BW_ARRAY_SIZE(syscalls); i++)
+		if (!s->skel->rodata->sc_wanted[syscalls[i].nr] && (!wants || wants(syscalls[i].name, ud)))
+			return -EAGAIN;
+	s->want_clone = !wants || wants("clone", ud);
+	s->want_procexit = !wants || wants("procexit", ud);
+	return forget_quiet(s);
+}
+
 /* ---------------------------------------------------------------- JSON */
 
 /* Hot path: every event is formatted here, so no printf. */

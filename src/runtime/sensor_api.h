@@ -57,6 +57,15 @@ BW_API int bw_sensor_open(const struct bw_sensor_opts *opts, struct bw_sensor **
 BW_API struct bw_sensor *bw_sensor_free(struct bw_sensor *s);
 
 /*
+ * New rules for a running sensor: when every syscall wants() accepts is
+ * already traced, forgets what the kernel stopped as of no interest to the
+ * old rules (the quiet keys) and returns 0; -EAGAIN when the new rules need
+ * a syscall the loaded program does not trace (open a new sensor).
+ */
+BW_API int bw_sensor_retarget(struct bw_sensor *s, bool (*wants)(const char *evtype, void *userdata),
+			      void *userdata);
+
+/*
  * The replay source (bw_replay_source()) that also notes which fields the
  * rules read. Compile the syscall rules against it and the sensor learns,
  * from each file event the rules evaluated without a match, whether the

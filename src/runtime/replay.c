@@ -1113,7 +1113,8 @@ static int array_store(struct bw_replay_decoder *d, struct bw_replay_event *e, s
 
 	if (!all)
 		return -ENOMEM;
-	memcpy(all, d->tmp, n * sizeof(*all));
+	if (n)
+		memcpy(all, d->tmp, n * sizeof(*all));
 	for (uint32_t i = 0; refs && i < refs->n; i++) {
 		const struct argref *a = &refs->v[i];
 		if (a->index >= 0 && (uint64_t)a->index < n)

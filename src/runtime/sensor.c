@@ -670,7 +670,7 @@ static bool storage_lookup(struct container *c, const char *path, const char *fu
 
 		if (!id || strcmp(id, full_id) != 0)
 			continue;
-		if (name)
+		if (name && !c->name)
 			c->name = strdup(name);
 		if (meta && !c->image) {
 			json_t *m = json_loads(meta, 0, NULL);
@@ -913,7 +913,7 @@ static void container_lookup(struct container *c, const char *full_id)
 		image = json_string_value(json_object_get(j, "ImageName"));
 		if (!image)
 			image = json_string_value(json_object_get(json_object_get(j, "Config"), "Image"));
-		if (name)
+		if (name && !c->name)
 			c->name = strdup(name[0] == '/' ? name + 1 : name);
 		if (image && !c->image)
 			split_image(c, image);
@@ -926,14 +926,15 @@ static void container_lookup(struct container *c, const char *full_id)
 }
 
 /* An engine may not answer while it is still creating the container (it
- * holds the container's lock): ask again a few times, a second apart. */
+ * holds the container's lock): ask again a few times, a second apart,
+ * while its name or its mounts are unknown. */
 #define LOOKUP_TRIES 5
 
 static void container_refresh(struct container *c)
 {
 	time_t now = time(NULL);
 
-	if (c->name || c->tries >= LOOKUP_TRIES || (c->tries && now - c->tried_at < 1))
+	if ((c->name && c->mounts) || c->tries >= LOOKUP_TRIES || (c->tries && now - c->tried_at < 1))
 		return;
 	c->tries++;
 	c->tried_at = now;

@@ -152,6 +152,10 @@
 #define BW_MAX_REPLAY_VALUES 4096u
 /* Nesting of arrays and objects in one audit document or replay line. */
 #define BW_MAX_EVENT_JSON_DEPTH 512
+/* A container's mounts the sensor reports (container.mount*), and the
+ * bytes of their replay-format members, added to each of its events. */
+#define BW_MAX_CONTAINER_MOUNTS 256u
+#define BW_MAX_CONTAINER_MOUNTS_JSON (64u << 10)
 /* HTTP alert output: alerts waiting to be sent (older ones are dropped
  * beyond it), attempts per alert, and the time one POST may take. */
 #define BW_MAX_HTTP_QUEUE 10000u

@@ -31,6 +31,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,8 @@
 /* n of a slot whose value is derived from ts when first read. */
 #define SLOT_SYNTH_TIME UINT32_MAX
 #define SLOT_SYNTH_RAWTIME (UINT32_MAX - 1)
+/* n of a container.mount* slot found from the container's mounts when read. */
+#define SLOT_SYNTH_MOUNT (UINT32_MAX - 2)
 
 /* Readable bytes a decoded line must have after its terminating control
  * byte: the string scanner loads sixteen bytes at a time, the key matcher
@@ -93,6 +96,7 @@ struct bw_replay_event {
 	uint32_t nslots;
 	struct rslot *slots;
 	struct rt_arena arena; /* arrays, nested JSON texts, synthesised times */
+	int32_t mount_slot;    /* the container's mounts (see struct bw_replay_decoder) */
 	char *line;	       /* bw_replay_decode_into()'s copy of the line */
 	size_t line_cap;
 };
@@ -162,6 +166,12 @@ struct bw_replay_decoder {
 	uint32_t ntime;
 	uint32_t *raw_slots; /* refs of evt.rawtime */
 	uint32_t nraw;
+	/* Refs of container.mount* with an argument, found when read from the
+	 * container's mounts: the list under "container.mount", kept in a slot
+	 * of the decoder's own (mount_slot; -1 when no rule reads them). */
+	uint32_t *mount_refs;
+	uint32_t nmount;
+	int32_t mount_slot;
 	struct bw_value *tmp; /* elements of the array being decoded */
 	size_t tmp_cap;
 	struct bw_replay_event *stream_evt; /* bw_replay_read_fd()'s event */
@@ -193,6 +203,98 @@ static void synth(struct bw_replay_event *e, struct rslot *s)
 	s->n = 1;
 }
 
+/*
+ * One mount as Falco prints it, source:dest:mode:rdwr:propagation, split.
+ * The last three never hold a colon; of "source:dest", dest is an absolute
+ * path, so the split is at the last ":/" (at the last ':' when none).
+ * A path with ":/" in it splits as ambiguously as Falco's own text reads.
+ */
+struct mount_parts {
+	const char *p[5]; /* source, dest, mode, rdwr, propagation */
+	uint32_t n[5];
+};
+
+static bool mount_split(const struct bw_value *v, struct mount_parts *m)
+{
+	const char *s = v->s, *e = v->s + v->len, *c[3], *sd;
+	int k = 0;
+
+	if (!s)
+		return false;
+	for (const char *q = e; q > s && k < 3; q--)
+		if (q[-1] == ':')
+			c[k++] = q - 1; /* c[0]: before propagation, c[2]: before mode */
+	if (k < 3)
+		return false;
+	sd = NULL;
+	for (const char *q = c[2]; q > s; q--)
+		if (q[-1] == ':' && (q[0] == '/' || !sd)) {
+			sd = q - 1;
+			if (q[0] == '/')
+				break;
+		}
+	if (!sd)
+		return false;
+	m->p[0] = s, m->n[0] = (uint32_t)(sd - s);
+	m->p[1] = sd + 1, m->n[1] = (uint32_t)(c[2] - sd - 1);
+	m->p[2] = c[2] + 1, m->n[2] = (uint32_t)(c[1] - c[2] - 1);
+	m->p[3] = c[1] + 1, m->n[3] = (uint32_t)(c[0] - c[1] - 1);
+	m->p[4] = c[0] + 1, m->n[4] = (uint32_t)(e - c[0] - 1);
+	return true;
+}
+
+/*
+ * container.mount[ARG] (the whole mount), .source, .dest, .mode, .rdwr and
+ * .propagation, as Falco finds them: by number, or else the first mount
+ * whose source (for .source: whose destination) matches ARG as a glob,
+ * with fnmatch(3) and no flags ('*' also matches '/', so /proc* is /proc
+ * and all below it). In a container whose mounts are known, a mount that
+ * is not there reads "<NA>", as Falco prints it and as its rules test it
+ * (`not container.mount.dest[/etc] in ("<NA>","N/A")`).
+ */
+static void synth_mount(struct bw_replay_event *e, struct rslot *s, const struct bw_field_ref *ref)
+{
+	static const char *const parts[] = { "source", "dest", "mode", "rdwr", "propagation" };
+	const char *name = bw_replay_source()->fields[ref->field].name;
+	const struct rslot *ms = &e->slots[e->mount_slot];
+	struct mount_parts m;
+	int part = -1, by = 0; /* the part read (-1: all), the part matched */
+	const struct bw_value *hit = NULL;
+
+	s->n = 0;
+	if (strlen(name) > 16)
+		for (int i = 0; i < 5; i++)
+			if (!strcmp(name + 16, parts[i]))
+				part = i;
+	by = part == 0 ? 1 : 0;
+	if (ms->gen != e->gen)
+		return;
+	if (ref->index >= 0) {
+		if ((uint64_t)ref->index < ms->n)
+			hit = &ms->v[ref->index];
+	} else {
+		for (uint32_t i = 0; i < ms->n && !hit; i++) {
+			char *c;
+			if (!mount_split(&ms->v[i], &m) || !(c = rt_strndup(&e->arena, m.p[by], m.n[by])))
+				continue;
+			if (fnmatch(ref->arg, c, 0) == 0)
+				hit = &ms->v[i];
+		}
+	}
+	if (hit && !hit->s)
+		return; /* a null in the list */
+	if (hit && part >= 0 && !mount_split(hit, &m))
+		hit = NULL;
+	const char *v = hit ? (part < 0 ? hit->s : m.p[part]) : "<NA>";
+	uint32_t n = hit ? (part < 0 ? hit->len : m.n[part]) : 4;
+	char *c = rt_strndup(&e->arena, v, n);
+	if (!c)
+		return;
+	s->one = (struct bw_value){ .s = c, .len = n };
+	s->v = &s->one;
+	s->n = 1;
+}
+
 static size_t replay_extract(void *evt, const struct bw_field_ref *ref,
 			     const struct bw_value **ret)
 {
@@ -204,7 +306,9 @@ static size_t replay_extract(void *evt, const struct bw_field_ref *ref,
 	s = &e->slots[ref->slot];
 	if (s->gen != e->gen)
 		return 0;
-	if (s->n >= SLOT_SYNTH_RAWTIME)
+	if (s->n == SLOT_SYNTH_MOUNT)
+		synth_mount(e, s, ref);
+	else if (s->n >= SLOT_SYNTH_RAWTIME)
 		synth(e, s);
 	*ret = s->v;
 	return s->n;
@@ -408,7 +512,7 @@ int bw_replay_decoder_new(const struct bw_matcher *m, struct bw_replay_decoder *
 	d->nslots = bw_matcher_slot_count(m);
 	/* At most three keys per slot, three special ones and the unknown
 	 * ones remembered; at most half full. */
-	while (cap < 2 * (3 * d->nslots + 3 + MAX_UNKNOWN_KEYS))
+	while (cap < 2 * (3 * d->nslots + 4 + MAX_UNKNOWN_KEYS))
 		cap *= 2;
 	d->keys = calloc(cap, sizeof(*d->keys));
 	d->kmask = cap - 1;
@@ -427,6 +531,17 @@ int bw_replay_decoder_new(const struct bw_matcher *m, struct bw_replay_decoder *
 			goto oom;
 		if ((int)r->field == f_raw && push_u32(&d->raw_slots, &d->nraw, r->slot) < 0)
 			goto oom;
+		const char *fn = src->fields[r->field].name;
+		if (r->arg && !strncmp(fn, "container.mount", 15) && (!fn[15] || fn[15] == '.') &&
+		    push_u32(&d->mount_refs, &d->nmount, r->slot) < 0)
+			goto oom;
+	}
+	d->mount_slot = -1;
+	if (d->nmount) {
+		if (!(ke = key_get(d, "container.mount", field_index(src, "container.mount"))))
+			goto oom;
+		d->mount_slot = (int32_t)d->nslots++;
+		ke->slot = d->mount_slot;
 	}
 	if (!(ke = key_get(d, "ts", -1)))
 		goto oom;
@@ -455,6 +570,7 @@ struct bw_replay_decoder *bw_replay_decoder_free(struct bw_replay_decoder *d)
 	free(d->types);
 	free(d->time_slots);
 	free(d->raw_slots);
+	free(d->mount_refs);
 	free(d->tmp);
 	bw_replay_event_free(d->stream_evt);
 	rt_arena_done(&d->karena);
@@ -1000,7 +1116,8 @@ static int array_store(struct bw_replay_decoder *d, struct bw_replay_event *e, s
 
 	if (!all)
 		return -ENOMEM;
-	memcpy(all, d->tmp, n * sizeof(*all));
+	if (n)
+		memcpy(all, d->tmp, n * sizeof(*all));
 	for (uint32_t i = 0; refs && i < refs->n; i++) {
 		const struct argref *a = &refs->v[i];
 		if (a->index >= 0 && (uint64_t)a->index < n)
@@ -1151,7 +1268,9 @@ static int member(struct bw_replay_decoder *d, struct bw_replay_event *e, struct
 	return k < 0 ? k : 0;
 }
 
-static void mark_time(struct bw_replay_decoder *d, struct bw_replay_event *e)
+/* Slots whose value is found when first read: evt.time and evt.rawtime
+ * from ts, container.mount* from the container's mounts. */
+static void mark_synth(struct bw_replay_decoder *d, struct bw_replay_event *e)
 {
 	for (int which = 0; which < 2; which++) {
 		const uint32_t *sl = which ? d->raw_slots : d->time_slots;
@@ -1164,6 +1283,16 @@ static void mark_time(struct bw_replay_decoder *d, struct bw_replay_event *e)
 			s->n = which ? SLOT_SYNTH_RAWTIME : SLOT_SYNTH_TIME;
 		}
 	}
+	/* The container.mount* refs the line did not give are found from its
+	 * mounts, when it gave them (not on the host, nor while unknown). */
+	if (d->nmount && e->slots[d->mount_slot].gen == e->gen)
+		for (uint32_t i = 0; i < d->nmount; i++) {
+			struct rslot *s = &e->slots[d->mount_refs[i]];
+			if (s->gen == e->gen)
+				continue;
+			s->gen = e->gen;
+			s->n = SLOT_SYNTH_MOUNT;
+		}
 }
 
 static void event_clear(struct bw_replay_event *e)
@@ -1276,7 +1405,7 @@ end:
 		fail(&x, "end of file expected");
 		goto bad;
 	}
-	mark_time(d, e);
+	mark_synth(d, e);
 	return 0;
 bad:
 	return bw_error_set(err, -EINVAL, "invalid JSON at column %zu: %s",
@@ -1679,7 +1808,7 @@ delim:
 	if (*end ? p != *end : (p != limit && *p != '\n'))
 		return 1;
 	*end = p;
-	mark_time(d, e);
+	mark_synth(d, e);
 	return 0;
 }
 
@@ -1724,6 +1853,7 @@ static struct bw_replay_event *event_new(const struct bw_replay_decoder *d)
 	if (!e)
 		return NULL;
 	e->nslots = (uint32_t)d->nslots;
+	e->mount_slot = d->mount_slot;
 	e->slots = calloc(d->nslots + 1, sizeof(*e->slots));
 	if (!e->slots) {
 		free(e);

@@ -14,6 +14,7 @@
 
 #include <linux/types.h>
 
+#include "bulwark/limits.h"
 #include "bulwark/runtime.h"
 #include "runtime/sensor_api.h"
 #include "sensor.h"
@@ -46,6 +47,7 @@ struct container {
 	char *image;	  /* repository */
 	char *image_tag;
 	int privileged;	      /* 1, 0, or -1 when no one said */
+	char *mounts;	      /* the container.mount* members of its events; NULL: unknown */
 	struct bw_map *users; /* uid -> name, from the container's /etc/passwd */
 };
 
@@ -296,6 +298,7 @@ static void free_container(void *v)
 		free(c->name);
 		free(c->image);
 		free(c->image_tag);
+		free(c->mounts);
 		bw_map_free_with(c->users, free);
 		free(c);
 	}
@@ -706,7 +709,7 @@ static bool storage_lookup(struct container *c, const char *path, const char *fu
 
 		if (!id || strcmp(id, full_id) != 0)
 			continue;
-		if (name)
+		if (name && !c->name)
 			c->name = strdup(name);
 		if (meta && !c->image) {
 			json_t *m = json_loads(meta, 0, NULL);
@@ -722,9 +725,188 @@ static bool storage_lookup(struct container *c, const char *path, const char *fu
 	return found;
 }
 
-/* Whether podman ran the container privileged: the annotation it writes
- * into the runtime config beside the storage's list. */
-static void storage_privileged(struct container *c, const char *store, const char *full_id)
+/* ---------------------------------------------------------------- mounts */
+
+static const char *const propagations[] = { "rprivate", "private", "rshared",	  "shared",
+					     "rslave",	 "slave",   "runbindable", "unbindable" };
+
+static bool has_opt(json_t *opts, const char *o)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(opts, i, v) {
+		const char *s = json_string_value(v);
+		if (s && !strcmp(s, o))
+			return true;
+	}
+	return false;
+}
+
+/* Whether path lies in the engine's own directory for the container
+ * (".../<full id>/userdata/..."), where podman keeps the files it binds
+ * into every container: /etc/hosts, /etc/resolv.conf, /etc/hostname,
+ * /run/.containerenv and /dev/shm. */
+static bool engine_file(const char *path, const char *full_id)
+{
+	size_t n = strlen(full_id);
+
+	for (const char *p = path; n && (p = strstr(p, full_id)); p++)
+		if (p > path && p[-1] == '/' && !strncmp(p + n, "/userdata", 9) &&
+		    (p[n + 9] == '/' || p[n + 9] == 0))
+			return true;
+	return false;
+}
+
+/* One mount as Falco prints it, source:dest:mode:rdwr:propagation, escaped
+ * for the inside of a JSON string, to both buffers. Returns 0 or -E2BIG
+ * (or -ENOMEM): a buffer refused bytes. */
+static int put_mount(struct bw_buf *all, struct bw_buf *list, const char *src, const char *dst,
+		     const char *mode, bool rw, const char *prop)
+{
+	struct bw_buf one = BW_BUF_INIT(BW_MAX_CONTAINER_MOUNTS_JSON);
+	int r = 0;
+
+	/* Escaped, a byte takes at most six: so one never refuses a byte. */
+	if (strlen(src) + strlen(dst) + strlen(mode) + strlen(prop) + 16 > BW_MAX_CONTAINER_MOUNTS_JSON / 6)
+		return -E2BIG;
+	put_escaped(&one, src);
+	bw_buf_append(&one, ":", 1);
+	put_escaped(&one, dst);
+	bw_buf_append(&one, ":", 1);
+	put_escaped(&one, mode);
+	bw_buf_puts(&one, rw ? ":true:" : ":false:");
+	put_escaped(&one, prop);
+	if (!one.data)
+		r = -ENOMEM;
+	if (!r && all->len)
+		r = bw_buf_append(all, ",", 1);
+	if (!r)
+		r = bw_buf_append(all, one.data, one.len);
+	if (!r)
+		r = bw_buf_append(list, list->len > 1 ? ",\"" : "\"", list->len > 1 ? 2 : 1);
+	if (!r)
+		r = bw_buf_append(list, one.data, one.len);
+	if (!r)
+		r = bw_buf_append(list, "\"", 1);
+	bw_buf_done(&one);
+	return r < 0 ? r : 0;
+}
+
+/*
+ * The container's mounts as the engine lists them, from an OCI runtime
+ * config ("mounts": destination, type, source, options) or an engine's
+ * inspect answer ("Mounts": Source, Destination, Mode, RW, Propagation).
+ * Of the runtime config, only bind mounts count (volumes are binds there
+ * too): the runtime's proc, sysfs, tmpfs, devpts, mqueue and cgroup file
+ * systems are no host path, and the engine's own files are no mount the
+ * user asked for; neither is in the engine's list. Podman leaves the mode
+ * of a bind empty, so do we. Returns 0 with *ret the replay-format members
+ * (caller frees), -EINVAL when j has no list of mounts, -E2BIG, -ENOMEM.
+ */
+static int mounts_render(json_t *j, const char *full_id, char **ret)
+{
+	struct bw_buf all = BW_BUF_INIT(BW_MAX_CONTAINER_MOUNTS_JSON);
+	struct bw_buf list = BW_BUF_INIT(BW_MAX_CONTAINER_MOUNTS_JSON);
+	struct bw_buf out = BW_BUF_INIT(2 * BW_MAX_CONTAINER_MOUNTS_JSON + 64);
+	json_t *oci = json_object_get(j, "mounts"), *api = json_object_get(j, "Mounts"), *m;
+	size_t i, n = 0;
+	int r = 0;
+
+	if (!json_is_array(oci) && !json_is_array(api))
+		return -EINVAL;
+	r = bw_buf_append(&list, "[", 1);
+	json_array_foreach(json_is_array(oci) ? oci : api, i, m) {
+		const char *src, *dst, *mode = "", *prop = "";
+		bool rw;
+		if (r < 0)
+			break;
+		if (json_is_array(oci)) {
+			json_t *opts = json_object_get(m, "options");
+			const char *type = json_string_value(json_object_get(m, "type"));
+			if (!(type ? !strcmp(type, "bind") : has_opt(opts, "bind") || has_opt(opts, "rbind")))
+				continue;
+			src = json_string_value(json_object_get(m, "source"));
+			dst = json_string_value(json_object_get(m, "destination"));
+			if (!src || !dst || engine_file(src, full_id))
+				continue;
+			rw = !has_opt(opts, "ro");
+			for (size_t k = 0; k < BW_ARRAY_SIZE(propagations); k++)
+				if (has_opt(opts, propagations[k])) {
+					prop = propagations[k];
+					break;
+				}
+		} else {
+			src = json_string_value(json_object_get(m, "Source"));
+			dst = json_string_value(json_object_get(m, "Destination"));
+			mode = json_string_value(json_object_get(m, "Mode")) ?: "";
+			prop = json_string_value(json_object_get(m, "Propagation")) ?: "";
+			rw = json_is_true(json_object_get(m, "RW"));
+			if (!dst)
+				continue;
+			src = src ?: "";
+		}
+		r = ++n > BW_MAX_CONTAINER_MOUNTS ? -E2BIG : put_mount(&all, &list, src, dst, mode, rw, prop);
+	}
+	if (!r)
+		r = bw_buf_append(&list, "]", 1);
+	if (!r)
+		r = bw_buf_puts(&out, ",\"container.mounts\":\"");
+	if (!r && all.len)
+		r = bw_buf_append(&out, all.data, all.len);
+	if (!r)
+		r = bw_buf_puts(&out, "\",\"container.mount\":");
+	if (!r)
+		r = bw_buf_append(&out, list.data, list.len);
+	if (!r && !(*ret = bw_buf_steal(&out)))
+		r = -ENOMEM;
+	bw_buf_done(&all);
+	bw_buf_done(&list);
+	bw_buf_done(&out);
+	return r < 0 ? r : 0;
+}
+
+int bw_sensor_container_mounts(const char *json, size_t len, const char *full_id, char **ret,
+			       struct bw_error **err)
+{
+	json_error_t je;
+	json_t *j = json_loadb(json, len, 0, &je);
+	char *s = NULL;
+	int r;
+
+	if (!j)
+		return bw_error_set(err, -EINVAL, "invalid JSON at line %d column %d: %s", je.line,
+				    je.column, je.text);
+	r = mounts_render(j, full_id, &s);
+	json_decref(j);
+	if (r == -EINVAL)
+		return bw_error_set(err, r, "no list of mounts (`mounts` or `Mounts`)");
+	if (r == -E2BIG)
+		return bw_error_set(err, r, "more than %u mounts or %u bytes of them", BW_MAX_CONTAINER_MOUNTS,
+				    BW_MAX_CONTAINER_MOUNTS_JSON);
+	if (r < 0)
+		return bw_error_set(err, r, "out of memory");
+	*ret = s;
+	return 0;
+}
+
+static void container_mounts(struct container *c, json_t *j)
+{
+	char *s = NULL;
+	int r;
+
+	if (c->mounts)
+		return;
+	r = mounts_render(j, c->full_id, &s);
+	if (r == -E2BIG)
+		bw_log(BW_LOG_WARN, "container %s: more than %u mounts or %u bytes of them, ignoring", c->id,
+		       BW_MAX_CONTAINER_MOUNTS, BW_MAX_CONTAINER_MOUNTS_JSON);
+	c->mounts = s;
+}
+
+/* What podman's runtime config beside the storage's list says: whether it
+ * ran the container privileged (its annotation), and the mounts. */
+static void storage_config(struct container *c, const char *store, const char *full_id)
 {
 	char path[512], *data = NULL;
 	const char *slash = strrchr(store, '/'), *v;
@@ -739,6 +921,7 @@ static void storage_privileged(struct container *c, const char *store, const cha
 	v = json_string_value(json_object_get(json_object_get(j, "annotations"), "io.podman.annotations.privileged"));
 	if (v)
 		c->privileged = !strcasecmp(v, "true");
+	container_mounts(c, j);
 	json_decref(j);
 }
 
@@ -755,7 +938,7 @@ static void container_lookup(struct container *c, const char *full_id)
 
 	for (size_t i = 0; i < BW_ARRAY_SIZE(stores); i++)
 		if (storage_lookup(c, stores[i], full_id)) {
-			storage_privileged(c, stores[i], full_id);
+			storage_config(c, stores[i], full_id);
 			return;
 		}
 	snprintf(url, sizeof(url), "http://d/v4.0.0/libpod/containers/%s/json", full_id);
@@ -769,26 +952,28 @@ static void container_lookup(struct container *c, const char *full_id)
 		image = json_string_value(json_object_get(j, "ImageName"));
 		if (!image)
 			image = json_string_value(json_object_get(json_object_get(j, "Config"), "Image"));
-		if (name)
+		if (name && !c->name)
 			c->name = strdup(name[0] == '/' ? name + 1 : name);
 		if (image && !c->image)
 			split_image(c, image);
 		json_t *pv = json_object_get(json_object_get(j, "HostConfig"), "Privileged");
 		if (json_is_boolean(pv))
 			c->privileged = json_is_true(pv);
+		container_mounts(c, j);
 		json_decref(j);
 	}
 }
 
 /* An engine may not answer while it is still creating the container (it
- * holds the container's lock): ask again a few times, a second apart. */
+ * holds the container's lock): ask again a few times, a second apart,
+ * while its name or its mounts are unknown. */
 #define LOOKUP_TRIES 5
 
 static void container_refresh(struct container *c)
 {
 	time_t now = time(NULL);
 
-	if (c->name || c->tries >= LOOKUP_TRIES || (c->tries && now - c->tried_at < 1))
+	if ((c->name && c->mounts) || c->tries >= LOOKUP_TRIES || (c->tries && now - c->tried_at < 1))
 		return;
 	c->tries++;
 	c->tried_at = now;
@@ -1187,6 +1372,8 @@ static void common_fields(struct bw_sensor *s, const struct bw_ev_hdr *h, const 
 		kv_str(b, "container.image.tag", c->image_tag);
 		if (c->privileged >= 0)
 			kv_bool(b, "container.privileged", c->privileged);
+		if (c->mounts)
+			bw_buf_puts(b, c->mounts);
 	} else {
 		kv_str(b, "container.id", "host");
 		kv_str(b, "container.name", "host");

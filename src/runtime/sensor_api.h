@@ -98,4 +98,19 @@ BW_API int bw_sensor_new_detached(struct bw_sensor **ret, struct bw_error **err)
 BW_API int bw_sensor_feed(struct bw_sensor *s, const void *data, size_t size, bw_sensor_event_fn fn,
 			  void *userdata);
 
+/*
+ * For tests and fuzzing: the container.mount* members (a leading comma,
+ * then `"container.mounts":"...","container.mount":[...]`, replay format)
+ * that every event of a container carries, from the engine's JSON about
+ * it: an OCI runtime config (containers/storage's userdata/config.json,
+ * "mounts") or an engine API's inspect answer (docker's and podman's
+ * "Mounts"). full_id tells the engine's own files (below
+ * .../<full_id>/userdata) from the mounts the user asked for. On success
+ * *ret is the caller's to free. Returns 0, -EINVAL (not JSON or no list of
+ * mounts), -E2BIG (more than BW_MAX_CONTAINER_MOUNTS or their bytes), or
+ * -ENOMEM.
+ */
+BW_API int bw_sensor_container_mounts(const char *json, size_t len, const char *full_id, char **ret,
+				      struct bw_error **err);
+
 #endif

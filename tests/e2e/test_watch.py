@@ -255,8 +255,8 @@ perl -e 'print 1' > /dev/null
 rm -rf out src
 """
 
-CONTAINER_START_AUDITS = {"Launch Sensitive Mount Container", "Launch Privileged Container",
-                          "Launch Excessively Capable Container", "Launch Disallowed Container"}
+CONTAINER_START_AUDITS = {"Launch Privileged Container", "Launch Excessively Capable Container",
+                          "Launch Disallowed Container"}
 
 
 def test_benign_workload_raises_none(bulwark, images, shared, tmp_path, podman_service):
@@ -270,13 +270,72 @@ def test_benign_workload_raises_none(bulwark, images, shared, tmp_path, podman_s
     assert {"execve", "openat", "renameat2", "unlinkat", "clone", "procexit"} <= types, types
     cmdlines = {(e.get("proc.name"), e.get("proc.cmdline")) for e in mine}
     # Audits of a container's start (upstream's container_started: its
-    # vpid 1 execs) are about the container, not the workload. The
-    # sandbox's sensitive-mount one fires on every start, in Falco too: a
-    # mount the container lacks leaves container.mount.dest unavailable,
-    # and `not ... in (...)` is then true.
+    # vpid 1 execs) are about the container, not the workload; but the
+    # sandbox's "Launch Sensitive Mount Container" must not fire: this
+    # container mounts nothing from the host.
     hits = [a for a in alerts if a["rule"] not in CONTAINER_START_AUDITS
             and (a["output_fields"].get("proc.name"), a["output_fields"].get("proc.cmdline")) in cmdlines]
     assert not hits, [(a["rule"], a["output"]) for a in hits]
+    starts = [e for e in mine if e.get("proc.vpid") == 1 and e.get("evt.type") == "execve"]
+    assert starts and starts[0].get("container.mount") == [], starts[:1]
+
+
+# Reports, beside upstream's rule, the field its macro reads.
+MOUNT_PROBE = """
+- rule: Probe sensitive mount fields
+  desc: the fields upstream's sensitive_mount macro reads, at a container's start
+  condition: container_started and sensitive_mount
+  output: process=%proc.name command=%proc.cmdline dest=%container.mount.dest[/etc] proc=%container.mount.dest[/proc*] src=%container.mount.source[/hostproc] rw=%container.mount.rdwr[/etc]
+  priority: INFO
+"""
+
+
+def test_sensitive_mount_container(bulwark, images, shared, tmp_path, podman_service):
+    probe = tmp_path / "probe.yaml"
+    probe.write_text(MOUNT_PROBE)
+    w = Watch(bulwark, rule_args(shared) + ["-r", str(probe)], tmp_path)
+    t = uuid.uuid4().hex[:6]
+    # A bind of the host's /etc (read-only) and /proc: upstream's macro
+    # names both. The other container mounts nothing from the host.
+    mounted = run_container(images, tmp_path, "bw-mnt-%s" % t, "sleep 1; cat /host-etc/hostname > /dev/null",
+                            extra=["-v", "/etc:/host-etc:ro", "-v", "/proc:/hostproc"])
+    plain = run_container(images, tmp_path, "bw-plain-%s" % t, "sleep 1; cat /etc/hostname > /dev/null")
+    alerts, events = w.stop()
+    procs = {}
+    for e in events:
+        procs.setdefault(e.get("container.id"), set()).add((e.get("proc.name"), e.get("proc.cmdline")))
+
+    def of(rule, cid):
+        return [a for a in alerts if a["rule"] == rule
+                and (a["output_fields"].get("proc.name"), a["output_fields"].get("proc.cmdline")) in procs.get(cid, ())]
+
+    fired = of("Launch Sensitive Mount Container", mounted)
+    assert fired, sorted({a["rule"] for a in alerts})
+    mounts = fired[0]["output_fields"]["container.mounts"]
+    assert "/etc:/host-etc::false:rprivate" in mounts and "/proc:/hostproc::true:rprivate" in mounts, mounts
+    # Only the binds asked for: not the runtime's proc, sysfs, tmpfs, nor
+    # podman's /etc/hosts and friends.
+    assert len(mounts.split(",")) == 2, mounts
+    # The recorded events carry the mounts: replayed with every matching
+    # rule reported, the probe shows the fields upstream's macro read.
+    p = subprocess.run([bulwark, "replay", *rule_args(shared), "-r", str(probe), "--all-matches", "--json",
+                        "-q", str(w.events)], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    alerts = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
+    probe_hit = of("Probe sensitive mount fields", mounted)
+    assert probe_hit, sorted({a["rule"] for a in alerts})
+    assert of("Launch Sensitive Mount Container", mounted)
+    assert probe_hit[0]["output_fields"]["container.mount.dest[/etc]"] == "/host-etc", probe_hit[0]
+    assert probe_hit[0]["output_fields"]["container.mount.dest[/proc*]"] == "/hostproc", probe_hit[0]
+    assert probe_hit[0]["output_fields"]["container.mount.source[/hostproc]"] == "/proc", probe_hit[0]
+    assert probe_hit[0]["output_fields"]["container.mount.rdwr[/etc]"] == "false", probe_hit[0]
+    # The container without mounts raises neither, though it started too.
+    assert any(e.get("container.id") == plain and e.get("proc.vpid") == 1 for e in events)
+    assert not of("Launch Sensitive Mount Container", plain), of("Launch Sensitive Mount Container", plain)
+    assert not of("Probe sensitive mount fields", plain)
+    # On the host, the fields are not there at all.
+    host = [e for e in events if e.get("container.id") == "host"]
+    assert host and not any("container.mount" in e or "container.mounts" in e for e in host)
 
 
 def test_flood_drops_are_counted_and_the_sensor_goes_on(bulwark, images, shared, tmp_path, podman_service):

@@ -30,7 +30,8 @@ static const char rules[] =
 	"  desc: d\n"
 	"  condition: evt.type in (open, execve) and (proc.name = a or proc.aname[2] = b or "
 	"evt.arg.flags contains O_ or fd.sport > 10 or proc.aname in (x) or evt.arg[0] = z or "
-	"fd.types intersects (file) or evt.is_open_read = true or user.uid < 5)\n"
+	"fd.types intersects (file) or evt.is_open_read = true or user.uid < 5 or "
+	"container.mount.dest[/p*] = q or container.mount[1] = r or container.mount.source[/d] = s)\n"
 	"  output: \"%proc.name %proc.aname %evt.time %evt.rawtime %evt.arg.flags %fd.types %user.uid\"\n"
 	"  priority: INFO\n"
 	/* rules with gates: a check of their `and`, an `or` of checks */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The sensor's decoding of ring-buffer records (no kernel needed): path
  * normalisation and resolution, open flags and modes, socket ends, the
- * process table kept by exec and fork, and records of a bad size. */
+ * process table kept by exec and fork, records of a bad size, and a
+ * container's mounts (container.mount*) from its runtime config as the
+ * rules engine reads them. */
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -13,6 +15,7 @@
 
 #include <linux/types.h>
 
+#include "bulwark/runtime.h"
 #include "runtime/sensor_api.h"
 #include "../../bpf/sensor.h"
 
@@ -345,12 +348,176 @@ static void test_bad_records(void **state)
 	bw_sensor_free(s);
 }
 
+/* ---------------------------------------------------------------- mounts */
+
+/* The id of the podman container tests/data/sensor/podman-config.json
+ * comes from (podman run --runtime runc -v /srv:/srv:rshared
+ * -v /etc:/host-etc:ro -v /proc:/hostproc ...; trimmed to mounts and
+ * annotations). */
+#define FIXTURE_ID "32c76cb92d6a94e102d2b5f0cc49133ffd6bed48086e915d25f1a0d3b50268fd"
+
+static char *fixture(size_t *len)
+{
+	const char *root = getenv("BULWARK_SOURCE_ROOT");
+	char path[1024], *data = NULL;
+
+	snprintf(path, sizeof(path), "%s/tests/data/sensor/podman-config.json", root ? root : ".");
+	assert_int_equal(bw_read_file(path, 1 << 20, &data, len, NULL), 0);
+	return data;
+}
+
+/* The members as an object of their own (they start with a comma). */
+static json_t *members(const char *m)
+{
+	char buf[1 << 16];
+	json_t *j;
+
+	assert_int_equal(m[0], ',');
+	snprintf(buf, sizeof(buf), "{%s}", m + 1);
+	j = json_loads(buf, 0, NULL);
+	assert_non_null(j);
+	return j;
+}
+
+/* Runs the rule over one execve of a container with these members (NULL:
+ * on the host) and returns its text output, or "" when it did not match. */
+static const char *run_rule(const char *members_json, const char *cond, const char *output)
+{
+	static char out[4096];
+	const struct bw_source *src = bw_replay_source();
+	struct bw_ruleset *rs = bw_ruleset_new();
+	struct bw_matcher *m = NULL;
+	struct bw_replay_decoder *d = NULL;
+	struct bw_replay_event *e = NULL;
+	struct bw_error *err = NULL;
+	struct bw_buf b = BW_BUF_INIT(1 << 16);
+	char yaml[4096], line[1 << 16];
+
+	snprintf(yaml, sizeof(yaml), "- rule: r\n  desc: d\n  condition: evt.type = execve and (%s)\n"
+		 "  output: \"%s\"\n  priority: INFO\n", cond, output);
+	snprintf(line, sizeof(line), "{\"ts\":1,\"evt.type\":\"execve\",\"container.id\":\"%s\"%s}",
+		 members_json ? "32c76cb92d6a" : "host", members_json ? members_json : "");
+	assert_int_equal(bw_ruleset_load_string(rs, "t.yaml", yaml, strlen(yaml), &err), 0);
+	assert_int_equal(bw_ruleset_compile(rs, &src, 1, &err), 0);
+	assert_int_equal(bw_matcher_new(rs, src, NULL, &m, &err), 0);
+	assert_int_equal(bw_replay_decoder_new(m, &d, &err), 0);
+	assert_int_equal(bw_replay_decode_into(d, line, strlen(line), &e, &err), 0);
+	out[0] = 0;
+	if (bw_matcher_run(m, e, bw_replay_event_type(e), NULL, NULL) == 1) {
+		assert_int_equal(bw_matcher_format_text(m, bw_ruleset_rule(rs, 0), e, &b), 0);
+		snprintf(out, sizeof(out), "%s", strstr(b.data, "Informational ") + 14);
+	}
+	bw_buf_done(&b);
+	bw_replay_event_free(e);
+	bw_replay_decoder_free(d);
+	bw_matcher_free(m);
+	bw_ruleset_free(rs);
+	return out;
+}
+
+/* Upstream's sandbox macro (falco-sandbox_rules.yaml), as written. */
+#define SENSITIVE_MOUNT                                                                            \
+	"not container.mount.dest[/proc*] in (\"<NA>\",\"N/A\") or "                       \
+	"not container.mount.dest[/var/run/docker.sock] in (\"<NA>\",\"N/A\") or "          \
+	"not container.mount.dest[/] in (\"<NA>\",\"N/A\") or "                             \
+	"not container.mount.dest[/etc] in (\"<NA>\",\"N/A\") or "                          \
+	"not container.mount.dest[/root*] in (\"<NA>\",\"N/A\")"
+
+static void test_container_mounts(void **state)
+{
+	size_t len;
+	char *cfg = fixture(&len), *mj = NULL;
+	struct bw_error *err = NULL;
+	json_t *j;
+
+	(void)state;
+	assert_int_equal(bw_sensor_container_mounts(cfg, len, FIXTURE_ID, &mj, &err), 0);
+	free(cfg);
+	/* Only the binds the user asked for, in the runtime's order: not proc,
+	 * sysfs, tmpfs, devpts, mqueue, cgroup, nor podman's own files. */
+	j = members(mj);
+	assert_string_equal(json_string_value(json_object_get(j, "container.mounts")),
+			    "/srv:/srv::true:rshared,/etc:/host-etc::false:rprivate,"
+			    "/proc:/hostproc::true:rprivate");
+	assert_int_equal(json_array_size(json_object_get(j, "container.mount")), 3);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(j, "container.mount"), 1)),
+			    "/etc:/host-etc::false:rprivate");
+	json_decref(j);
+
+	/* By number, by source (dest by destination), globs, and no match. */
+	assert_string_equal(run_rule(mj, "container.id != host",
+				     "%container.mount.dest[/proc*] %container.mount.dest[/etc] "
+				     "%container.mount.source[/host-etc] %container.mount[1] "
+				     "%container.mount.rdwr[/etc] %container.mount.propagation[0] "
+				     "m=%container.mount.mode[/e?c] %container.mount.dest[/root*] "
+				     "%container.mount[7] %container.mount.source[/nowhere] "
+				     "%container.mount.dest[/*oc]"),
+			    "/hostproc /host-etc /etc /etc:/host-etc::false:rprivate false rshared m= "
+			    "<NA> <NA> <NA> /hostproc");
+	assert_string_equal(run_rule(mj, SENSITIVE_MOUNT, "%container.mount.dest[/etc]"), "/host-etc");
+	assert_string_equal(run_rule(mj, "container.mount.dest[/et] = /host-etc", "x"), "");
+	free(mj);
+
+	/* A container with no mount of its own: "<NA>", the macro is false. */
+	const char *none = "{\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+			   "{\"destination\":\"/etc/hosts\",\"type\":\"bind\",\"source\":\"/run/containers/"
+			   "storage/overlay-containers/" FIXTURE_ID "/userdata/hosts\",\"options\":[\"bind\"]}]}";
+	assert_int_equal(bw_sensor_container_mounts(none, strlen(none), FIXTURE_ID, &mj, &err), 0);
+	assert_string_equal(mj, ",\"container.mounts\":\"\",\"container.mount\":[]");
+	assert_string_equal(run_rule(mj, SENSITIVE_MOUNT, "x"), "");
+	assert_string_equal(run_rule(mj, "container.mount.dest[/proc*] = \"<NA>\"", "%container.mount[0]"),
+			    "<NA>");
+	free(mj);
+	/* On the host the fields are unavailable, as in Falco. */
+	assert_string_equal(run_rule(NULL, "not container.mount.dest[/etc] exists", "h"), "h");
+
+	/* An engine's inspect answer (docker's and podman's API), with a
+	 * type-less OCI bind beside it ignored: "Mounts" is the engine's. */
+	const char *api = "{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/var/run/docker.sock\","
+			  "\"Destination\":\"/var/run/docker.sock\",\"Mode\":\"ro\",\"RW\":false,"
+			  "\"Propagation\":\"rprivate\"},{\"Type\":\"tmpfs\",\"Destination\":\"/t\"}]}";
+	assert_int_equal(bw_sensor_container_mounts(api, strlen(api), "x", &mj, &err), 0);
+	assert_string_equal(mj, ",\"container.mounts\":\"/var/run/docker.sock:/var/run/docker.sock:ro:"
+				"false:rprivate,:/t::false:\",\"container.mount\":[\"/var/run/docker.sock:"
+				"/var/run/docker.sock:ro:false:rprivate\",\":/t::false:\"]");
+	assert_string_equal(run_rule(mj, SENSITIVE_MOUNT, "%container.mount.source[/t]"), "");
+	free(mj);
+	const char *oci_untyped = "{\"mounts\":[{\"destination\":\"/r\",\"source\":\"/\",\"options\":[\"rbind\",\"ro\"]},"
+				  "{\"destination\":\"/q\",\"source\":\"/x:\\\"y\\\"\",\"type\":\"bind\"}]}";
+	assert_int_equal(bw_sensor_container_mounts(oci_untyped, strlen(oci_untyped), "x", &mj, &err), 0);
+	assert_string_equal(mj, ",\"container.mounts\":\"/:/r::false:,/x:\\\"y\\\":/q::true:\","
+				"\"container.mount\":[\"/:/r::false:\",\"/x:\\\"y\\\":/q::true:\"]");
+	assert_string_equal(run_rule(mj, SENSITIVE_MOUNT, "%container.mount.source[/q] %container.mount.dest[/x*]"),
+			    "/x:\"y\" /q");
+	free(mj);
+
+	/* Bad input: an error that says what, nothing returned. */
+	mj = NULL;
+	assert_int_equal(bw_sensor_container_mounts("{\"mounts\": [", 12, "x", &mj, &err), -EINVAL);
+	assert_non_null(strstr(err->msg, "invalid JSON at line 1"));
+	err = bw_error_free(err);
+	assert_int_equal(bw_sensor_container_mounts("{\"mounts\": 3}", 13, "x", &mj, &err), -EINVAL);
+	assert_non_null(strstr(err->msg, "no list of mounts"));
+	err = bw_error_free(err);
+	struct bw_buf many = BW_BUF_INIT(1 << 20);
+	bw_buf_puts(&many, "{\"Mounts\":[");
+	for (unsigned i = 0; i <= BW_MAX_CONTAINER_MOUNTS; i++)
+		bw_buf_printf(&many, "%s{\"Source\":\"/s\",\"Destination\":\"/d%u\"}", i ? "," : "", i);
+	bw_buf_puts(&many, "]}");
+	assert_int_equal(bw_sensor_container_mounts(many.data, many.len, "x", &mj, &err), -E2BIG);
+	assert_non_null(strstr(err->msg, "more than 256 mounts"));
+	err = bw_error_free(err);
+	bw_buf_done(&many);
+	assert_null(mj);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_paths),   cmocka_unit_test(test_chmod_and_rename),
 		cmocka_unit_test(test_sockets),	     cmocka_unit_test(test_process_table),
 		cmocka_unit_test(test_bad_records), cmocka_unit_test(test_namespace_ids),
+		cmocka_unit_test(test_container_mounts),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 

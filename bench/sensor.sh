@@ -82,7 +82,8 @@ if command -v perf >/dev/null && perf stat -e syscalls:sys_exit_openat -a -o /de
   perf stat -e syscalls:sys_exit_openat -a -o /dev/null -- sleep 100000 & PERF=$!
   sleep 1
   for _ in $(seq "$RUNS"); do run perf_open "$TMP/openloop"; run perf_build "$TMP/build.sh"; done
-  kill -INT $PERF; wait $PERF 2>/dev/null || true
+  # perf stops when its workload does (a background job ignores SIGINT)
+  pkill -P $PERF sleep || true; wait $PERF 2>/dev/null || true; PERF=
 fi
 read ticks hwm < "$TMP/with.self"
 hz=$(getconf CLK_TCK)

@@ -36,6 +36,11 @@ struct proc {
 	char *exe;	/* argv[0] */
 	char cwd[BW_EV_PATH + 1]; /* with a trailing slash, as Falco's proc.cwd */
 	bool memfd;	/* its executable lives only in memory */
+	bool upper;	/* its executable is on overlayfs, in the upper layer */
+	bool lower;	/* ... in a lower layer */
+	uint64_t exe_ino;
+	uint64_t exe_ctime; /* ns since the epoch, 0 when unknown */
+	uint64_t exe_mtime;
 };
 
 struct container {
@@ -1302,6 +1307,26 @@ static void ns_fields(struct bw_sensor *s, const struct bw_ev_hdr *h)
 	}
 }
 
+/* The executable's inode and times, as Falco's proc.exe_ino.*: the
+ * duration runs from the inode's last status change to the process's fork,
+ * when both are known and in that order. */
+static void exe_fields(struct bw_sensor *s, const struct proc *p)
+{
+	struct bw_buf *b = &s->line;
+
+	if (p->exe_ino)
+		kv_num(b, "proc.exe_ino", (long long)p->exe_ino);
+	if (p->exe_ctime)
+		kv_num(b, "proc.exe_ino.ctime", (long long)p->exe_ctime);
+	if (p->exe_mtime)
+		kv_num(b, "proc.exe_ino.mtime", (long long)p->exe_mtime);
+	if (p->exe_ctime && p->start) {
+		uint64_t start = p->start + (uint64_t)s->mono_to_real;
+		if (start >= p->exe_ctime && start - p->exe_ctime <= INT64_MAX)
+			kv_num(b, "proc.exe_ino.ctime_duration_proc_start", (long long)(start - p->exe_ctime));
+	}
+}
+
 /* The fields of the process (and its ancestry, container and user) that
  * every event carries. */
 static void common_fields(struct bw_sensor *s, const struct bw_ev_hdr *h, const char *type)
@@ -1336,6 +1361,9 @@ static void common_fields(struct bw_sensor *s, const struct bw_ev_hdr *h, const 
 		kv_str(b, "proc.cwd", p->cwd[0] ? p->cwd : NULL);
 		kv_num(b, "proc.tty", p->tty);
 		kv_bool(b, "proc.is_exe_from_memfd", p->memfd);
+		kv_bool(b, "proc.is_exe_upper_layer", p->upper);
+		kv_bool(b, "proc.is_exe_lower_layer", p->lower);
+		exe_fields(s, p);
 		if (p->start && h->ts >= p->start)
 			kv_num(b, "proc.duration", (long long)(h->ts - p->start));
 	}
@@ -1397,6 +1425,15 @@ static int decode_exec(struct bw_sensor *s, const struct bw_ev_exec *e)
 	p->ppid = e->h.ppid;
 	p->tty = e->tty;
 	p->memfd = e->flags & BW_EXEC_MEMFD;
+	p->upper = e->flags & BW_EXEC_UPPER;
+	p->lower = !p->upper && (e->flags & BW_EXEC_LOWER);
+	p->exe_ino = e->exe_ino;
+	/* Kernel times are bounded like any input: beyond 2^63 ns they are
+	 * not times. */
+	p->exe_ctime = e->exe_ctime <= INT64_MAX ? e->exe_ctime : 0;
+	p->exe_mtime = e->exe_mtime <= INT64_MAX ? e->exe_mtime : 0;
+	if (p->exe_ino > INT64_MAX)
+		p->exe_ino = 0;
 	kstr(p->comm, sizeof(p->comm), e->h.comm, sizeof(e->h.comm));
 	kstr(p->exepath, sizeof(p->exepath), e->filename, sizeof(e->filename));
 	kstr(p->cwd, sizeof(p->cwd) - 1, e->cwd, sizeof(e->cwd));
@@ -1418,7 +1455,13 @@ static int decode_exec(struct bw_sensor *s, const struct bw_ev_exec *e)
 		return -ENOMEM;
 
 	common_fields(s, &e->h, "execve");
-	kv_str(&s->line, "evt.arg.flags", (e->flags & BW_EXEC_MEMFD) ? "EXE_FROM_MEMFD" : "");
+	/* Falco's execve flags, in its order. */
+	char flags[64];
+	snprintf(flags, sizeof(flags), "%s%s%s", p->upper ? "EXE_UPPER_LAYER|" : "",
+		 p->memfd ? "EXE_FROM_MEMFD|" : "", p->lower ? "EXE_LOWER_LAYER|" : "");
+	if (flags[0])
+		flags[strlen(flags) - 1] = 0;
+	kv_str(&s->line, "evt.arg.flags", flags);
 	kv_str(&s->line, "evt.arg.filename", p->exepath);
 	return 0;
 }

@@ -205,8 +205,20 @@ static void test_process_table(void **state)
 	memcpy(e.args, argv, sizeof(argv));
 	e.args_len = sizeof(argv);
 	e.tty = (136u << 20) | 3;
+	e.flags = BW_EXEC_UPPER;
+	e.exe_ino = 77;
+	e.exe_ctime = 5;
+	e.exe_mtime = 4;
 	assert_int_equal(bw_sensor_feed(s, &e, sizeof(e), keep, NULL), 0);
 	assert_string_equal(str("evt.type"), "execve");
+	assert_true(json_is_true(json_object_get(last, "proc.is_exe_upper_layer")));
+	assert_true(json_is_false(json_object_get(last, "proc.is_exe_lower_layer")));
+	assert_string_equal(str("evt.arg.flags"), "EXE_UPPER_LAYER");
+	assert_int_equal(num("proc.exe_ino"), 77);
+	assert_int_equal(num("proc.exe_ino.ctime"), 5);
+	assert_int_equal(num("proc.exe_ino.mtime"), 4);
+	/* its fork was not seen: no start, no duration */
+	assert_null(json_object_get(last, "proc.exe_ino.ctime_duration_proc_start"));
 	assert_string_equal(str("proc.cmdline"), "sh -c echo \"hi\"");
 	assert_string_equal(str("proc.cwd"), "/srv/");
 	assert_string_equal(str("container.id"), "0123456789ab");
@@ -223,6 +235,9 @@ static void test_process_table(void **state)
 	assert_string_equal(str("evt.type"), "memfd_create");
 	assert_string_equal(str("proc.exepath"), "/bin/sh");
 	assert_string_equal(str("proc.pname"), "sh");
+	/* the child runs the parent's executable, forked at ts 1000 */
+	assert_true(json_is_true(json_object_get(last, "proc.is_exe_upper_layer")));
+	assert_int_equal(num("proc.exe_ino.ctime_duration_proc_start"), num("ts") - 5);
 	assert_string_equal(str("container.id"), "0123456789ab");
 	assert_string_equal(arg("name"), "x\"\xc3\xbf"); /* escaped as \u00ff */
 

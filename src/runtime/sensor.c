@@ -10,8 +10,11 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <linux/openat2.h>
 #include <linux/types.h>
 
 #include "bulwark/limits.h"
@@ -53,7 +56,9 @@ struct container {
 	char *image_tag;
 	int privileged;	      /* 1, 0, or -1 when no one said */
 	char *mounts;	      /* the container.mount* members of its events; NULL: unknown */
-	struct bw_map *users; /* uid -> name, from the container's /etc/passwd */
+	struct bw_map *users; /* uid -> name, from the container's /etc/passwd ("": none) */
+	struct bw_map *groups; /* gid -> name, from its /etc/group */
+	uint32_t init_pid;     /* host pid of its pid 1, 0 when not seen */
 };
 
 struct bw_sensor {
@@ -64,6 +69,7 @@ struct bw_sensor {
 	struct bw_map *cgroups;	   /* "cgroup id" -> its leaf name */
 	uint64_t evnum;
 	struct bw_map *host_users;
+	struct bw_map *host_groups;
 	int64_t mono_to_real;	   /* add to a bpf_ktime_get_ns() stamp */
 	struct bw_buf line;
 	bw_sensor_event_fn fn;
@@ -85,7 +91,7 @@ static const char *const key_fields[] = {
 	"evt.type",	"evt.dir",	"evt.rawres",	  "evt.res",	  "evt.arg",	 "evt.is_open_read",
 	"evt.is_open_write", "evt.is_open_exec", "fd.name", "fd.nameraw", "fd.directory", "fd.filename",
 	"fd.typechar",	"fd.type",	"fd.num",	  "container.id", "user.uid",	 "user.name",
-	"user.loginuid", "group.gid",	"proc.name",
+	"user.loginuid", "group.gid",	"proc.name", "user.loginname", "group.name",
 };
 
 static struct {
@@ -193,8 +199,9 @@ int bw_sensor_new_detached(struct bw_sensor **ret, struct bw_error **err)
 	s->procs = bw_map_new();
 	s->containers = bw_map_new();
 	s->host_users = bw_map_new();
+	s->host_groups = bw_map_new();
 	s->cgroups = bw_map_new();
-	if (!s->procs || !s->containers || !s->host_users || !s->cgroups) {
+	if (!s->procs || !s->containers || !s->host_users || !s->host_groups || !s->cgroups) {
 		bw_sensor_free(s);
 		return bw_error_set(err, -ENOMEM, "out of memory");
 	}
@@ -305,6 +312,7 @@ static void free_container(void *v)
 		free(c->image_tag);
 		free(c->mounts);
 		bw_map_free_with(c->users, free);
+		bw_map_free_with(c->groups, free);
 		free(c);
 	}
 }
@@ -318,6 +326,7 @@ struct bw_sensor *bw_sensor_free(struct bw_sensor *s)
 	bw_map_free_with(s->procs, free_proc);
 	bw_map_free_with(s->containers, free_container);
 	bw_map_free_with(s->host_users, free);
+	bw_map_free_with(s->host_groups, free);
 	bw_map_free_with(s->cgroups, free);
 	bw_buf_done(&s->line);
 	free(s);
@@ -1005,6 +1014,7 @@ static struct container *container_get(struct bw_sensor *s, const char *leaf)
 			snprintf(c->full_id, sizeof(c->full_id), "%.64s", h ? h + 1 : leaf);
 			c->privileged = -1;
 			c->users = bw_map_new();
+			c->groups = bw_map_new();
 			container_refresh(c);
 		}
 	}
@@ -1021,42 +1031,117 @@ static struct container *container_get(struct bw_sensor *s, const char *leaf)
 	return c;
 }
 
-/* The user's name as the process's own /etc/passwd says (a container's,
- * when it runs in one). */
-static const char *user_name(struct bw_sensor *s, struct container *c, uint32_t pid, uint32_t uid)
+/* ---------------------------------------------------------------- user and group names */
+
+#define ID_DB_MAX_LINES 65536u /* lines read of one passwd or group file */
+#define ID_DB_MAX_NAMES 4096u  /* names kept per container */
+#define ID_DB_LINE 1024u
+
+int bw_sensor_id_lookup(FILE *f, uint32_t id, char *ret_name, size_t n)
 {
-	struct bw_map *m = c ? c->users : s->host_users;
-	char key[16], path[64], line[1024];
+	char line[ID_DB_LINE];
+	bool whole = true; /* line starts a record */
+
+	for (unsigned i = 0; i < ID_DB_MAX_LINES && fgets(line, sizeof(line), f); i++) {
+		bool starts = whole;
+		size_t len = strlen(line);
+
+		/* A record longer than the buffer: skip its rest, never read
+		 * a piece of it as a record of its own. */
+		whole = len > 0 && line[len - 1] == '\n';
+		if (!starts)
+			continue;
+		/* name:password:id:... (passwd and group alike) */
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *end;
+		if (!c1 || !c2 || c1 == line || line[0] == '+' || line[0] == '-')
+			continue;
+		errno = 0;
+		unsigned long v = strtoul(c2 + 1, &end, 10);
+		if (errno || end == c2 + 1 || (*end != ':' && *end != '\n' && *end) || v != id || c2[1] == '-')
+			continue;
+		if ((size_t)(c1 - line) >= n)
+			return -ENAMETOOLONG;
+		memcpy(ret_name, line, c1 - line);
+		ret_name[c1 - line] = 0;
+		return 0;
+	}
+	return ferror(f) ? -EIO : -ENOENT;
+}
+
+/*
+ * Opens etc/NAME in the process's own root (a container's, when it runs in
+ * one) without leaving it: its symlinks resolve inside that root, and only
+ * a regular file is read (a FIFO there must not stall the sensor). NULL
+ * when there is none or the process is gone.
+ */
+static FILE *open_in_root(uint32_t pid, const char *name)
+{
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	char path[40];
+	struct stat st;
+	int root, fd;
 	FILE *f;
-	const char *found = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%u/root", pid);
+	root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return NULL;
+	fd = (int)syscall(SYS_openat2, root, name, &how, sizeof(how));
+	close(root);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(f = fdopen(fd, "r"))) {
+		close(fd);
+		return NULL;
+	}
+	return f;
+}
+
+/* The name of id in the process's etc/passwd or etc/group (or, when the
+ * process is gone by now, in that of fallback, which shares its root),
+ * cached in m (misses too, once the file was read through). NULL when it
+ * has none. */
+static const char *id_name(struct bw_map *m, uint32_t pid, uint32_t fallback, const char *file, uint32_t id)
+{
+	char key[16], name[ID_DB_LINE];
+	const char *v;
+	FILE *f;
+	int r;
 
 	if (!m)
 		return NULL;
-	snprintf(key, sizeof(key), "%u", uid);
-	if (bw_map_has(m, key))
-		return bw_map_get(m, key);
-	snprintf(path, sizeof(path), "/proc/%u/root/etc/passwd", pid);
-	f = fopen(path, "re");
-	if (f) {
-		while (fgets(line, sizeof(line), f)) {
-			char *name = strtok(line, ":");
-			strtok(NULL, ":");
-			char *u = strtok(NULL, ":");
-			if (name && u && (uint32_t)strtoul(u, NULL, 10) == uid) {
-				found = name;
-				break;
-			}
-		}
-		if (found && bw_map_size(m) < 4096) {
-			char *v = strdup(found);
-			if (v && bw_map_put(m, key, v) < 0)
-				free(v);
-			fclose(f);
-			return bw_map_get(m, key);
-		}
-		fclose(f);
+	snprintf(key, sizeof(key), "%u", id);
+	if (bw_map_has(m, key)) {
+		v = bw_map_get(m, key);
+		return v && v[0] ? v : NULL;
 	}
-	return NULL;
+	f = open_in_root(pid, file);
+	if (!f && fallback && fallback != pid)
+		f = open_in_root(fallback, file);
+	if (!f)
+		return NULL;
+	r = bw_sensor_id_lookup(f, id, name, sizeof(name));
+	fclose(f);
+	if (r < 0 && r != -ENOENT)
+		return NULL;
+	if (bw_map_size(m) >= ID_DB_MAX_NAMES)
+		return NULL;
+	char *copy = strdup(r == 0 ? name : "");
+	if (copy && bw_map_put(m, key, copy) < 0)
+		free(copy);
+	v = bw_map_get(m, key);
+	return v && v[0] ? v : NULL;
+}
+
+static const char *user_name(struct bw_sensor *s, struct container *c, uint32_t pid, uint32_t uid)
+{
+	return id_name(c ? c->users : s->host_users, pid, c ? c->init_pid : 1, "etc/passwd", uid);
+}
+
+static const char *group_name(struct bw_sensor *s, struct container *c, uint32_t pid, uint32_t gid)
+{
+	return id_name(c ? c->groups : s->host_groups, pid, c ? c->init_pid : 1, "etc/group", gid);
 }
 
 /* ---------------------------------------------------------------- cgroups */
@@ -1388,11 +1473,20 @@ static void common_fields(struct bw_sensor *s, const struct bw_ev_hdr *h, const 
 		anc = a->ppid;
 	}
 	bw_buf_puts(b, "]");
+	if (c && h->vpid == 1)
+		c->init_pid = h->pid;
 	kv_num(b, "user.uid", h->uid);
 	uname = user_name(s, c, h->pid, h->uid);
 	kv_str(b, "user.name", uname ? uname : (h->uid == 0 ? "root" : NULL));
 	kv_num(b, "user.loginuid", h->loginuid == UINT32_MAX ? -1 : (long long)h->loginuid);
+	/* No login user (loginuid -1): no name, Falco's <NA>. */
+	if (h->loginuid != UINT32_MAX) {
+		uname = user_name(s, c, h->pid, h->loginuid);
+		kv_str(b, "user.loginname", uname ? uname : (h->loginuid == 0 ? "root" : NULL));
+	}
 	kv_num(b, "group.gid", h->gid);
+	uname = group_name(s, c, h->pid, h->gid);
+	kv_str(b, "group.name", uname ? uname : (h->gid == 0 ? "root" : NULL));
 	if (c) {
 		kv_str(b, "container.id", c->id);
 		kv_str(b, "container.name", c->name);

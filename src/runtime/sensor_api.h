@@ -10,6 +10,8 @@
  * events exactly as it consumes recorded ones. It knows no rules.
  */
 
+#include <stdio.h>
+
 #include "bulwark/core.h"
 #include "bulwark/rules.h"
 
@@ -97,6 +99,15 @@ BW_API void bw_sensor_get_stats(struct bw_sensor *s, struct bw_sensor_stats *ret
 BW_API int bw_sensor_new_detached(struct bw_sensor **ret, struct bw_error **err);
 BW_API int bw_sensor_feed(struct bw_sensor *s, const void *data, size_t size, bw_sensor_event_fn fn,
 			  void *userdata);
+
+/*
+ * The name of id in an /etc/passwd or /etc/group stream (records
+ * "name:password:id:..."): copies it into ret_name (n bytes) and returns 0;
+ * -ENOENT when no record has that id, -ENAMETOOLONG when the name does not
+ * fit, -EIO on a read error. Reads at most 65536 lines; a line longer than
+ * 1 KiB is skipped whole.
+ */
+BW_API int bw_sensor_id_lookup(FILE *f, uint32_t id, char *ret_name, size_t n);
 
 /*
  * For tests and fuzzing: the container.mount* members (a leading comma,

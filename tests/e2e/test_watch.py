@@ -168,6 +168,13 @@ def test_attacks_raise_their_rules(bulwark, images, shared, tmp_path, podman_ser
     named_cid = run_container(images, tmp_path, named, "sleep 3; cat /etc/hostname > /dev/null")
     priv_cid = run_container(images, tmp_path, "bw-priv-%s" % uuid.uuid4().hex[:6], "sleep 1; cat /etc/hostname",
                              extra=["--privileged"])
+    # A user and group only the container's own files name, and a login
+    # user (loginuid) set inside it.
+    nt = uuid.uuid4().hex[:6]
+    names_cid = run_container(images, tmp_path, "bw-names-%s" % nt, (
+        "echo 'bwu{t}:x:4321:4321::/:/bin/sh' >> /etc/passwd; echo 'bwg{t}:x:4321:' >> /etc/group; "
+        "echo 4321 > /proc/self/loginuid; setpriv --reuid 4321 --regid 4321 --clear-groups "
+        "cat /etc/hostname > /dev/null; sleep 1").replace("{t}", nt), extra=["--cap-add", "AUDIT_CONTROL"])
     alerts, events = w.stop()
     assert w.stat("dropped in the kernel") == 0, w.stats
     fired = {}
@@ -247,6 +254,17 @@ def test_attacks_raise_their_rules(bulwark, images, shared, tmp_path, podman_ser
     cat_ev = sleeps[0]
     assert cat_ev["proc.is_exe_upper_layer"] is False and cat_ev["proc.is_exe_lower_layer"] is True, cat_ev
     assert not any(a["output_fields"].get("proc.exepath") == "/usr/bin/cat" for a in fired[rule])
+    # Names as the container's /etc/passwd and /etc/group give them.
+    named_ev = [e for e in events if e.get("container.id") == names_cid and e.get("proc.name") == "cat"
+                and e.get("evt.type") == "execve"]
+    assert named_ev, "no exec of cat in %s" % names_cid
+    n = named_ev[0]
+    assert n["user.uid"] == 4321 and n["user.name"] == "bwu" + nt, n
+    assert n["group.gid"] == 4321 and n["group.name"] == "bwg" + nt, n
+    assert n["user.loginuid"] == 4321 and n["user.loginname"] == "bwu" + nt, n
+    assert cat_ev["user.name"] == "root" and cat_ev["group.name"] == "root", cat_ev
+    if cat_ev["user.loginuid"] == -1:
+        assert "user.loginname" not in cat_ev, cat_ev
     # On a host whose programs are not on overlayfs neither holds.
     host = [e for e in events if e.get("container.id") == "host" and e.get("evt.type") == "execve"
             and e.get("proc.exepath") in ("/usr/bin/podman", "/usr/bin/runc", "/usr/sbin/runc")]

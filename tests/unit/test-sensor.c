@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <jansson.h>
 
@@ -526,13 +527,88 @@ static void test_container_mounts(void **state)
 	assert_null(mj);
 }
 
+/* Names from passwd and group files as a container may hold them. */
+static void test_id_lookup(void **state)
+{
+	static const char db[] = "root:x:0:0:root:/root:/bin/bash\n"
+				 "+nis::::::\n"
+				 "nogroup::65534:\n"
+				 "app:x:1000:1000::/home/app:/bin/sh\n"
+				 "bad:x:12x:1\n"
+				 "neg:x:-5:1\n"
+				 ":x:7:\n"
+				 "wheel:x:10:alice,bob";
+	char name[32];
+	FILE *f;
+
+	(void)state;
+#define LOOKUP(id, want_r)                                                   \
+	do {                                                                 \
+		f = fmemopen((void *)db, sizeof(db) - 1, "r");               \
+		assert_non_null(f);                                          \
+		assert_int_equal(bw_sensor_id_lookup(f, id, name, sizeof(name)), want_r); \
+		fclose(f);                                                   \
+	} while (0)
+	LOOKUP(0, 0);
+	assert_string_equal(name, "root");
+	LOOKUP(1000, 0);
+	assert_string_equal(name, "app");
+	LOOKUP(65534, 0); /* an empty password field */
+	assert_string_equal(name, "nogroup");
+	LOOKUP(10, 0); /* the last line, without a newline */
+	assert_string_equal(name, "wheel");
+	LOOKUP(12, -ENOENT); /* not a number */
+	LOOKUP(7, -ENOENT);  /* no name */
+	LOOKUP(4294967291u, -ENOENT);
+	LOOKUP(4242, -ENOENT);
+
+	/* A record longer than a line buffer: its tail is not a record. */
+	char big[4096];
+	int n = snprintf(big, sizeof(big), "long:x:1:");
+	memset(big + n, 'a', 2000);
+	snprintf(big + n + 2000, sizeof(big) - n - 2000, "evil:x:99:\nok:x:99:\n");
+	f = fmemopen(big, strlen(big), "r");
+	assert_int_equal(bw_sensor_id_lookup(f, 99, name, sizeof(name)), 0);
+	assert_string_equal(name, "ok");
+	fclose(f);
+	/* A name longer than the caller's buffer. */
+	f = fmemopen((void *)db, sizeof(db) - 1, "r");
+	assert_int_equal(bw_sensor_id_lookup(f, 1000, name, 3), -ENAMETOOLONG);
+	fclose(f);
+#undef LOOKUP
+}
+
+/* The sensor's own process: user.name and group.name from the host's
+ * files, user.loginname only with a login user. */
+static void test_user_group_names(void **state)
+{
+	struct bw_sensor *s = sensor();
+	struct bw_ev_sys y = { 0 };
+
+	(void)state;
+	hdr(&y.h, BW_EV_SYS, (uint32_t)getpid(), 1, 319, 3, "t");
+	y.h.cgroup_id = 1; /* the host */
+	assert_int_equal(bw_sensor_feed(s, &y, sizeof(y), keep, NULL), 0);
+	assert_string_equal(str("user.name"), "root");
+	assert_string_equal(str("group.name"), "root");
+	assert_null(json_object_get(last, "user.loginname"));
+	y.h.loginuid = 0;
+	y.h.gid = 4242424; /* in no group file */
+	assert_int_equal(bw_sensor_feed(s, &y, sizeof(y), keep, NULL), 0);
+	assert_string_equal(str("user.loginname"), "root");
+	assert_null(json_object_get(last, "group.name"));
+	assert_int_equal(num("group.gid"), 4242424);
+	bw_sensor_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_paths),   cmocka_unit_test(test_chmod_and_rename),
 		cmocka_unit_test(test_sockets),	     cmocka_unit_test(test_process_table),
 		cmocka_unit_test(test_bad_records), cmocka_unit_test(test_namespace_ids),
-		cmocka_unit_test(test_container_mounts),
+		cmocka_unit_test(test_container_mounts), cmocka_unit_test(test_id_lookup),
+		cmocka_unit_test(test_user_group_names),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 

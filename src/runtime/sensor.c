@@ -56,6 +56,7 @@ struct container {
 	char *image_tag;
 	int privileged;	      /* 1, 0, or -1 when no one said */
 	char *mounts;	      /* the container.mount* members of its events; NULL: unknown */
+	char *k8s;	      /* its k8s.* members; NULL: none known */
 	struct bw_map *users; /* uid -> name, from the container's /etc/passwd ("": none) */
 	struct bw_map *groups; /* gid -> name, from its /etc/group */
 	uint32_t init_pid;     /* host pid of its pid 1, 0 when not seen */
@@ -311,6 +312,7 @@ static void free_container(void *v)
 		free(c->image);
 		free(c->image_tag);
 		free(c->mounts);
+		free(c->k8s);
 		bw_map_free_with(c->users, free);
 		bw_map_free_with(c->groups, free);
 		free(c);
@@ -904,6 +906,74 @@ int bw_sensor_container_mounts(const char *json, size_t len, const char *full_id
 	return 0;
 }
 
+/* ---------------------------------------------------------------- Kubernetes */
+
+#define K8S_NAME_MAX 253 /* a DNS subdomain, Kubernetes's longest name */
+
+/*
+ * The k8s.* members of a container's events, from the pod's annotations
+ * that CRI runtimes put in the OCI runtime config (`annotations`) or from
+ * an engine's answer (`Config.Annotations`, then `Config.Labels`, where
+ * dockershim and containerd keep them). -ENOENT when none names a pod.
+ */
+static int k8s_render(json_t *j, char **ret)
+{
+	static const char *const keys[][2] = {
+		{ "io.kubernetes.pod.namespace", "k8s.ns.name" },
+		{ "io.kubernetes.pod.name", "k8s.pod.name" },
+		{ "io.kubernetes.pod.uid", "k8s.pod.uid" },
+	};
+	json_t *cfg = json_object_get(j, "Config");
+	json_t *from[] = { json_object_get(j, "annotations"), json_object_get(cfg, "Annotations"),
+			   json_object_get(cfg, "Labels") };
+	struct bw_buf out = BW_BUF_INIT(8192); /* three escaped names fit */
+	bool any = false;
+
+	for (size_t i = 0; i < BW_ARRAY_SIZE(from) && !any; i++) {
+		if (!json_is_object(from[i]))
+			continue;
+		for (size_t k = 0; k < BW_ARRAY_SIZE(keys); k++) {
+			const char *v = json_string_value(json_object_get(from[i], keys[k][0]));
+			if (!v || !v[0] || strlen(v) > K8S_NAME_MAX)
+				continue;
+			kv_str(&out, keys[k][1], v);
+			any = true;
+		}
+	}
+	if (!any) {
+		bw_buf_done(&out);
+		return -ENOENT;
+	}
+	*ret = bw_buf_steal(&out);
+	return *ret ? 0 : -ENOMEM;
+}
+
+int bw_sensor_container_k8s(const char *json, size_t len, char **ret, struct bw_error **err)
+{
+	json_error_t je;
+	json_t *j = json_loadb(json, len, 0, &je);
+	char *s = NULL;
+	int r;
+
+	if (!j)
+		return bw_error_set(err, -EINVAL, "invalid JSON at line %d column %d: %s", je.line,
+				    je.column, je.text);
+	r = k8s_render(j, &s);
+	json_decref(j);
+	if (r == -ENOENT)
+		return bw_error_set(err, r, "no pod annotations (`io.kubernetes.pod.*`)");
+	if (r < 0)
+		return bw_error_set(err, r, "out of memory");
+	*ret = s;
+	return 0;
+}
+
+static void container_k8s(struct container *c, json_t *j)
+{
+	if (!c->k8s)
+		k8s_render(j, &c->k8s);
+}
+
 static void container_mounts(struct container *c, json_t *j)
 {
 	char *s = NULL;
@@ -936,6 +1006,7 @@ static void storage_config(struct container *c, const char *store, const char *f
 	if (v)
 		c->privileged = !strcasecmp(v, "true");
 	container_mounts(c, j);
+	container_k8s(c, j);
 	json_decref(j);
 }
 
@@ -974,6 +1045,7 @@ static void container_lookup(struct container *c, const char *full_id)
 		if (json_is_boolean(pv))
 			c->privileged = json_is_true(pv);
 		container_mounts(c, j);
+		container_k8s(c, j);
 		json_decref(j);
 	}
 }
@@ -1496,6 +1568,8 @@ static void common_fields(struct bw_sensor *s, const struct bw_ev_hdr *h, const 
 			kv_bool(b, "container.privileged", c->privileged);
 		if (c->mounts)
 			bw_buf_puts(b, c->mounts);
+		if (c->k8s)
+			bw_buf_puts(b, c->k8s);
 	} else {
 		kv_str(b, "container.id", "host");
 		kv_str(b, "container.name", "host");

@@ -124,4 +124,14 @@ BW_API int bw_sensor_id_lookup(FILE *f, uint32_t id, char *ret_name, size_t n);
 BW_API int bw_sensor_container_mounts(const char *json, size_t len, const char *full_id, char **ret,
 				      struct bw_error **err);
 
+/*
+ * The k8s.* members (`,"k8s.ns.name":...,"k8s.pod.name":...,"k8s.pod.uid":...`)
+ * of the events of a container whose runtime config (`annotations`) or
+ * engine answer (`Config.Annotations`, else `Config.Labels`) carries the
+ * pod's `io.kubernetes.pod.namespace`, `.name` and `.uid`; names longer
+ * than 253 bytes are left out. Caller frees *ret. -EINVAL on bad JSON,
+ * -ENOENT when nothing names a pod.
+ */
+BW_API int bw_sensor_container_k8s(const char *json, size_t len, char **ret, struct bw_error **err);
+
 #endif

@@ -372,14 +372,19 @@ static void test_bad_records(void **state)
  * annotations). */
 #define FIXTURE_ID "32c76cb92d6a94e102d2b5f0cc49133ffd6bed48086e915d25f1a0d3b50268fd"
 
-static char *fixture(size_t *len)
+static char *fixture_named(const char *name, size_t *len)
 {
 	const char *root = getenv("BULWARK_SOURCE_ROOT");
 	char path[1024], *data = NULL;
 
-	snprintf(path, sizeof(path), "%s/tests/data/sensor/podman-config.json", root ? root : ".");
+	snprintf(path, sizeof(path), "%s/tests/data/sensor/%s", root ? root : ".", name);
 	assert_int_equal(bw_read_file(path, 1 << 20, &data, len, NULL), 0);
 	return data;
+}
+
+static char *fixture(size_t *len)
+{
+	return fixture_named("podman-config.json", len);
 }
 
 /* The members as an object of their own (they start with a comma). */
@@ -601,6 +606,55 @@ static void test_user_group_names(void **state)
 	bw_sensor_free(s);
 }
 
+/* ---------------------------------------------------------------- Kubernetes */
+
+/* A pod's names from the annotations a CRI runtime writes into the OCI
+ * config (tests/data/sensor/crio-config.json, in CRI-O's keys), or from
+ * the labels of an engine's answer; as the rules read them. */
+static void test_container_k8s(void **state)
+{
+	struct bw_error *err = NULL;
+	size_t len;
+	char *data = fixture_named("crio-config.json", &len), *k = NULL;
+
+	(void)state;
+	assert_int_equal(bw_sensor_container_k8s(data, len, &k, &err), 0);
+	json_t *j = members(k);
+	assert_string_equal(json_string_value(json_object_get(j, "k8s.ns.name")), "shop");
+	assert_string_equal(json_string_value(json_object_get(j, "k8s.pod.name")), "web-7d4b9c6f5-x2kqp");
+	assert_string_equal(json_string_value(json_object_get(j, "k8s.pod.uid")),
+			    "5f0c2a7e-3b1d-4e52-9a8c-1d2e3f4a5b6c");
+	json_decref(j);
+	assert_string_equal(run_rule(k, "k8s.ns.name = shop", "%k8s.ns.name %k8s.pod.name"), "shop web-7d4b9c6f5-x2kqp");
+	free(k);
+	free(data);
+
+	/* docker's answer, labels as dockershim set them */
+	const char *api = "{\"Config\":{\"Labels\":{\"io.kubernetes.pod.namespace\":\"kube-system\","
+			  "\"io.kubernetes.pod.name\":\"dns\\\"x\"}}}";
+	k = NULL;
+	assert_int_equal(bw_sensor_container_k8s(api, strlen(api), &k, &err), 0);
+	assert_string_equal(k, ",\"k8s.ns.name\":\"kube-system\",\"k8s.pod.name\":\"dns\\\"x\"");
+	free(k);
+
+	/* podman's own container: no pod, nothing; bad JSON: an error */
+	data = fixture(&len);
+	k = NULL;
+	assert_int_equal(bw_sensor_container_k8s(data, len, &k, &err), -ENOENT);
+	assert_non_null(strstr(err->msg, "no pod annotations"));
+	err = bw_error_free(err);
+	free(data);
+	assert_int_equal(bw_sensor_container_k8s("{\"annotations\": {", 16, &k, &err), -EINVAL);
+	assert_non_null(strstr(err->msg, "invalid JSON at line 1"));
+	err = bw_error_free(err);
+	/* a name longer than Kubernetes allows is left out */
+	char big[600];
+	snprintf(big, sizeof(big), "{\"annotations\":{\"io.kubernetes.pod.name\":\"%0300d\"}}", 0);
+	assert_int_equal(bw_sensor_container_k8s(big, strlen(big), &k, &err), -ENOENT);
+	err = bw_error_free(err);
+	assert_null(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -608,7 +662,7 @@ int main(void)
 		cmocka_unit_test(test_sockets),	     cmocka_unit_test(test_process_table),
 		cmocka_unit_test(test_bad_records), cmocka_unit_test(test_namespace_ids),
 		cmocka_unit_test(test_container_mounts), cmocka_unit_test(test_id_lookup),
-		cmocka_unit_test(test_user_group_names),
+		cmocka_unit_test(test_user_group_names), cmocka_unit_test(test_container_k8s),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 

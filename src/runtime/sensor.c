@@ -60,6 +60,7 @@ struct container {
 	struct bw_map *users; /* uid -> name, from the container's /etc/passwd ("": none) */
 	struct bw_map *groups; /* gid -> name, from its /etc/group */
 	uint32_t init_pid;     /* host pid of its pid 1, 0 when not seen */
+	uint64_t start_ts;     /* ns since the epoch of its pid 1's fork, 0 when not seen */
 };
 
 struct bw_sensor {
@@ -1545,8 +1546,13 @@ static void common_fields(struct bw_sensor *s, const struct bw_ev_hdr *h, const 
 		anc = a->ppid;
 	}
 	bw_buf_puts(b, "]");
-	if (c && h->vpid == 1)
+	/* The container's pid 1: its root for names once a process is gone,
+	 * and its fork, the container's start (container.start_ts). */
+	if (c && h->vpid == 1) {
 		c->init_pid = h->pid;
+		if (p && p->start && !c->start_ts)
+			c->start_ts = p->start + (uint64_t)s->mono_to_real;
+	}
 	kv_num(b, "user.uid", h->uid);
 	uname = user_name(s, c, h->pid, h->uid);
 	kv_str(b, "user.name", uname ? uname : (h->uid == 0 ? "root" : NULL));
@@ -1570,6 +1576,8 @@ static void common_fields(struct bw_sensor *s, const struct bw_ev_hdr *h, const 
 			bw_buf_puts(b, c->mounts);
 		if (c->k8s)
 			bw_buf_puts(b, c->k8s);
+		if (c->start_ts && c->start_ts <= INT64_MAX)
+			kv_num(b, "container.start_ts", (long long)c->start_ts);
 	} else {
 		kv_str(b, "container.id", "host");
 		kv_str(b, "container.name", "host");

@@ -254,6 +254,10 @@ def test_attacks_raise_their_rules(bulwark, images, shared, tmp_path, podman_ser
     cat_ev = sleeps[0]
     assert cat_ev["proc.is_exe_upper_layer"] is False and cat_ev["proc.is_exe_lower_layer"] is True, cat_ev
     assert not any(a["output_fields"].get("proc.exepath") == "/usr/bin/cat" for a in fired[rule])
+    # The container's start: its pid 1's fork, before its processes ran.
+    assert init[0]["container.start_ts"] == cat["container.start_ts"], (init[0], cat)
+    assert 0 <= cat["ts"] - cat["container.start_ts"] < 60 * 10**9, cat
+    assert cat["container.start_ts"] != priv[0].get("container.start_ts"), (cat, priv[:1])
     # Names as the container's /etc/passwd and /etc/group give them.
     named_ev = [e for e in events if e.get("container.id") == names_cid and e.get("proc.name") == "cat"
                 and e.get("evt.type") == "execve"]

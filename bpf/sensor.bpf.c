@@ -388,6 +388,66 @@ static __noinline int fd_path_into(char *dst, int fd)
 
 /* ---------------------------------------------------------------- processes */
 
+/* ---------------------------------------------------------------- executables */
+
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+
+/* Older layouts of struct inode, for CO-RE: 6.6 to 6.10 kept ctime in
+ * __i_ctime; before 6.6 both times were struct timespec64. */
+struct inode___v66 {
+	struct timespec64 __i_ctime;
+	struct timespec64 i_mtime;
+} __attribute__((preserve_access_index));
+
+struct inode___old {
+	struct timespec64 i_ctime;
+	struct timespec64 i_mtime;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 ts_ns(__s64 sec, __s64 nsec)
+{
+	return sec > 0 ? (__u64)sec * 1000000000ull + (__u64)nsec : 0;
+}
+
+/*
+ * The running executable's inode number and times, and where it lives on
+ * overlayfs: an overlay inode (struct ovl_inode wraps the VFS inode) whose
+ * upper dentry is set and positive was copied up or written in the
+ * container's upper (writable) layer; otherwise it comes from a lower
+ * (image) layer. Kernels without the field report neither.
+ */
+static __always_inline void exe_inode(struct bw_ev_exec *e, struct file *exe)
+{
+	struct inode *ino = BPF_CORE_READ(exe, f_inode);
+	struct dentry *upper = NULL;
+
+	e->exe_ino = e->exe_ctime = e->exe_mtime = 0;
+	if (!ino)
+		return;
+	e->exe_ino = BPF_CORE_READ(ino, i_ino);
+	if (bpf_core_field_exists(ino->i_ctime_sec)) {
+		e->exe_ctime = ts_ns(BPF_CORE_READ(ino, i_ctime_sec), BPF_CORE_READ(ino, i_ctime_nsec));
+		e->exe_mtime = ts_ns(BPF_CORE_READ(ino, i_mtime_sec), BPF_CORE_READ(ino, i_mtime_nsec));
+	} else if (bpf_core_field_exists(((struct inode___v66 *)ino)->__i_ctime)) {
+		struct inode___v66 *o = (void *)ino;
+		e->exe_ctime = ts_ns(BPF_CORE_READ(o, __i_ctime.tv_sec), BPF_CORE_READ(o, __i_ctime.tv_nsec));
+		e->exe_mtime = ts_ns(BPF_CORE_READ(o, i_mtime.tv_sec), BPF_CORE_READ(o, i_mtime.tv_nsec));
+	} else if (bpf_core_field_exists(((struct inode___old *)ino)->i_ctime)) {
+		struct inode___old *o = (void *)ino;
+		e->exe_ctime = ts_ns(BPF_CORE_READ(o, i_ctime.tv_sec), BPF_CORE_READ(o, i_ctime.tv_nsec));
+		e->exe_mtime = ts_ns(BPF_CORE_READ(o, i_mtime.tv_sec), BPF_CORE_READ(o, i_mtime.tv_nsec));
+	}
+	if (BPF_CORE_READ(ino, i_sb, s_magic) != OVERLAYFS_SUPER_MAGIC ||
+	    !bpf_core_field_exists(struct ovl_inode, __upperdentry))
+		return;
+	struct ovl_inode *oi = (void *)((char *)ino - bpf_core_field_offset(struct ovl_inode, vfs_inode));
+	upper = BPF_CORE_READ(oi, __upperdentry);
+	if (upper && BPF_CORE_READ(upper, d_inode))
+		e->flags |= BW_EXEC_UPPER;
+	else
+		e->flags |= BW_EXEC_LOWER;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -396,6 +456,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	unsigned long start, end, len;
 	const unsigned char *dname;
 	struct tty_struct *tty;
+	struct file *exe;
 	char prefix[8] = {};
 	__u32 k = 0;
 	struct scratch *s;
@@ -419,10 +480,12 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	/* An executable that lives only in memory: memfd_create names it
 	 * "memfd:<name>". */
 	e->flags = 0;
-	dname = BPF_CORE_READ(task, mm, exe_file, f_path.dentry, d_name.name);
+	exe = BPF_CORE_READ(task, mm, exe_file);
+	dname = BPF_CORE_READ(exe, f_path.dentry, d_name.name);
 	if (dname && bpf_probe_read_kernel(prefix, 6, dname) == 0 && prefix[0] == 'm' && prefix[1] == 'e' &&
 	    prefix[2] == 'm' && prefix[3] == 'f' && prefix[4] == 'd' && prefix[5] == ':')
 		e->flags |= BW_EXEC_MEMFD;
+	exe_inode(e, exe);
 	e->tty = 0;
 	e->pad = 0;
 	tty = BPF_CORE_READ(task, signal, tty);

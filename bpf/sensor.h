@@ -67,6 +67,11 @@ struct bw_ev_exec {
 	__u32 flags;	/* BW_EXEC_* */
 	__u32 tty;	/* (major << 20) | minor of the controlling tty, 0 when none */
 	__u32 pad;
+	/* The executable's inode: number, and ctime and mtime in ns since the
+	 * epoch (0 when unknown). */
+	__u64 exe_ino;
+	__u64 exe_ctime;
+	__u64 exe_mtime;
 	char cgroup[BW_EV_CGROUP]; /* leaf name of the task's cgroup v2 */
 	char filename[BW_EV_PATH];
 	char cwd[BW_EV_PATH];	   /* resolved in the kernel, relative to the root */
@@ -75,6 +80,10 @@ struct bw_ev_exec {
 
 enum {
 	BW_EXEC_MEMFD = 1 << 0, /* the executable lives only in memory (memfd:) */
+	/* The executable is on overlayfs, in its upper (writable) layer, or
+	 * only in a lower one. Neither: not on overlayfs. */
+	BW_EXEC_UPPER = 1 << 1,
+	BW_EXEC_LOWER = 1 << 2,
 };
 
 struct bw_ev_clone {
@@ -176,7 +185,7 @@ struct bw_quiet_key {
 
 #if !defined(__bpf__) && !defined(__BPF__)
 _Static_assert(sizeof(struct bw_ev_hdr) == 104, "bw_ev_hdr layout");
-_Static_assert(sizeof(struct bw_ev_exec) == 104 + 16 + 128 + 256 + 256 + 512, "bw_ev_exec layout");
+_Static_assert(sizeof(struct bw_ev_exec) == 104 + 16 + 24 + 128 + 256 + 256 + 512, "bw_ev_exec layout");
 _Static_assert(sizeof(struct bw_ev_clone) == 104 + 8 + 128, "bw_ev_clone layout");
 _Static_assert(sizeof(struct bw_ev_file) == 104 + 32 + 512, "bw_ev_file layout");
 _Static_assert(sizeof(struct bw_ev_file2) == 104 + 32 + 1024, "bw_ev_file2 layout");

@@ -10,8 +10,11 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <linux/openat2.h>
 #include <linux/types.h>
 
 #include "bulwark/limits.h"
@@ -36,6 +39,11 @@ struct proc {
 	char *exe;	/* argv[0] */
 	char cwd[BW_EV_PATH + 1]; /* with a trailing slash, as Falco's proc.cwd */
 	bool memfd;	/* its executable lives only in memory */
+	bool upper;	/* its executable is on overlayfs, in the upper layer */
+	bool lower;	/* ... in a lower layer */
+	uint64_t exe_ino;
+	uint64_t exe_ctime; /* ns since the epoch, 0 when unknown */
+	uint64_t exe_mtime;
 };
 
 struct container {
@@ -48,7 +56,11 @@ struct container {
 	char *image_tag;
 	int privileged;	      /* 1, 0, or -1 when no one said */
 	char *mounts;	      /* the container.mount* members of its events; NULL: unknown */
-	struct bw_map *users; /* uid -> name, from the container's /etc/passwd */
+	char *k8s;	      /* its k8s.* members; NULL: none known */
+	struct bw_map *users; /* uid -> name, from the container's /etc/passwd ("": none) */
+	struct bw_map *groups; /* gid -> name, from its /etc/group */
+	uint32_t init_pid;     /* host pid of its pid 1, 0 when not seen */
+	uint64_t start_ts;     /* ns since the epoch of its pid 1's fork, 0 when not seen */
 };
 
 struct bw_sensor {
@@ -59,6 +71,7 @@ struct bw_sensor {
 	struct bw_map *cgroups;	   /* "cgroup id" -> its leaf name */
 	uint64_t evnum;
 	struct bw_map *host_users;
+	struct bw_map *host_groups;
 	int64_t mono_to_real;	   /* add to a bpf_ktime_get_ns() stamp */
 	struct bw_buf line;
 	bw_sensor_event_fn fn;
@@ -80,7 +93,7 @@ static const char *const key_fields[] = {
 	"evt.type",	"evt.dir",	"evt.rawres",	  "evt.res",	  "evt.arg",	 "evt.is_open_read",
 	"evt.is_open_write", "evt.is_open_exec", "fd.name", "fd.nameraw", "fd.directory", "fd.filename",
 	"fd.typechar",	"fd.type",	"fd.num",	  "container.id", "user.uid",	 "user.name",
-	"user.loginuid", "group.gid",	"proc.name",
+	"user.loginuid", "group.gid",	"proc.name", "user.loginname", "group.name",
 };
 
 static struct {
@@ -188,8 +201,9 @@ int bw_sensor_new_detached(struct bw_sensor **ret, struct bw_error **err)
 	s->procs = bw_map_new();
 	s->containers = bw_map_new();
 	s->host_users = bw_map_new();
+	s->host_groups = bw_map_new();
 	s->cgroups = bw_map_new();
-	if (!s->procs || !s->containers || !s->host_users || !s->cgroups) {
+	if (!s->procs || !s->containers || !s->host_users || !s->host_groups || !s->cgroups) {
 		bw_sensor_free(s);
 		return bw_error_set(err, -ENOMEM, "out of memory");
 	}
@@ -299,7 +313,9 @@ static void free_container(void *v)
 		free(c->image);
 		free(c->image_tag);
 		free(c->mounts);
+		free(c->k8s);
 		bw_map_free_with(c->users, free);
+		bw_map_free_with(c->groups, free);
 		free(c);
 	}
 }
@@ -313,6 +329,7 @@ struct bw_sensor *bw_sensor_free(struct bw_sensor *s)
 	bw_map_free_with(s->procs, free_proc);
 	bw_map_free_with(s->containers, free_container);
 	bw_map_free_with(s->host_users, free);
+	bw_map_free_with(s->host_groups, free);
 	bw_map_free_with(s->cgroups, free);
 	bw_buf_done(&s->line);
 	free(s);
@@ -890,6 +907,74 @@ int bw_sensor_container_mounts(const char *json, size_t len, const char *full_id
 	return 0;
 }
 
+/* ---------------------------------------------------------------- Kubernetes */
+
+#define K8S_NAME_MAX 253 /* a DNS subdomain, Kubernetes's longest name */
+
+/*
+ * The k8s.* members of a container's events, from the pod's annotations
+ * that CRI runtimes put in the OCI runtime config (`annotations`) or from
+ * an engine's answer (`Config.Annotations`, then `Config.Labels`, where
+ * dockershim and containerd keep them). -ENOENT when none names a pod.
+ */
+static int k8s_render(json_t *j, char **ret)
+{
+	static const char *const keys[][2] = {
+		{ "io.kubernetes.pod.namespace", "k8s.ns.name" },
+		{ "io.kubernetes.pod.name", "k8s.pod.name" },
+		{ "io.kubernetes.pod.uid", "k8s.pod.uid" },
+	};
+	json_t *cfg = json_object_get(j, "Config");
+	json_t *from[] = { json_object_get(j, "annotations"), json_object_get(cfg, "Annotations"),
+			   json_object_get(cfg, "Labels") };
+	struct bw_buf out = BW_BUF_INIT(8192); /* three escaped names fit */
+	bool any = false;
+
+	for (size_t i = 0; i < BW_ARRAY_SIZE(from) && !any; i++) {
+		if (!json_is_object(from[i]))
+			continue;
+		for (size_t k = 0; k < BW_ARRAY_SIZE(keys); k++) {
+			const char *v = json_string_value(json_object_get(from[i], keys[k][0]));
+			if (!v || !v[0] || strlen(v) > K8S_NAME_MAX)
+				continue;
+			kv_str(&out, keys[k][1], v);
+			any = true;
+		}
+	}
+	if (!any) {
+		bw_buf_done(&out);
+		return -ENOENT;
+	}
+	*ret = bw_buf_steal(&out);
+	return *ret ? 0 : -ENOMEM;
+}
+
+int bw_sensor_container_k8s(const char *json, size_t len, char **ret, struct bw_error **err)
+{
+	json_error_t je;
+	json_t *j = json_loadb(json, len, 0, &je);
+	char *s = NULL;
+	int r;
+
+	if (!j)
+		return bw_error_set(err, -EINVAL, "invalid JSON at line %d column %d: %s", je.line,
+				    je.column, je.text);
+	r = k8s_render(j, &s);
+	json_decref(j);
+	if (r == -ENOENT)
+		return bw_error_set(err, r, "no pod annotations (`io.kubernetes.pod.*`)");
+	if (r < 0)
+		return bw_error_set(err, r, "out of memory");
+	*ret = s;
+	return 0;
+}
+
+static void container_k8s(struct container *c, json_t *j)
+{
+	if (!c->k8s)
+		k8s_render(j, &c->k8s);
+}
+
 static void container_mounts(struct container *c, json_t *j)
 {
 	char *s = NULL;
@@ -922,6 +1007,7 @@ static void storage_config(struct container *c, const char *store, const char *f
 	if (v)
 		c->privileged = !strcasecmp(v, "true");
 	container_mounts(c, j);
+	container_k8s(c, j);
 	json_decref(j);
 }
 
@@ -960,6 +1046,7 @@ static void container_lookup(struct container *c, const char *full_id)
 		if (json_is_boolean(pv))
 			c->privileged = json_is_true(pv);
 		container_mounts(c, j);
+		container_k8s(c, j);
 		json_decref(j);
 	}
 }
@@ -1000,6 +1087,7 @@ static struct container *container_get(struct bw_sensor *s, const char *leaf)
 			snprintf(c->full_id, sizeof(c->full_id), "%.64s", h ? h + 1 : leaf);
 			c->privileged = -1;
 			c->users = bw_map_new();
+			c->groups = bw_map_new();
 			container_refresh(c);
 		}
 	}
@@ -1016,42 +1104,117 @@ static struct container *container_get(struct bw_sensor *s, const char *leaf)
 	return c;
 }
 
-/* The user's name as the process's own /etc/passwd says (a container's,
- * when it runs in one). */
-static const char *user_name(struct bw_sensor *s, struct container *c, uint32_t pid, uint32_t uid)
+/* ---------------------------------------------------------------- user and group names */
+
+#define ID_DB_MAX_LINES 65536u /* lines read of one passwd or group file */
+#define ID_DB_MAX_NAMES 4096u  /* names kept per container */
+#define ID_DB_LINE 1024u
+
+int bw_sensor_id_lookup(FILE *f, uint32_t id, char *ret_name, size_t n)
 {
-	struct bw_map *m = c ? c->users : s->host_users;
-	char key[16], path[64], line[1024];
+	char line[ID_DB_LINE];
+	bool whole = true; /* line starts a record */
+
+	for (unsigned i = 0; i < ID_DB_MAX_LINES && fgets(line, sizeof(line), f); i++) {
+		bool starts = whole;
+		size_t len = strlen(line);
+
+		/* A record longer than the buffer: skip its rest, never read
+		 * a piece of it as a record of its own. */
+		whole = len > 0 && line[len - 1] == '\n';
+		if (!starts)
+			continue;
+		/* name:password:id:... (passwd and group alike) */
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *end;
+		if (!c1 || !c2 || c1 == line || line[0] == '+' || line[0] == '-')
+			continue;
+		errno = 0;
+		unsigned long v = strtoul(c2 + 1, &end, 10);
+		if (errno || end == c2 + 1 || (*end != ':' && *end != '\n' && *end) || v != id || c2[1] == '-')
+			continue;
+		if ((size_t)(c1 - line) >= n)
+			return -ENAMETOOLONG;
+		memcpy(ret_name, line, c1 - line);
+		ret_name[c1 - line] = 0;
+		return 0;
+	}
+	return ferror(f) ? -EIO : -ENOENT;
+}
+
+/*
+ * Opens etc/NAME in the process's own root (a container's, when it runs in
+ * one) without leaving it: its symlinks resolve inside that root, and only
+ * a regular file is read (a FIFO there must not stall the sensor). NULL
+ * when there is none or the process is gone.
+ */
+static FILE *open_in_root(uint32_t pid, const char *name)
+{
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	char path[40];
+	struct stat st;
+	int root, fd;
 	FILE *f;
-	const char *found = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%u/root", pid);
+	root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return NULL;
+	fd = (int)syscall(SYS_openat2, root, name, &how, sizeof(how));
+	close(root);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(f = fdopen(fd, "r"))) {
+		close(fd);
+		return NULL;
+	}
+	return f;
+}
+
+/* The name of id in the process's etc/passwd or etc/group (or, when the
+ * process is gone by now, in that of fallback, which shares its root),
+ * cached in m (misses too, once the file was read through). NULL when it
+ * has none. */
+static const char *id_name(struct bw_map *m, uint32_t pid, uint32_t fallback, const char *file, uint32_t id)
+{
+	char key[16], name[ID_DB_LINE];
+	const char *v;
+	FILE *f;
+	int r;
 
 	if (!m)
 		return NULL;
-	snprintf(key, sizeof(key), "%u", uid);
-	if (bw_map_has(m, key))
-		return bw_map_get(m, key);
-	snprintf(path, sizeof(path), "/proc/%u/root/etc/passwd", pid);
-	f = fopen(path, "re");
-	if (f) {
-		while (fgets(line, sizeof(line), f)) {
-			char *name = strtok(line, ":");
-			strtok(NULL, ":");
-			char *u = strtok(NULL, ":");
-			if (name && u && (uint32_t)strtoul(u, NULL, 10) == uid) {
-				found = name;
-				break;
-			}
-		}
-		if (found && bw_map_size(m) < 4096) {
-			char *v = strdup(found);
-			if (v && bw_map_put(m, key, v) < 0)
-				free(v);
-			fclose(f);
-			return bw_map_get(m, key);
-		}
-		fclose(f);
+	snprintf(key, sizeof(key), "%u", id);
+	if (bw_map_has(m, key)) {
+		v = bw_map_get(m, key);
+		return v && v[0] ? v : NULL;
 	}
-	return NULL;
+	f = open_in_root(pid, file);
+	if (!f && fallback && fallback != pid)
+		f = open_in_root(fallback, file);
+	if (!f)
+		return NULL;
+	r = bw_sensor_id_lookup(f, id, name, sizeof(name));
+	fclose(f);
+	if (r < 0 && r != -ENOENT)
+		return NULL;
+	if (bw_map_size(m) >= ID_DB_MAX_NAMES)
+		return NULL;
+	char *copy = strdup(r == 0 ? name : "");
+	if (copy && bw_map_put(m, key, copy) < 0)
+		free(copy);
+	v = bw_map_get(m, key);
+	return v && v[0] ? v : NULL;
+}
+
+static const char *user_name(struct bw_sensor *s, struct container *c, uint32_t pid, uint32_t uid)
+{
+	return id_name(c ? c->users : s->host_users, pid, c ? c->init_pid : 1, "etc/passwd", uid);
+}
+
+static const char *group_name(struct bw_sensor *s, struct container *c, uint32_t pid, uint32_t gid)
+{
+	return id_name(c ? c->groups : s->host_groups, pid, c ? c->init_pid : 1, "etc/group", gid);
 }
 
 /* ---------------------------------------------------------------- cgroups */
@@ -1302,6 +1465,26 @@ static void ns_fields(struct bw_sensor *s, const struct bw_ev_hdr *h)
 	}
 }
 
+/* The executable's inode and times, as Falco's proc.exe_ino.*: the
+ * duration runs from the inode's last status change to the process's fork,
+ * when both are known and in that order. */
+static void exe_fields(struct bw_sensor *s, const struct proc *p)
+{
+	struct bw_buf *b = &s->line;
+
+	if (p->exe_ino)
+		kv_num(b, "proc.exe_ino", (long long)p->exe_ino);
+	if (p->exe_ctime)
+		kv_num(b, "proc.exe_ino.ctime", (long long)p->exe_ctime);
+	if (p->exe_mtime)
+		kv_num(b, "proc.exe_ino.mtime", (long long)p->exe_mtime);
+	if (p->exe_ctime && p->start) {
+		uint64_t start = p->start + (uint64_t)s->mono_to_real;
+		if (start >= p->exe_ctime && start - p->exe_ctime <= INT64_MAX)
+			kv_num(b, "proc.exe_ino.ctime_duration_proc_start", (long long)(start - p->exe_ctime));
+	}
+}
+
 /* The fields of the process (and its ancestry, container and user) that
  * every event carries. */
 static void common_fields(struct bw_sensor *s, const struct bw_ev_hdr *h, const char *type)
@@ -1336,6 +1519,9 @@ static void common_fields(struct bw_sensor *s, const struct bw_ev_hdr *h, const 
 		kv_str(b, "proc.cwd", p->cwd[0] ? p->cwd : NULL);
 		kv_num(b, "proc.tty", p->tty);
 		kv_bool(b, "proc.is_exe_from_memfd", p->memfd);
+		kv_bool(b, "proc.is_exe_upper_layer", p->upper);
+		kv_bool(b, "proc.is_exe_lower_layer", p->lower);
+		exe_fields(s, p);
 		if (p->start && h->ts >= p->start)
 			kv_num(b, "proc.duration", (long long)(h->ts - p->start));
 	}
@@ -1360,11 +1546,25 @@ static void common_fields(struct bw_sensor *s, const struct bw_ev_hdr *h, const 
 		anc = a->ppid;
 	}
 	bw_buf_puts(b, "]");
+	/* The container's pid 1: its root for names once a process is gone,
+	 * and its fork, the container's start (container.start_ts). */
+	if (c && h->vpid == 1) {
+		c->init_pid = h->pid;
+		if (p && p->start && !c->start_ts)
+			c->start_ts = p->start + (uint64_t)s->mono_to_real;
+	}
 	kv_num(b, "user.uid", h->uid);
 	uname = user_name(s, c, h->pid, h->uid);
 	kv_str(b, "user.name", uname ? uname : (h->uid == 0 ? "root" : NULL));
 	kv_num(b, "user.loginuid", h->loginuid == UINT32_MAX ? -1 : (long long)h->loginuid);
+	/* No login user (loginuid -1): no name, Falco's <NA>. */
+	if (h->loginuid != UINT32_MAX) {
+		uname = user_name(s, c, h->pid, h->loginuid);
+		kv_str(b, "user.loginname", uname ? uname : (h->loginuid == 0 ? "root" : NULL));
+	}
 	kv_num(b, "group.gid", h->gid);
+	uname = group_name(s, c, h->pid, h->gid);
+	kv_str(b, "group.name", uname ? uname : (h->gid == 0 ? "root" : NULL));
 	if (c) {
 		kv_str(b, "container.id", c->id);
 		kv_str(b, "container.name", c->name);
@@ -1374,6 +1574,10 @@ static void common_fields(struct bw_sensor *s, const struct bw_ev_hdr *h, const 
 			kv_bool(b, "container.privileged", c->privileged);
 		if (c->mounts)
 			bw_buf_puts(b, c->mounts);
+		if (c->k8s)
+			bw_buf_puts(b, c->k8s);
+		if (c->start_ts && c->start_ts <= INT64_MAX)
+			kv_num(b, "container.start_ts", (long long)c->start_ts);
 	} else {
 		kv_str(b, "container.id", "host");
 		kv_str(b, "container.name", "host");
@@ -1397,6 +1601,15 @@ static int decode_exec(struct bw_sensor *s, const struct bw_ev_exec *e)
 	p->ppid = e->h.ppid;
 	p->tty = e->tty;
 	p->memfd = e->flags & BW_EXEC_MEMFD;
+	p->upper = e->flags & BW_EXEC_UPPER;
+	p->lower = !p->upper && (e->flags & BW_EXEC_LOWER);
+	p->exe_ino = e->exe_ino;
+	/* Kernel times are bounded like any input: beyond 2^63 ns they are
+	 * not times. */
+	p->exe_ctime = e->exe_ctime <= INT64_MAX ? e->exe_ctime : 0;
+	p->exe_mtime = e->exe_mtime <= INT64_MAX ? e->exe_mtime : 0;
+	if (p->exe_ino > INT64_MAX)
+		p->exe_ino = 0;
 	kstr(p->comm, sizeof(p->comm), e->h.comm, sizeof(e->h.comm));
 	kstr(p->exepath, sizeof(p->exepath), e->filename, sizeof(e->filename));
 	kstr(p->cwd, sizeof(p->cwd) - 1, e->cwd, sizeof(e->cwd));
@@ -1418,7 +1631,13 @@ static int decode_exec(struct bw_sensor *s, const struct bw_ev_exec *e)
 		return -ENOMEM;
 
 	common_fields(s, &e->h, "execve");
-	kv_str(&s->line, "evt.arg.flags", (e->flags & BW_EXEC_MEMFD) ? "EXE_FROM_MEMFD" : "");
+	/* Falco's execve flags, in its order. */
+	char flags[64];
+	snprintf(flags, sizeof(flags), "%s%s%s", p->upper ? "EXE_UPPER_LAYER|" : "",
+		 p->memfd ? "EXE_FROM_MEMFD|" : "", p->lower ? "EXE_LOWER_LAYER|" : "");
+	if (flags[0])
+		flags[strlen(flags) - 1] = 0;
+	kv_str(&s->line, "evt.arg.flags", flags);
 	kv_str(&s->line, "evt.arg.filename", p->exepath);
 	return 0;
 }

@@ -10,6 +10,8 @@
  * events exactly as it consumes recorded ones. It knows no rules.
  */
 
+#include <stdio.h>
+
 #include "bulwark/core.h"
 #include "bulwark/rules.h"
 
@@ -99,6 +101,15 @@ BW_API int bw_sensor_feed(struct bw_sensor *s, const void *data, size_t size, bw
 			  void *userdata);
 
 /*
+ * The name of id in an /etc/passwd or /etc/group stream (records
+ * "name:password:id:..."): copies it into ret_name (n bytes) and returns 0;
+ * -ENOENT when no record has that id, -ENAMETOOLONG when the name does not
+ * fit, -EIO on a read error. Reads at most 65536 lines; a line longer than
+ * 1 KiB is skipped whole.
+ */
+BW_API int bw_sensor_id_lookup(FILE *f, uint32_t id, char *ret_name, size_t n);
+
+/*
  * For tests and fuzzing: the container.mount* members (a leading comma,
  * then `"container.mounts":"...","container.mount":[...]`, replay format)
  * that every event of a container carries, from the engine's JSON about
@@ -112,5 +123,15 @@ BW_API int bw_sensor_feed(struct bw_sensor *s, const void *data, size_t size, bw
  */
 BW_API int bw_sensor_container_mounts(const char *json, size_t len, const char *full_id, char **ret,
 				      struct bw_error **err);
+
+/*
+ * The k8s.* members (`,"k8s.ns.name":...,"k8s.pod.name":...,"k8s.pod.uid":...`)
+ * of the events of a container whose runtime config (`annotations`) or
+ * engine answer (`Config.Annotations`, else `Config.Labels`) carries the
+ * pod's `io.kubernetes.pod.namespace`, `.name` and `.uid`; names longer
+ * than 253 bytes are left out. Caller frees *ret. -EINVAL on bad JSON,
+ * -ENOENT when nothing names a pod.
+ */
+BW_API int bw_sensor_container_k8s(const char *json, size_t len, char **ret, struct bw_error **err);
 
 #endif

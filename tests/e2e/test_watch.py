@@ -66,6 +66,8 @@ ATTACKS = [
         "c = socket.create_connection(s.getsockname())\n"
         "os.dup2(c.fileno(), 1)' {t}"),
      {"evt.type": "dup2", "fd.type": "ipv4"}),
+    ("Drop and execute new binary in container", "cp /bin/ls /tmp/bw-{t} && /tmp/bw-{t} > /dev/null",
+     {"proc.exepath": "/tmp/bw-{t}", "evt.arg.flags": "EXE_UPPER_LAYER"}),
 ]
 
 
@@ -166,6 +168,13 @@ def test_attacks_raise_their_rules(bulwark, images, shared, tmp_path, podman_ser
     named_cid = run_container(images, tmp_path, named, "sleep 3; cat /etc/hostname > /dev/null")
     priv_cid = run_container(images, tmp_path, "bw-priv-%s" % uuid.uuid4().hex[:6], "sleep 1; cat /etc/hostname",
                              extra=["--privileged"])
+    # A user and group only the container's own files name, and a login
+    # user (loginuid) set inside it.
+    nt = uuid.uuid4().hex[:6]
+    names_cid = run_container(images, tmp_path, "bw-names-%s" % nt, (
+        "echo 'bwu{t}:x:4321:4321::/:/bin/sh' >> /etc/passwd; echo 'bwg{t}:x:4321:' >> /etc/group; "
+        "echo 4321 > /proc/self/loginuid; setpriv --reuid 4321 --regid 4321 --clear-groups "
+        "cat /etc/hostname > /dev/null; sleep 1").replace("{t}", nt), extra=["--cap-add", "AUDIT_CONTROL"])
     alerts, events = w.stop()
     assert w.stat("dropped in the kernel") == 0, w.stats
     fired = {}
@@ -228,6 +237,46 @@ def test_attacks_raise_their_rules(bulwark, images, shared, tmp_path, podman_ser
                for a in fired.get("Launch Privileged Container", [])]
     assert any(p in procs.get(priv_cid, ()) for p in started), (started, sorted(fired))
     assert not any(p in procs.get(named_cid, ()) for p in started), started
+    # A dropped binary runs from the container's upper layer; the inode's
+    # times are in the alert, its ctime (the copy) shortly before its fork.
+    rule = "Drop and execute new binary in container"
+    dropped = [a["output_fields"] for a in fired[rule]
+               if a["output_fields"].get("proc.exepath", "").startswith("/tmp/bw-")]
+    assert dropped, fired[rule][:2]
+    f = dropped[0]
+    assert f["proc.exe_ino.ctime"] and f["proc.exe_ino.mtime"], f
+    assert 0 <= int(f["proc.exe_ino.ctime_duration_proc_start"]) < 300 * 10**9, f
+    drop_ev = [e for e in events if e.get("evt.type") == "execve"
+               and (e.get("proc.exepath") or "").startswith("/tmp/bw-")]
+    assert drop_ev and drop_ev[0]["proc.is_exe_upper_layer"] is True, drop_ev[:1]
+    assert drop_ev[0]["proc.is_exe_lower_layer"] is False, drop_ev[:1]
+    # The image's own programs come from a lower layer, and do not raise it.
+    cat_ev = sleeps[0]
+    assert cat_ev["proc.is_exe_upper_layer"] is False and cat_ev["proc.is_exe_lower_layer"] is True, cat_ev
+    assert not any(a["output_fields"].get("proc.exepath") == "/usr/bin/cat" for a in fired[rule])
+    # The container's start: its pid 1's fork, before its processes ran.
+    assert init[0]["container.start_ts"] == cat["container.start_ts"], (init[0], cat)
+    assert 0 <= cat["ts"] - cat["container.start_ts"] < 60 * 10**9, cat
+    assert cat["container.start_ts"] != priv[0].get("container.start_ts"), (cat, priv[:1])
+    # Names as the container's /etc/passwd and /etc/group give them.
+    named_ev = [e for e in events if e.get("container.id") == names_cid and e.get("proc.name") == "cat"
+                and e.get("evt.type") == "execve"]
+    assert named_ev, "no exec of cat in %s" % names_cid
+    n = named_ev[0]
+    assert n["user.uid"] == 4321 and n["user.name"] == "bwu" + nt, n
+    assert n["group.gid"] == 4321 and n["group.name"] == "bwg" + nt, n
+    assert n["user.loginuid"] == 4321 and n["user.loginname"] == "bwu" + nt, n
+    assert cat_ev["user.name"] == "root" and cat_ev["group.name"] == "root", cat_ev
+    if cat_ev["user.loginuid"] == -1:
+        assert "user.loginname" not in cat_ev, cat_ev
+    # On a host whose programs are not on overlayfs neither holds.
+    host = [e for e in events if e.get("container.id") == "host" and e.get("evt.type") == "execve"
+            and e.get("proc.exepath") in ("/usr/bin/podman", "/usr/bin/runc", "/usr/sbin/runc")]
+    assert host, "no host exec of podman or runc recorded"
+    fs = subprocess.run(["stat", "-f", "-c", "%T", host[0]["proc.exepath"]], capture_output=True, text=True)
+    if fs.stdout.strip() != "overlayfs":
+        assert host[0]["proc.is_exe_upper_layer"] is False, host[:1]
+        assert host[0]["proc.is_exe_lower_layer"] is False, host[:1]
 
 
 BENIGN = r"""

@@ -3,7 +3,8 @@
  * the sensor reads from disk or an API socket) turned into the
  * container.mount* members of its events: whatever comes back must make
  * one valid JSON object, and the rules engine must read every mount field
- * from it (by number, by glob) without fault. */
+ * from it (by number, by glob) without fault. The same input's k8s.*
+ * members (pod annotations or labels) must be valid JSON strings too. */
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,6 +44,31 @@ static void setup(void)
 		abort();
 }
 
+static void check_k8s(const uint8_t *data, size_t size)
+{
+	char *k = NULL, buf[16384];
+	struct bw_error *err = NULL;
+
+	if (bw_sensor_container_k8s((const char *)data, size, &k, &err) < 0) {
+		if (!err || !err->msg[0] || k)
+			abort();
+		bw_error_free(err);
+		return;
+	}
+	if (k[0] != ',' || strlen(k) + 2 >= sizeof(buf))
+		abort();
+	snprintf(buf, sizeof(buf), "{%s}", k + 1);
+	json_t *j = json_loads(buf, 0, NULL), *v;
+	const char *key;
+	if (!json_is_object(j) || !json_object_size(j))
+		abort();
+	json_object_foreach(j, key, v)
+		if (strncmp(key, "k8s.", 4) || !json_is_string(v) || strlen(json_string_value(v)) > 253)
+			abort();
+	json_decref(j);
+	free(k);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *mj = NULL, *line;
@@ -52,6 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!rs)
 		setup();
+	check_k8s(data, size);
 	if (bw_sensor_container_mounts((const char *)data, size, ID, &mj, &err) < 0) {
 		if (!err || !err->msg[0] || mj)
 			abort();

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <jansson.h>
 
@@ -205,8 +206,20 @@ static void test_process_table(void **state)
 	memcpy(e.args, argv, sizeof(argv));
 	e.args_len = sizeof(argv);
 	e.tty = (136u << 20) | 3;
+	e.flags = BW_EXEC_UPPER;
+	e.exe_ino = 77;
+	e.exe_ctime = 5;
+	e.exe_mtime = 4;
 	assert_int_equal(bw_sensor_feed(s, &e, sizeof(e), keep, NULL), 0);
 	assert_string_equal(str("evt.type"), "execve");
+	assert_true(json_is_true(json_object_get(last, "proc.is_exe_upper_layer")));
+	assert_true(json_is_false(json_object_get(last, "proc.is_exe_lower_layer")));
+	assert_string_equal(str("evt.arg.flags"), "EXE_UPPER_LAYER");
+	assert_int_equal(num("proc.exe_ino"), 77);
+	assert_int_equal(num("proc.exe_ino.ctime"), 5);
+	assert_int_equal(num("proc.exe_ino.mtime"), 4);
+	/* its fork was not seen: no start, no duration */
+	assert_null(json_object_get(last, "proc.exe_ino.ctime_duration_proc_start"));
 	assert_string_equal(str("proc.cmdline"), "sh -c echo \"hi\"");
 	assert_string_equal(str("proc.cwd"), "/srv/");
 	assert_string_equal(str("container.id"), "0123456789ab");
@@ -223,6 +236,9 @@ static void test_process_table(void **state)
 	assert_string_equal(str("evt.type"), "memfd_create");
 	assert_string_equal(str("proc.exepath"), "/bin/sh");
 	assert_string_equal(str("proc.pname"), "sh");
+	/* the child runs the parent's executable, forked at ts 1000 */
+	assert_true(json_is_true(json_object_get(last, "proc.is_exe_upper_layer")));
+	assert_int_equal(num("proc.exe_ino.ctime_duration_proc_start"), num("ts") - 5);
 	assert_string_equal(str("container.id"), "0123456789ab");
 	assert_string_equal(arg("name"), "x\"\xc3\xbf"); /* escaped as \u00ff */
 
@@ -356,14 +372,19 @@ static void test_bad_records(void **state)
  * annotations). */
 #define FIXTURE_ID "32c76cb92d6a94e102d2b5f0cc49133ffd6bed48086e915d25f1a0d3b50268fd"
 
-static char *fixture(size_t *len)
+static char *fixture_named(const char *name, size_t *len)
 {
 	const char *root = getenv("BULWARK_SOURCE_ROOT");
 	char path[1024], *data = NULL;
 
-	snprintf(path, sizeof(path), "%s/tests/data/sensor/podman-config.json", root ? root : ".");
+	snprintf(path, sizeof(path), "%s/tests/data/sensor/%s", root ? root : ".", name);
 	assert_int_equal(bw_read_file(path, 1 << 20, &data, len, NULL), 0);
 	return data;
+}
+
+static char *fixture(size_t *len)
+{
+	return fixture_named("podman-config.json", len);
 }
 
 /* The members as an object of their own (they start with a comma). */
@@ -511,13 +532,137 @@ static void test_container_mounts(void **state)
 	assert_null(mj);
 }
 
+/* Names from passwd and group files as a container may hold them. */
+static void test_id_lookup(void **state)
+{
+	static const char db[] = "root:x:0:0:root:/root:/bin/bash\n"
+				 "+nis::::::\n"
+				 "nogroup::65534:\n"
+				 "app:x:1000:1000::/home/app:/bin/sh\n"
+				 "bad:x:12x:1\n"
+				 "neg:x:-5:1\n"
+				 ":x:7:\n"
+				 "wheel:x:10:alice,bob";
+	char name[32];
+	FILE *f;
+
+	(void)state;
+#define LOOKUP(id, want_r)                                                   \
+	do {                                                                 \
+		f = fmemopen((void *)db, sizeof(db) - 1, "r");               \
+		assert_non_null(f);                                          \
+		assert_int_equal(bw_sensor_id_lookup(f, id, name, sizeof(name)), want_r); \
+		fclose(f);                                                   \
+	} while (0)
+	LOOKUP(0, 0);
+	assert_string_equal(name, "root");
+	LOOKUP(1000, 0);
+	assert_string_equal(name, "app");
+	LOOKUP(65534, 0); /* an empty password field */
+	assert_string_equal(name, "nogroup");
+	LOOKUP(10, 0); /* the last line, without a newline */
+	assert_string_equal(name, "wheel");
+	LOOKUP(12, -ENOENT); /* not a number */
+	LOOKUP(7, -ENOENT);  /* no name */
+	LOOKUP(4294967291u, -ENOENT);
+	LOOKUP(4242, -ENOENT);
+
+	/* A record longer than a line buffer: its tail is not a record. */
+	char big[4096];
+	int n = snprintf(big, sizeof(big), "long:x:1:");
+	memset(big + n, 'a', 2000);
+	snprintf(big + n + 2000, sizeof(big) - n - 2000, "evil:x:99:\nok:x:99:\n");
+	f = fmemopen(big, strlen(big), "r");
+	assert_int_equal(bw_sensor_id_lookup(f, 99, name, sizeof(name)), 0);
+	assert_string_equal(name, "ok");
+	fclose(f);
+	/* A name longer than the caller's buffer. */
+	f = fmemopen((void *)db, sizeof(db) - 1, "r");
+	assert_int_equal(bw_sensor_id_lookup(f, 1000, name, 3), -ENAMETOOLONG);
+	fclose(f);
+#undef LOOKUP
+}
+
+/* The sensor's own process: user.name and group.name from the host's
+ * files, user.loginname only with a login user. */
+static void test_user_group_names(void **state)
+{
+	struct bw_sensor *s = sensor();
+	struct bw_ev_sys y = { 0 };
+
+	(void)state;
+	hdr(&y.h, BW_EV_SYS, (uint32_t)getpid(), 1, 319, 3, "t");
+	y.h.cgroup_id = 1; /* the host */
+	assert_int_equal(bw_sensor_feed(s, &y, sizeof(y), keep, NULL), 0);
+	assert_string_equal(str("user.name"), "root");
+	assert_string_equal(str("group.name"), "root");
+	assert_null(json_object_get(last, "user.loginname"));
+	y.h.loginuid = 0;
+	y.h.gid = 4242424; /* in no group file */
+	assert_int_equal(bw_sensor_feed(s, &y, sizeof(y), keep, NULL), 0);
+	assert_string_equal(str("user.loginname"), "root");
+	assert_null(json_object_get(last, "group.name"));
+	assert_int_equal(num("group.gid"), 4242424);
+	bw_sensor_free(s);
+}
+
+/* ---------------------------------------------------------------- Kubernetes */
+
+/* A pod's names from the annotations a CRI runtime writes into the OCI
+ * config (tests/data/sensor/crio-config.json, in CRI-O's keys), or from
+ * the labels of an engine's answer; as the rules read them. */
+static void test_container_k8s(void **state)
+{
+	struct bw_error *err = NULL;
+	size_t len;
+	char *data = fixture_named("crio-config.json", &len), *k = NULL;
+
+	(void)state;
+	assert_int_equal(bw_sensor_container_k8s(data, len, &k, &err), 0);
+	json_t *j = members(k);
+	assert_string_equal(json_string_value(json_object_get(j, "k8s.ns.name")), "shop");
+	assert_string_equal(json_string_value(json_object_get(j, "k8s.pod.name")), "web-7d4b9c6f5-x2kqp");
+	assert_string_equal(json_string_value(json_object_get(j, "k8s.pod.uid")),
+			    "5f0c2a7e-3b1d-4e52-9a8c-1d2e3f4a5b6c");
+	json_decref(j);
+	assert_string_equal(run_rule(k, "k8s.ns.name = shop", "%k8s.ns.name %k8s.pod.name"), "shop web-7d4b9c6f5-x2kqp");
+	free(k);
+	free(data);
+
+	/* docker's answer, labels as dockershim set them */
+	const char *api = "{\"Config\":{\"Labels\":{\"io.kubernetes.pod.namespace\":\"kube-system\","
+			  "\"io.kubernetes.pod.name\":\"dns\\\"x\"}}}";
+	k = NULL;
+	assert_int_equal(bw_sensor_container_k8s(api, strlen(api), &k, &err), 0);
+	assert_string_equal(k, ",\"k8s.ns.name\":\"kube-system\",\"k8s.pod.name\":\"dns\\\"x\"");
+	free(k);
+
+	/* podman's own container: no pod, nothing; bad JSON: an error */
+	data = fixture(&len);
+	k = NULL;
+	assert_int_equal(bw_sensor_container_k8s(data, len, &k, &err), -ENOENT);
+	assert_non_null(strstr(err->msg, "no pod annotations"));
+	err = bw_error_free(err);
+	free(data);
+	assert_int_equal(bw_sensor_container_k8s("{\"annotations\": {", 16, &k, &err), -EINVAL);
+	assert_non_null(strstr(err->msg, "invalid JSON at line 1"));
+	err = bw_error_free(err);
+	/* a name longer than Kubernetes allows is left out */
+	char big[600];
+	snprintf(big, sizeof(big), "{\"annotations\":{\"io.kubernetes.pod.name\":\"%0300d\"}}", 0);
+	assert_int_equal(bw_sensor_container_k8s(big, strlen(big), &k, &err), -ENOENT);
+	err = bw_error_free(err);
+	assert_null(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_paths),   cmocka_unit_test(test_chmod_and_rename),
 		cmocka_unit_test(test_sockets),	     cmocka_unit_test(test_process_table),
 		cmocka_unit_test(test_bad_records), cmocka_unit_test(test_namespace_ids),
-		cmocka_unit_test(test_container_mounts),
+		cmocka_unit_test(test_container_mounts), cmocka_unit_test(test_id_lookup),
+		cmocka_unit_test(test_user_group_names), cmocka_unit_test(test_container_k8s),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 

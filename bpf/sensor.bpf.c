@@ -5,13 +5,15 @@
  * at its exit, by one BTF raw tracepoint that reads the arguments from the
  * saved user registers, so there is no per-syscall entry state to keep.
  * Only syscalls the loaded rules can match are handled (sc_wanted, set by
- * the loader before load); the rest return after one array lookup. Paths
+ * the loader before load); the rest return after two array lookups. Paths
  * and addresses are read here, once, so user space never chases pointers
  * into a process that may be gone; relative paths are resolved against the
  * directory fd or the working directory, up to the process's root.
  *
- * Syscall numbers are x86_64's; 32-bit (compat) syscalls are counted and
- * skipped.
+ * Syscall numbers are x86_64's; a 32-bit (ia32 compat) syscall is mapped
+ * to the x86_64 number of the same call and its arguments are taken from
+ * the ia32 registers. The few that have no such twin (socketcall, the
+ * 16-bit uid calls) are counted and skipped.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -117,6 +119,31 @@ enum {
 	SC_UNLINKAT = 263, SC_RENAMEAT = 264, SC_LINKAT = 265, SC_SYMLINKAT = 266, SC_FCHMODAT = 268,
 	SC_UNSHARE = 272, SC_ACCEPT4 = 288, SC_SETNS = 308, SC_FINIT_MODULE = 313, SC_RENAMEAT2 = 316,
 	SC_MEMFD_CREATE = 319, SC_BPF = 321, SC_USERFAULTFD = 323, SC_OPENAT2 = 437, SC_FCHMODAT2 = 452,
+};
+
+/* ia32 syscall number -> the x86_64 number of the same call (0: none
+ * traced), for the calls the handler traces; arch/x86/entry/syscalls/
+ * syscall_32.tbl. IA32_SKIP marks a call that would be traced but is not
+ * decoded: counted (BW_CNT_COMPAT) when its x86_64 twin is wanted. */
+#define IA32_SKIP 0x8000
+#define IA32_NR 0x1ff
+const volatile __u16 ia32_sc[BW_SC_MAX] = {
+	/* socketcall multiplexes the socket calls; the 16-bit uid calls */
+	[102] = IA32_SKIP | SC_CONNECT, [16] = IA32_SKIP | SC_LCHOWN, [182] = IA32_SKIP | SC_CHOWN,
+	[95] = IA32_SKIP | SC_FCHOWN, [23] = IA32_SKIP | SC_SETUID, [46] = IA32_SKIP | SC_SETGID,
+	[70] = IA32_SKIP | SC_SETREUID, [71] = IA32_SKIP | SC_SETREGID, [164] = IA32_SKIP | SC_SETRESUID,
+	[170] = IA32_SKIP | SC_SETRESGID,
+	[5] = SC_OPEN, [8] = SC_CREAT, [9] = SC_LINK, [10] = SC_UNLINK, [15] = SC_CHMOD,
+	[21] = SC_MOUNT, [26] = SC_PTRACE, [38] = SC_RENAME, [39] = SC_MKDIR, [40] = SC_RMDIR,
+	[41] = SC_DUP, [52] = SC_UMOUNT2, [63] = SC_DUP2, [83] = SC_SYMLINK, [94] = SC_FCHMOD,
+	[128] = SC_INIT_MODULE, [185] = SC_CAPSET, [198] = SC_LCHOWN, [203] = SC_SETREUID,
+	[204] = SC_SETREGID, [207] = SC_FCHOWN, [208] = SC_SETRESUID, [210] = SC_SETRESGID,
+	[212] = SC_CHOWN, [213] = SC_SETUID, [214] = SC_SETGID, [295] = SC_OPENAT, [296] = SC_MKDIRAT,
+	[298] = SC_FCHOWNAT, [301] = SC_UNLINKAT, [302] = SC_RENAMEAT, [303] = SC_LINKAT,
+	[304] = SC_SYMLINKAT, [306] = SC_FCHMODAT, [310] = SC_UNSHARE, [330] = SC_DUP3,
+	[346] = SC_SETNS, [350] = SC_FINIT_MODULE, [353] = SC_RENAMEAT2, [356] = SC_MEMFD_CREATE,
+	[357] = SC_BPF, [359] = SC_SOCKET, [361] = SC_BIND, [362] = SC_CONNECT, [363] = SC_LISTEN,
+	[364] = SC_ACCEPT4, [374] = SC_USERFAULTFD, [437] = SC_OPENAT2, [452] = SC_FCHMODAT2,
 };
 
 static __always_inline void count(__u32 which)
@@ -787,22 +814,41 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	long nr = regs->orig_ax;
 	struct task_struct *t;
 	struct sc_args a;
+	__u16 nr64;
 
-	if (nr < 0 || nr >= BW_SC_MAX || !sc_wanted[nr & (BW_SC_MAX - 1)])
+	if (nr < 0 || nr >= BW_SC_MAX)
 		return 0;
-	if ((bpf_get_current_pid_tgid() >> 32) == self_pid)
+	nr64 = ia32_sc[nr & (BW_SC_MAX - 1)];
+	/* wanted neither as an x86_64 nor as an ia32 number: one lookup more */
+	if (!sc_wanted[nr & (BW_SC_MAX - 1)] && !(nr64 && sc_wanted[nr64 & IA32_NR]))
 		return 0;
 	t = bpf_get_current_task_btf();
 	if (t->thread_info.status & TS_COMPAT) {
-		count(BW_CNT_COMPAT);
-		return 0;
+		if (!nr64 || !sc_wanted[nr64 & IA32_NR])
+			return 0;
+		if (nr64 & IA32_SKIP) {
+			if ((bpf_get_current_pid_tgid() >> 32) != self_pid)
+				count(BW_CNT_COMPAT);
+			return 0;
+		}
+		nr = nr64;
+		/* ia32 arguments: 32 bits each, pointers zero-extended */
+		a.a[0] = (__u32)regs->bx;
+		a.a[1] = (__u32)regs->cx;
+		a.a[2] = (__u32)regs->dx;
+		a.a[3] = (__u32)regs->si;
+		a.a[4] = (__u32)regs->di;
+		a.a[5] = (__u32)regs->bp;
+	} else {
+		a.a[0] = regs->di;
+		a.a[1] = regs->si;
+		a.a[2] = regs->dx;
+		a.a[3] = regs->r10;
+		a.a[4] = regs->r8;
+		a.a[5] = regs->r9;
 	}
-	a.a[0] = regs->di;
-	a.a[1] = regs->si;
-	a.a[2] = regs->dx;
-	a.a[3] = regs->r10;
-	a.a[4] = regs->r8;
-	a.a[5] = regs->r9;
+	if (!sc_wanted[nr & (BW_SC_MAX - 1)] || (bpf_get_current_pid_tgid() >> 32) == self_pid)
+		return 0;
 
 /* Defaults first, the call's own fields override them. */
 #pragma clang diagnostic ignored "-Winitializer-overrides"

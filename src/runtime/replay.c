@@ -780,6 +780,23 @@ static inline bool eight_digits(const char *p, uint64_t *ret)
 	return true;
 }
 
+/* Up to sixteen leading digits at p, eight at a time, into *n (left as it
+ * is when fewer than eight digits start p). Returns p past them. */
+static inline const char *digits16(const char *p, uint64_t *n)
+{
+	uint64_t e8;
+
+	if (eight_digits(p, &e8)) {
+		*n = e8;
+		p += 8;
+		if (eight_digits(p, &e8)) {
+			*n = *n * 100000000u + e8;
+			p += 8;
+		}
+	}
+	return p;
+}
+
 /* How many ASCII digits start the eight bytes at p (8: eight or more). A
  * carry out of a byte at or after the first non-digit changes only later
  * bytes, so the first non-digit is found exactly. */
@@ -839,15 +856,7 @@ static int number(struct dcx *x, struct bw_value *v)
 	} else {
 		/* Nineteen digits cannot overflow; check only beyond. */
 		const char *fast = p + 19;
-		uint64_t e8;
-		if (eight_digits(p, &e8)) {
-			n = e8;
-			p += 8;
-			if (eight_digits(p, &e8)) {
-				n = n * 100000000u + e8;
-				p += 8;
-			}
-		}
+		p = (char *)digits16(p, &n);
 		while (*p >= '0' && *p <= '9' && p < fast)
 			n = n * 10 + (unsigned)(*p++ - '0');
 		while (*p >= '0' && *p <= '9') {
@@ -1549,17 +1558,9 @@ static inline __attribute__((always_inline)) int scalar_fast(const char **pp, st
 			p += run;
 		} else if (*p >= '1' && *p <= '9') {
 			const char *lim = p + 18;
-			uint64_t e8;
 			n = 0;
-			if (eight_digits(p, &e8)) {
-				/* times and other long numbers, eight digits at once */
-				n = e8;
-				p += 8;
-				if (eight_digits(p, &e8)) {
-					n = n * 100000000u + e8;
-					p += 8;
-				}
-			}
+			/* times and other long numbers, eight digits at once */
+			p = digits16(p, &n);
 			while (*p >= '0' && *p <= '9' && p < lim)
 				n = n * 10 + (uint64_t)(*p++ - '0');
 			if (*p >= '0' && *p <= '9') {

@@ -883,17 +883,28 @@ static int mounts_render(json_t *j, const char *full_id, char **ret)
 	return r < 0 ? r : 0;
 }
 
-int bw_sensor_container_mounts(const char *json, size_t len, const char *full_id, char **ret,
-			       struct bw_error **err)
+/* A runtime config or engine answer for the tests' entry points; NULL, with
+ * the position of the fault in *err, when it is not JSON. */
+static json_t *load_json(const char *json, size_t len, struct bw_error **err)
 {
 	json_error_t je;
 	json_t *j = json_loadb(json, len, 0, &je);
+
+	if (!j)
+		bw_error_set(err, -EINVAL, "invalid JSON at line %d column %d: %s", je.line, je.column,
+			     je.text);
+	return j;
+}
+
+int bw_sensor_container_mounts(const char *json, size_t len, const char *full_id, char **ret,
+			       struct bw_error **err)
+{
+	json_t *j = load_json(json, len, err);
 	char *s = NULL;
 	int r;
 
 	if (!j)
-		return bw_error_set(err, -EINVAL, "invalid JSON at line %d column %d: %s", je.line,
-				    je.column, je.text);
+		return -EINVAL;
 	r = mounts_render(j, full_id, &s);
 	json_decref(j);
 	if (r == -EINVAL)
@@ -951,14 +962,12 @@ static int k8s_render(json_t *j, char **ret)
 
 int bw_sensor_container_k8s(const char *json, size_t len, char **ret, struct bw_error **err)
 {
-	json_error_t je;
-	json_t *j = json_loadb(json, len, 0, &je);
+	json_t *j = load_json(json, len, err);
 	char *s = NULL;
 	int r;
 
 	if (!j)
-		return bw_error_set(err, -EINVAL, "invalid JSON at line %d column %d: %s", je.line,
-				    je.column, je.text);
+		return -EINVAL;
 	r = k8s_render(j, &s);
 	json_decref(j);
 	if (r == -ENOENT)

@@ -2,7 +2,10 @@
 binary against real images made by ../shared/tools/make-test-images."""
 import os
 import pathlib
+import queue
 import subprocess
+import threading
+import time
 
 import pytest
 
@@ -38,3 +41,31 @@ def run(bulwark, *args, timeout=300, env=None, check=None):
     if check is not None:
         assert p.returncode == check, f"exit {p.returncode}, stderr: {p.stderr}"
     return p
+
+
+class Lines:
+    """A process's stderr, read by a thread so that waits can time out."""
+
+    def __init__(self, stream):
+        self.q = queue.Queue()
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream):
+        for line in stream:
+            self.q.put(line)
+        self.q.put(None)
+
+    def wait_for(self, text, timeout=60):
+        seen = []
+        end = time.time() + timeout
+        while time.time() < end:
+            try:
+                line = self.q.get(timeout=max(0.1, end - time.time()))
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            seen.append(line)
+            if text in line:
+                return "".join(seen)
+        raise AssertionError("no `%s` on stderr: %s" % (text, "".join(seen)))

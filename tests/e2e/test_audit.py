@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from conftest import run
+from conftest import Lines, run
 
 CORPUS = "corpus/falco"
 
@@ -246,39 +246,6 @@ def free_port():
     return port
 
 
-def test_webhook(bulwark, shared):
-    base = shared / CORPUS
-    port = free_port()
-    proc = subprocess.Popen([bulwark, "audit", "--json", "-r",
-                             str(base / "plugins/k8saudit/rules/k8s_audit_rules.yaml"),
-                             "--listen", f"127.0.0.1:{port}"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        ev = json.loads((base / "legacy-tests/trace_files/k8s_audit/create_service.json")
-                        .read_text())
-        body = json.dumps({"kind": "EventList", "apiVersion": "audit.k8s.io/v1",
-                           "items": [ev, ev]}).encode()
-        for _ in range(50):
-            try:
-                req = urllib.request.Request(f"http://127.0.0.1:{port}/k8s-audit", data=body,
-                                             method="POST")
-                with urllib.request.urlopen(req, timeout=5) as r:
-                    assert r.status == 200
-                break
-            except OSError:
-                time.sleep(0.1)
-        req = urllib.request.Request(f"http://127.0.0.1:{port}/k8s-audit", data=b"{",
-                                     method="POST")
-        with pytest.raises(urllib.error.HTTPError) as e:
-            urllib.request.urlopen(req, timeout=5)
-        assert e.value.code == 400
-    finally:
-        proc.terminate()
-        out, err = proc.communicate(timeout=10)
-    rules = [json.loads(line)["rule"] for line in out.splitlines()]
-    assert rules == ["K8s Service Created", "K8s Service Created"]
-
-
 def post_events(port, body):
     for _ in range(50):
         try:
@@ -294,18 +261,29 @@ def post_events(port, body):
     raise AssertionError("webhook not reachable")
 
 
-def wait_for(proc_err, text, timeout=10):
-    """Reads the server's stderr until a line containing text."""
-    seen = []
-    end = time.time() + timeout
-    while time.time() < end:
-        line = proc_err.readline()
-        if not line:
-            break
-        seen.append(line)
-        if text in line:
-            return "".join(seen)
-    raise AssertionError(f"no `{text}` on stderr: {''.join(seen)}")
+def test_webhook(bulwark, shared):
+    base = shared / CORPUS
+    port = free_port()
+    proc = subprocess.Popen([bulwark, "audit", "--json", "-r",
+                             str(base / "plugins/k8saudit/rules/k8s_audit_rules.yaml"),
+                             "--listen", f"127.0.0.1:{port}"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        ev = json.loads((base / "legacy-tests/trace_files/k8s_audit/create_service.json")
+                        .read_text())
+        body = json.dumps({"kind": "EventList", "apiVersion": "audit.k8s.io/v1",
+                           "items": [ev, ev]}).encode()
+        post_events(port, body)
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/k8s-audit", data=b"{",
+                                     method="POST")
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(req, timeout=5)
+        assert e.value.code == 400
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=10)
+    rules = [json.loads(line)["rule"] for line in out.splitlines()]
+    assert rules == ["K8s Service Created", "K8s Service Created"]
 
 
 def test_webhook_reload(bulwark, shared, tmp_path):
@@ -324,23 +302,25 @@ def test_webhook_reload(bulwark, shared, tmp_path):
     proc = subprocess.Popen([bulwark, "audit", "--json", "-r", str(rules),
                              "--listen", f"127.0.0.1:{port}"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    err_lines = Lines(proc.stderr)
     try:
-        wait_for(proc.stderr, "Loaded 1 k8s_audit rules")
+        err_lines.wait_for("Loaded 1 k8s_audit rules")
         post_events(port, body)
         # Broken: the error names file and line, the first rule stays.
         rules.write_text(rule.format(name="Second").replace("= create", "= (create"))
         proc.send_signal(signal.SIGHUP)
-        err = wait_for(proc.stderr, "kept the 1 k8s_audit rules in use")
+        err = err_lines.wait_for("kept the 1 k8s_audit rules in use")
         assert f"{rules}:3" in err and "rule `Second`" in err, err
         post_events(port, body)
         # Good again: the new rule replaces the first.
         rules.write_text(rule.format(name="Third"))
         proc.send_signal(signal.SIGHUP)
-        wait_for(proc.stderr, "Loaded 1 k8s_audit rules")
+        err_lines.wait_for("Loaded 1 k8s_audit rules")
         post_events(port, body)
     finally:
         proc.terminate()
-        out, _ = proc.communicate(timeout=10)
+        out = proc.stdout.read()
+        proc.wait(timeout=10)
     assert proc.returncode == 0
     assert [json.loads(line)["rule"] for line in out.splitlines()] == ["First", "First", "Third"]
 

@@ -6,15 +6,15 @@ rules) or a new program has to be started (a syscall the old rules did not
 need)."""
 import json
 import os
-import queue
 import shutil
 import signal
 import subprocess
-import threading
 import time
 import uuid
 
 import pytest
+
+from conftest import Lines
 
 
 def can_run():
@@ -29,34 +29,6 @@ pytestmark = pytest.mark.skipif(can_run() is not None, reason=str(can_run()))
 
 RULE = ("- rule: {name}\n  desc: d\n  condition: {cond}\n"
         "  output: {name} %proc.name %fd.name %proc.cmdline\n  priority: WARNING\n")
-
-
-class Lines:
-    """A process's stderr, read by a thread so that waits can time out."""
-
-    def __init__(self, stream):
-        self.q = queue.Queue()
-        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
-
-    def _read(self, stream):
-        for line in stream:
-            self.q.put(line)
-        self.q.put(None)
-
-    def wait_for(self, text, timeout=60):
-        seen = []
-        end = time.time() + timeout
-        while time.time() < end:
-            try:
-                line = self.q.get(timeout=max(0.1, end - time.time()))
-            except queue.Empty:
-                break
-            if line is None:
-                break
-            seen.append(line)
-            if text in line:
-                return "".join(seen)
-        raise AssertionError("no `%s` on stderr: %s" % (text, "".join(seen)))
 
 
 def alerts(path):

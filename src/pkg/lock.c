@@ -564,7 +564,8 @@ int parse_gemfile_lock(const char *path, const char *data, size_t len, struct bw
 			continue;
 		/* "    name (version[-platform])" */
 		const char *s = line + 4, *sp = memchr(s, ' ', n - 4), *close;
-		if (!sp || sp[1] != '(' || !(close = memchr(sp, ')', (size_t)(line + n - sp))))
+		if (!sp || sp + 1 >= line + n || sp[1] != '(' ||
+		    !(close = memchr(sp, ')', (size_t)(line + n - sp))))
 			continue;
 		const char *v = sp + 2;
 		/* "1.13.3-x86_64-linux": gem versions have no '-', a platform follows it */
